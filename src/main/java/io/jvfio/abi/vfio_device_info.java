@@ -1,0 +1,20 @@
+package io.jvfio.abi;
+
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
+
+/** {@code struct vfio_device_info}: VFIO_DEVICE_GET_INFO; the kernel needs argsz >= 16 (offsetofend num_irqs). */
+public final class vfio_device_info {
+    private vfio_device_info() {}
+
+    public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
+            Structs.u32("argsz"), Structs.u32("flags"), Structs.u32("num_regions"), Structs.u32("num_irqs"),
+            Structs.u32("cap_offset")).withName("vfio_device_info");
+
+    public static final long SIZE = LAYOUT.byteSize();
+    public static final U32 argsz = U32.of(LAYOUT, "argsz");
+    public static final U32 flags = U32.of(LAYOUT, "flags");
+    public static final U32 num_regions = U32.of(LAYOUT, "num_regions");
+    public static final U32 num_irqs = U32.of(LAYOUT, "num_irqs");
+    public static final U32 cap_offset = U32.of(LAYOUT, "cap_offset");
+}

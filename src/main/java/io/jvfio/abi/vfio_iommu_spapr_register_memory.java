@@ -1,0 +1,18 @@
+package io.jvfio.abi;
+
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
+
+/** {@code struct vfio_iommu_spapr_register_memory}: VFIO_IOMMU_SPAPR_(UN)REGISTER_MEMORY. */
+public final class vfio_iommu_spapr_register_memory {
+    private vfio_iommu_spapr_register_memory() {}
+
+    public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
+            Structs.u32("argsz"), Structs.u32("flags"), Structs.u64("vaddr"), Structs.u64("size")).withName("vfio_iommu_spapr_register_memory");
+
+    public static final long SIZE = LAYOUT.byteSize();
+    public static final U32 argsz = U32.of(LAYOUT, "argsz");
+    public static final U32 flags = U32.of(LAYOUT, "flags");
+    public static final U64 vaddr = U64.of(LAYOUT, "vaddr");
+    public static final U64 size = U64.of(LAYOUT, "size");
+}

@@ -1,0 +1,17 @@
+package io.jvfio.abi;
+
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
+
+/** {@code struct vfio_iommu_spapr_tce_remove}: VFIO_IOMMU_SPAPR_TCE_REMOVE. */
+public final class vfio_iommu_spapr_tce_remove {
+    private vfio_iommu_spapr_tce_remove() {}
+
+    public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
+            Structs.u32("argsz"), Structs.u32("flags"), Structs.u64("start_addr")).withName("vfio_iommu_spapr_tce_remove");
+
+    public static final long SIZE = LAYOUT.byteSize();
+    public static final U32 argsz = U32.of(LAYOUT, "argsz");
+    public static final U32 flags = U32.of(LAYOUT, "flags");
+    public static final U64 start_addr = U64.of(LAYOUT, "start_addr");
+}

@@ -1,0 +1,18 @@
+package io.jvfio.abi;
+
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
+
+/** {@code struct vfio_iommu_type1_dma_unmap}: VFIO_IOMMU_UNMAP_DMA; SPAPR never writes size back and ignores the flexible data[]. */
+public final class vfio_iommu_type1_dma_unmap {
+    private vfio_iommu_type1_dma_unmap() {}
+
+    public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
+            Structs.u32("argsz"), Structs.u32("flags"), Structs.u64("iova"), Structs.u64("size")).withName("vfio_iommu_type1_dma_unmap");
+
+    public static final long SIZE = LAYOUT.byteSize();
+    public static final U32 argsz = U32.of(LAYOUT, "argsz");
+    public static final U32 flags = U32.of(LAYOUT, "flags");
+    public static final U64 iova = U64.of(LAYOUT, "iova");
+    public static final U64 size = U64.of(LAYOUT, "size");
+}

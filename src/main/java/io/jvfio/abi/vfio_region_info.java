@@ -1,0 +1,21 @@
+package io.jvfio.abi;
+
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
+
+/** {@code struct vfio_region_info}: VFIO_DEVICE_GET_REGION_INFO; index in, the rest out. */
+public final class vfio_region_info {
+    private vfio_region_info() {}
+
+    public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
+            Structs.u32("argsz"), Structs.u32("flags"), Structs.u32("index"), Structs.u32("cap_offset"),
+            Structs.u64("size"), Structs.u64("offset")).withName("vfio_region_info");
+
+    public static final long SIZE = LAYOUT.byteSize();
+    public static final U32 argsz = U32.of(LAYOUT, "argsz");
+    public static final U32 flags = U32.of(LAYOUT, "flags");
+    public static final U32 index = U32.of(LAYOUT, "index");
+    public static final U32 cap_offset = U32.of(LAYOUT, "cap_offset");
+    public static final U64 size = U64.of(LAYOUT, "size");
+    public static final U64 offset = U64.of(LAYOUT, "offset");
+}

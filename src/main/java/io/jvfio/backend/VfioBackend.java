@@ -1,0 +1,146 @@
+package io.jvfio.backend;
+
+import io.jvfio.abi.Arch;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The seam: one method per VFIO ioctl, plus the few system calls around them. Two implementations:
+ * the kernel backend (real syscalls through FFM) and the emulator (an in-process model of a 6.12
+ * pSeries guest kernel). Everything above, the public API, the scenario runner and the CLI, talks
+ * only to this interface.
+ *
+ * <p>Conventions, those of the kernel itself, so the seam costs nothing on the hot path:
+ * <ul>
+ *   <li>ioctl methods return the ioctl's non-negative result, or {@code -errno}. Nothing is thrown
+ *       for a failed call and nothing is allocated;</li>
+ *   <li>struct arguments are caller-owned segments laid out as in {@code io.jvfio.abi}, passed
+ *       unchecked: argsz and flags are whatever the caller wrote, so negative tests go through;</li>
+ *   <li>fds are plain ints; -1 or a closed fd is passed through and answered with EBADF.</li>
+ * </ul>
+ * Implementations are thread-safe.
+ */
+public interface VfioBackend extends AutoCloseable {
+
+    /** The architecture whose request numbers this backend speaks. */
+    Arch arch();
+
+    /** A one-line description, e.g. {@code kernel (/dev/vfio)} or {@code emulated qemu-pseries (ppc64le)}. */
+    String description();
+
+    /** True for the in-process emulator. */
+    boolean emulated();
+
+    /** The kernel's base page size in bytes (4096 on the default guest). */
+    long pageSize();
+
+    /** The default huge page size in bytes (2 MiB under radix). */
+    long hugePageSize();
+
+    // ---- files ---------------------------------------------------------------------------------
+
+    /** open(path, O_RDWR | O_CLOEXEC): a new fd, or -errno. */
+    int open(String path);
+
+    /** close(fd): 0 or -errno. */
+    int close(int fd);
+
+    // ---- container (/dev/vfio/vfio) --------------------------------------------------------------
+
+    long getApiVersion(int containerFd);
+
+    long checkExtension(int containerFd, long extension);
+
+    long setIommu(int containerFd, long type);
+
+    // ---- group (/dev/vfio/N) ---------------------------------------------------------------------
+
+    /** {@code status}: a {@code vfio_group_status}. */
+    long groupGetStatus(int groupFd, MemorySegment status);
+
+    /** The kernel takes a pointer to the container fd; the backend builds it. */
+    long groupSetContainer(int groupFd, int containerFd);
+
+    long groupUnsetContainer(int groupFd);
+
+    /** A new device fd, or -errno. */
+    long groupGetDeviceFd(int groupFd, String deviceName);
+
+    // ---- device ------------------------------------------------------------------------------------
+
+    long deviceGetInfo(int deviceFd, MemorySegment info);
+
+    long deviceGetRegionInfo(int deviceFd, MemorySegment info);
+
+    long deviceGetIrqInfo(int deviceFd, MemorySegment info);
+
+    /** {@code irqSet}: a {@code vfio_irq_set} followed by its data. */
+    long deviceSetIrqs(int deviceFd, MemorySegment irqSet);
+
+    long deviceReset(int deviceFd);
+
+    // ---- IOMMU (on the container) ------------------------------------------------------------------
+
+    long spaprTceGetInfo(int containerFd, MemorySegment info);
+
+    long iommuEnable(int containerFd);
+
+    long iommuDisable(int containerFd);
+
+    long iommuMapDma(int containerFd, MemorySegment map);
+
+    long iommuUnmapDma(int containerFd, MemorySegment unmap);
+
+    long spaprRegisterMemory(int containerFd, MemorySegment reg);
+
+    long spaprUnregisterMemory(int containerFd, MemorySegment reg);
+
+    long spaprTceCreate(int containerFd, MemorySegment create);
+
+    long spaprTceRemove(int containerFd, MemorySegment remove);
+
+    long eehPeOp(int containerFd, MemorySegment op);
+
+    /**
+     * Any request number with a pointer argument, for negative tests (unknown requests, the other
+     * architecture's numbers). The typed methods above are what drivers use.
+     */
+    long ioctl(int fd, int request, MemorySegment arg);
+
+    // ---- around the ioctls -------------------------------------------------------------------------
+
+    /** pread(fd, dst, offset): bytes read, or -errno. Device regions live at {@code index << 40}. */
+    long pread(int fd, MemorySegment dst, long offset);
+
+    /** pwrite(fd, src, offset): bytes written, or -errno. */
+    long pwrite(int fd, MemorySegment src, long offset);
+
+    /** read(fd, dst), for eventfds: bytes read, or -errno. */
+    long read(int fd, MemorySegment dst);
+
+    /** write(fd, src), for eventfds: bytes written, or -errno. */
+    long write(int fd, MemorySegment src);
+
+    /** eventfd(initval, EFD_CLOEXEC | flags): a new fd, or -errno. */
+    int eventfd(int initval, int flags);
+
+    /**
+     * Maps {@code length} bytes of a device region at {@code offset} (shared, read/write).
+     *
+     * @throws ErrnoException with mmap's errno
+     */
+    Mmio mmapRegion(int deviceFd, long offset, long length) throws ErrnoException;
+
+    /**
+     * Anonymous process memory for DMA, aligned to its page size: {@link #pageSize()}, or
+     * {@link #hugePageSize()} with {@code hugetlb} (MAP_HUGETLB). The segment belongs to {@code owner}:
+     * closing it unmaps the memory.
+     *
+     * @throws ErrnoException with mmap's errno (ENOMEM when no huge pages are free)
+     */
+    MemorySegment mmapAnonymous(long size, boolean hugetlb, Arena owner) throws ErrnoException;
+
+    /** Releases what the backend holds (the emulator's platform). Fds opened through it stay the caller's. */
+    @Override
+    void close();
+}

@@ -1,0 +1,210 @@
+package io.jvfio.backend.kernel;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The libc downcalls, and nothing else: one static final handle per function (constants to the
+ * JIT), errno captured by the linker. Every method returns the C result, or {@code -errno} when the
+ * call failed, and allocates nothing: the errno capture buffer is per thread.
+ *
+ * <p>ioctl and open are variadic in C. They are bound as such ({@code firstVariadicArg}): on
+ * ppc64le's ELFv2 ABI a variadic call needs a parameter save area a plain call does not set up.
+ */
+public final class LibC {
+    private LibC() {}
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle IOCTL_PTR = downcall("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL_LONG = downcall("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle OPEN = downcall("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle PREAD = downcall("pread",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITE = downcall("pwrite",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle READ = downcall("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = downcall("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = downcall("munmap",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle EVENTFD = downcall("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle PIPE = downcall("pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SYSCONF = LINKER.downcallHandle(
+            LIBC.find("sysconf").orElseThrow(), FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+
+    /** One errno buffer per thread, allocated once: no allocation per call. */
+    private static final ThreadLocal<MemorySegment> ERRNO_BUFFER =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+
+    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        Linker.Option[] options = new Linker.Option[extra.length + 1];
+        options[0] = CAPTURE_ERRNO;
+        System.arraycopy(extra, 0, options, 1, extra.length);
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), fd, options);
+    }
+
+    private static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    /** Maps a failed call to {@code -errno}: the pattern of every wrapper below. */
+    private static long result(long r, MemorySegment capture) {
+        return r == -1 ? -errno(capture) : r;
+    }
+
+    public static MemorySegment errnoBuffer() {
+        return ERRNO_BUFFER.get();
+    }
+
+    public static int ioctl(int fd, long request, MemorySegment arg) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return (int) result((int) IOCTL_PTR.invokeExact(c, fd, request, arg), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int ioctl(int fd, long request, long arg) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return (int) result((int) IOCTL_LONG.invokeExact(c, fd, request, arg), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int open(MemorySegment path, int flags) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return (int) result((int) OPEN.invokeExact(c, path, flags, 0), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int close(int fd) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return (int) result((int) CLOSE.invokeExact(c, fd), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long pread(int fd, MemorySegment buf, long count, long offset) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return result((long) PREAD.invokeExact(c, fd, buf, count, offset), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long pwrite(int fd, MemorySegment buf, long count, long offset) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return result((long) PWRITE.invokeExact(c, fd, buf, count, offset), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long read(int fd, MemorySegment buf, long count) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return result((long) READ.invokeExact(c, fd, buf, count), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long write(int fd, MemorySegment buf, long count) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return result((long) WRITE.invokeExact(c, fd, buf, count), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** mmap; the address, or {@code -errno} (MAP_FAILED is -1, never a valid mapping). */
+    public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return result((long) MMAP.invokeExact(c, addr, length, prot, flags, fd, offset), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int munmap(long addr, long length) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return (int) result((int) MUNMAP.invokeExact(c, addr, length), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int eventfd(int initval, int flags) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return (int) result((int) EVENTFD.invokeExact(c, initval, flags), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** pipe(fds): fills two ints. For tests and the benchmark (FIONREAD on a pipe). */
+    public static int pipe(MemorySegment fds) {
+        MemorySegment c = ERRNO_BUFFER.get();
+        try {
+            return (int) result((int) PIPE.invokeExact(c, fds), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long pageSize() {
+        try {
+            return (long) SYSCONF.invokeExact(LinuxUapi.SC_PAGESIZE);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
+    }
+}

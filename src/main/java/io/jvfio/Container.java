@@ -1,0 +1,358 @@
+package io.jvfio;
+
+import static io.jvfio.abi.VfioIoctl.*;
+
+import io.jvfio.abi.VfioIoctl;
+import io.jvfio.abi.VfioUapi;
+import io.jvfio.abi.vfio_iommu_spapr_register_memory;
+import io.jvfio.abi.vfio_iommu_spapr_tce_create;
+import io.jvfio.abi.vfio_iommu_spapr_tce_info;
+import io.jvfio.abi.vfio_iommu_spapr_tce_remove;
+import io.jvfio.abi.vfio_eeh_pe_op;
+import io.jvfio.abi.vfio_iommu_type1_dma_map;
+import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
+import io.jvfio.backend.VfioBackend;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A VFIO container ({@code /dev/vfio/vfio}): the IOMMU context that groups attach to, with its DMA
+ * windows and mappings.
+ *
+ * <p>The container tracks its windows (the default window from GET_INFO, and those it creates) so
+ * that {@link #map} can refuse, before any ioctl, a mapping that would cross the end of its window:
+ * on the 6.12 pSeries kernel such a MAP_DMA oopses the kernel.
+ *
+ * <p>Closing the container first closes the groups attached through this API (and their devices),
+ * so the order device, group, container always holds and no fd is leaked.
+ */
+public final class Container implements AutoCloseable {
+    private final Vfio vfio;
+    private final VfioBackend backend;
+    private final FdHandle fd;
+    private final List<Group> groups = new CopyOnWriteArrayList<>();
+    private volatile IommuType type;
+    /** The windows, copy-on-write: read without locking on the map path. */
+    private volatile DmaWindow[] windows = new DmaWindow[0];
+
+    /** MAP/UNMAP argument structs, one per thread: the hot path allocates nothing. */
+    private static final ThreadLocal<MemorySegment> MAP_ARGS = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(vfio_iommu_type1_dma_map.LAYOUT));
+    private static final ThreadLocal<MemorySegment> UNMAP_ARGS = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(vfio_iommu_type1_dma_unmap.LAYOUT));
+
+    Container(Vfio vfio, FdHandle fd) {
+        this.vfio = vfio;
+        this.backend = vfio.backend();
+        this.fd = fd;
+    }
+
+    public Vfio vfio() {
+        return vfio;
+    }
+
+    int acquire() {
+        return fd.acquire();
+    }
+
+    void release() {
+        fd.release();
+    }
+
+    void attached(Group g) {
+        groups.add(g);
+    }
+
+    void detached(Group g) {
+        groups.remove(g);
+        if (groups.isEmpty()) {
+            // The last group's detach releases the IOMMU driver in the kernel: back to no type.
+            type = null;
+            windows = new DmaWindow[0];
+        }
+    }
+
+    private long check(VfioIoctl ioctl, String detail, long r) throws VfioException {
+        if (r < 0) {
+            throw Errors.ioctl(ioctl, ioctl.request(backend.arch()), detail, (int) -r);
+        }
+        return r;
+    }
+
+    private long log(VfioIoctl ioctl, int f, long r) {
+        IoctlLog.log(ioctl, ioctl.request(backend.arch()), f, r);
+        return r;
+    }
+
+    /** VFIO_GET_API_VERSION: 0 ({@code VFIO_API_VERSION}) on every kernel that has VFIO. */
+    public int apiVersion() throws VfioException {
+        int f = fd.acquire();
+        try {
+            return (int) check(VFIO_GET_API_VERSION, "", log(VFIO_GET_API_VERSION, f, backend.getApiVersion(f)));
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** VFIO_CHECK_EXTENSION: the kernel's answer, usually 0 or 1 (for VFIO_EEH, whether EEH is enabled). */
+    public long checkExtension(int extension) throws VfioException {
+        int f = fd.acquire();
+        try {
+            return check(VFIO_CHECK_EXTENSION, Integer.toString(extension),
+                    log(VFIO_CHECK_EXTENSION, f, backend.checkExtension(f, extension)));
+        } finally {
+            fd.release();
+        }
+    }
+
+    public boolean supports(IommuType t) throws VfioException {
+        return checkExtension(t.value()) > 0;
+    }
+
+    /** VFIO_SET_IOMMU. Needs an attached group. Also learns the default window from GET_INFO. */
+    public void setIommu(IommuType t) throws VfioException {
+        int f = fd.acquire();
+        try {
+            check(VFIO_SET_IOMMU, t.name(), log(VFIO_SET_IOMMU, f, backend.setIommu(f, t.value())));
+            type = t;
+        } finally {
+            fd.release();
+        }
+        if (t.isSpapr()) {
+            TceInfo info = tceInfo();
+            windows = info.dma32WindowSize() == 0 ? new DmaWindow[0]
+                    : new DmaWindow[] {new DmaWindow(info.dma32WindowStart(), info.dma32WindowSize(), 12, 1, true)};
+        }
+    }
+
+    /** The type set by {@link #setIommu}, or empty. */
+    public Optional<IommuType> iommuType() {
+        return Optional.ofNullable(type);
+    }
+
+    /** VFIO_IOMMU_SPAPR_TCE_GET_INFO with the full 32-byte struct. */
+    public TceInfo tceInfo() throws VfioException {
+        int f = fd.acquire();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_iommu_spapr_tce_info.LAYOUT);
+            vfio_iommu_spapr_tce_info.argsz.set(s, (int) vfio_iommu_spapr_tce_info.SIZE);
+            check(VFIO_IOMMU_SPAPR_TCE_GET_INFO, "", log(VFIO_IOMMU_SPAPR_TCE_GET_INFO, f, backend.spaprTceGetInfo(f, s)));
+            int flags = vfio_iommu_spapr_tce_info.flags.get(s);
+            Optional<DdwInfo> ddw = (flags & VfioUapi.VFIO_IOMMU_SPAPR_INFO_DDW) == 0 ? Optional.empty()
+                    : Optional.of(new DdwInfo(vfio_iommu_spapr_tce_info.ddw_pgsizes.get(s),
+                            vfio_iommu_spapr_tce_info.ddw_max_dynamic_windows_supported.get(s),
+                            vfio_iommu_spapr_tce_info.ddw_levels.get(s)));
+            return new TceInfo(flags, vfio_iommu_spapr_tce_info.dma32_window_start.getUnsigned(s),
+                    vfio_iommu_spapr_tce_info.dma32_window_size.getUnsigned(s), ddw);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** VFIO_IOMMU_ENABLE (v1): charges the default window to locked memory; needed before mapping. */
+    public void enable() throws VfioException {
+        simple(VFIO_IOMMU_ENABLE);
+    }
+
+    /** VFIO_IOMMU_DISABLE (v1). */
+    public void disable() throws VfioException {
+        simple(VFIO_IOMMU_DISABLE);
+    }
+
+    private void simple(VfioIoctl ioctl) throws VfioException {
+        int f = fd.acquire();
+        try {
+            long r = ioctl == VFIO_IOMMU_ENABLE ? backend.iommuEnable(f) : backend.iommuDisable(f);
+            check(ioctl, "", log(ioctl, f, r));
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** VFIO_IOMMU_SPAPR_REGISTER_MEMORY (v2): pins the memory and lets it be mapped. */
+    public void registerMemory(MemorySegment memory) throws VfioException {
+        registration(VFIO_IOMMU_SPAPR_REGISTER_MEMORY, memory);
+    }
+
+    /** VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY (v2): exactly the region registered; unmap it first. */
+    public void unregisterMemory(MemorySegment memory) throws VfioException {
+        registration(VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, memory);
+    }
+
+    private void registration(VfioIoctl ioctl, MemorySegment memory) throws VfioException {
+        int f = fd.acquire();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_iommu_spapr_register_memory.LAYOUT);
+            vfio_iommu_spapr_register_memory.argsz.set(s, (int) vfio_iommu_spapr_register_memory.SIZE);
+            vfio_iommu_spapr_register_memory.vaddr.set(s, memory.address());
+            vfio_iommu_spapr_register_memory.size.set(s, memory.byteSize());
+            long r = ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY
+                    ? backend.spaprRegisterMemory(f, s) : backend.spaprUnregisterMemory(f, s);
+            check(ioctl, "size=0x" + Long.toHexString(memory.byteSize()), log(ioctl, f, r));
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * VFIO_IOMMU_SPAPR_TCE_CREATE (v2): a new window of {@code windowSize} bytes with 2^pageShift-byte
+     * TCE pages. The platform chooses where it starts: use {@link DmaWindow#start()}.
+     */
+    public DmaWindow createWindow(int pageShift, long windowSize, int levels) throws VfioException {
+        int f = fd.acquire();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_iommu_spapr_tce_create.LAYOUT);
+            vfio_iommu_spapr_tce_create.argsz.set(s, (int) vfio_iommu_spapr_tce_create.SIZE);
+            vfio_iommu_spapr_tce_create.page_shift.set(s, pageShift);
+            vfio_iommu_spapr_tce_create.window_size.set(s, windowSize);
+            vfio_iommu_spapr_tce_create.levels.set(s, levels);
+            check(VFIO_IOMMU_SPAPR_TCE_CREATE, String.format("page_shift=%d window_size=0x%x levels=%d",
+                    pageShift, windowSize, levels), log(VFIO_IOMMU_SPAPR_TCE_CREATE, f, backend.spaprTceCreate(f, s)));
+            DmaWindow w = new DmaWindow(vfio_iommu_spapr_tce_create.start_addr.get(s), windowSize, pageShift, levels, false);
+            addWindow(w);
+            return w;
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * VFIO_IOMMU_SPAPR_TCE_REMOVE (v2): removes the window containing {@code start}, clearing its TCEs
+     * first (which costs time per TCE). {@code removeWindow(0)} on a fresh v2 container drops the
+     * default window before it is ever created, which is how DPDK and QEMU make room for a DDW.
+     */
+    public void removeWindow(long start) throws VfioException {
+        int f = fd.acquire();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_iommu_spapr_tce_remove.LAYOUT);
+            vfio_iommu_spapr_tce_remove.argsz.set(s, (int) vfio_iommu_spapr_tce_remove.SIZE);
+            vfio_iommu_spapr_tce_remove.start_addr.set(s, start);
+            check(VFIO_IOMMU_SPAPR_TCE_REMOVE, "start_addr=0x" + Long.toHexString(start),
+                    log(VFIO_IOMMU_SPAPR_TCE_REMOVE, f, backend.spaprTceRemove(f, s)));
+            removeTracked(start);
+        } finally {
+            fd.release();
+        }
+    }
+
+    private synchronized void addWindow(DmaWindow w) {
+        List<DmaWindow> l = new ArrayList<>(List.of(windows));
+        l.add(w);
+        windows = l.toArray(new DmaWindow[0]);
+    }
+
+    private synchronized void removeTracked(long addr) {
+        List<DmaWindow> l = new ArrayList<>(List.of(windows));
+        l.removeIf(w -> w.contains(addr));
+        windows = l.toArray(new DmaWindow[0]);
+    }
+
+    /** The windows this container knows of: the default one (until removed) and the created ones. */
+    public List<DmaWindow> windows() {
+        return List.of(windows);
+    }
+
+    /** The window containing {@code iova}, if any. Allocation-free. */
+    public DmaWindow windowAt(long iova) {
+        for (DmaWindow w : windows) {
+            if (w.contains(iova)) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * VFIO_IOMMU_MAP_DMA of all of {@code memory} at {@code iova}. Refused before the ioctl when
+     * {@code [iova, iova+size)} starts in a window and leaves it (the kernel oopses on that).
+     */
+    public void map(long iova, MemorySegment memory, DmaDirection direction) throws VfioException {
+        map(iova, memory.address(), memory.byteSize(), direction);
+    }
+
+    /** VFIO_IOMMU_MAP_DMA by address: {@code vaddr} must be registered (v2) process memory. */
+    public void map(long iova, long vaddr, long size, DmaDirection direction) throws VfioException {
+        DmaWindow w = windowAt(iova);
+        if (w != null && !w.containsRange(iova, size)) {
+            throw new VfioGuardException(String.format("VFIO_IOMMU_MAP_DMA iova=0x%x size=0x%x", iova, size),
+                    VFIO_IOMMU_MAP_DMA.request(backend.arch()),
+                    "the range leaves its " + w + "; the 6.12 pSeries kernel oopses on such a MAP_DMA: split the "
+                            + "mapping at the window end");
+        }
+        MemorySegment s = MAP_ARGS.get();
+        vfio_iommu_type1_dma_map.argsz.set(s, (int) vfio_iommu_type1_dma_map.SIZE);
+        vfio_iommu_type1_dma_map.flags.set(s, direction.flags());
+        vfio_iommu_type1_dma_map.vaddr.set(s, vaddr);
+        vfio_iommu_type1_dma_map.iova.set(s, iova);
+        vfio_iommu_type1_dma_map.size.set(s, size);
+        int f = fd.acquire();
+        long r;
+        try {
+            r = log(VFIO_IOMMU_MAP_DMA, f, backend.iommuMapDma(f, s));
+        } finally {
+            fd.release();
+        }
+        if (r != 0) {
+            mapFailed(VFIO_IOMMU_MAP_DMA, iova, size, r);
+        }
+    }
+
+    /** VFIO_IOMMU_UNMAP_DMA. Unmapping space that is not mapped succeeds. */
+    public void unmap(long iova, long size) throws VfioException {
+        MemorySegment s = UNMAP_ARGS.get();
+        vfio_iommu_type1_dma_unmap.argsz.set(s, (int) vfio_iommu_type1_dma_unmap.SIZE);
+        vfio_iommu_type1_dma_unmap.flags.set(s, 0);
+        vfio_iommu_type1_dma_unmap.iova.set(s, iova);
+        vfio_iommu_type1_dma_unmap.size.set(s, size);
+        int f = fd.acquire();
+        long r;
+        try {
+            r = log(VFIO_IOMMU_UNMAP_DMA, f, backend.iommuUnmapDma(f, s));
+        } finally {
+            fd.release();
+        }
+        if (r != 0) {
+            mapFailed(VFIO_IOMMU_UNMAP_DMA, iova, size, r);
+        }
+    }
+
+    private void mapFailed(VfioIoctl ioctl, long iova, long size, long r) throws VfioException {
+        String detail = String.format("iova=0x%x size=0x%x", iova, size);
+        if (r > 0) {
+            // The kernel's iommu_tce_put_param_check returns a bool through an int: +1 means a misaligned IOVA.
+            throw new VfioIoctlException(ioctl.name() + " " + detail, ioctl.request(backend.arch()), 0,
+                    "the kernel returned " + r + " (not an errno): the IOVA is not aligned to the window's TCE page");
+        }
+        check(ioctl, detail, r);
+    }
+
+    /** VFIO_EEH_PE_OP: returns the kernel's non-negative answer (the PE state for GET_STATE). */
+    public int eehPeOp(int op) throws VfioException {
+        int f = fd.acquire();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_eeh_pe_op.LAYOUT);
+            vfio_eeh_pe_op.argsz.set(s, (int) vfio_eeh_pe_op.SIZE);
+            vfio_eeh_pe_op.op.set(s, op);
+            return (int) check(VFIO_EEH_PE_OP, "op=" + op, log(VFIO_EEH_PE_OP, f, backend.eehPeOp(f, s)));
+        } finally {
+            fd.release();
+        }
+    }
+
+    public boolean isOpen() {
+        return fd.isOpen();
+    }
+
+    /** Closes attached groups (and their devices) first, then the container fd. Idempotent. */
+    @Override
+    public void close() {
+        for (Group g : groups) {
+            g.close();
+        }
+        fd.close();
+    }
+}

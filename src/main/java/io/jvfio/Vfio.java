@@ -1,0 +1,116 @@
+package io.jvfio;
+
+import io.jvfio.backend.ErrnoException;
+import io.jvfio.backend.VfioBackend;
+import io.jvfio.backend.kernel.KernelBackend;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The entry point. A {@code Vfio} owns one backend, chosen explicitly: {@link #kernel()} for the
+ * running kernel, or {@code Vfio.emulated(...)} for the in-process pSeries model; there is no silent
+ * fallback between them.
+ *
+ * <pre>{@code
+ * try (Vfio vfio = Vfio.kernel();
+ *      Container c = vfio.openContainer();
+ *      Group g = vfio.openGroup(0)) {
+ *     g.attach(c);
+ *     c.setIommu(IommuType.SPAPR_TCE_V2);
+ *     try (DmaBuffer buf = vfio.allocate(2 << 20, true)) {
+ *         c.registerMemory(buf.segment());
+ *         DmaWindow w = c.createWindow(21, 1L << 32, 1);
+ *         c.map(w.start(), buf.segment(), DmaDirection.BIDIRECTIONAL);
+ *     }
+ * }
+ * }</pre>
+ *
+ * Objects close in the order device, group, container; closing an owner closes what it owns first.
+ */
+public final class Vfio implements AutoCloseable {
+    /** The container device node. */
+    public static final String CONTAINER_PATH = "/dev/vfio/vfio";
+
+    private final VfioBackend backend;
+
+    private Vfio(VfioBackend backend) {
+        this.backend = backend;
+    }
+
+    /** The running kernel, through FFM. Nothing is opened until {@link #openContainer()}. */
+    public static Vfio kernel() {
+        return new Vfio(new KernelBackend());
+    }
+
+    /** Any backend, e.g. an emulator built with a custom profile. */
+    public static Vfio over(VfioBackend backend) {
+        return new Vfio(backend);
+    }
+
+    /** True when this host has a VFIO container node, i.e. {@link #kernel()} can work. */
+    public static boolean kernelAvailable() {
+        return Files.exists(Path.of(CONTAINER_PATH));
+    }
+
+    public VfioBackend backend() {
+        return backend;
+    }
+
+    /** Opens {@code /dev/vfio/vfio}: a new, empty container. */
+    public Container openContainer() throws VfioException {
+        int fd = backend.open(CONTAINER_PATH);
+        if (fd < 0) {
+            throw Errors.open(CONTAINER_PATH, -fd);
+        }
+        return new Container(this, new FdHandle(backend, fd, "container"));
+    }
+
+    /** Opens {@code /dev/vfio/N}. One opener at a time: a second open of the same group is EBUSY. */
+    public Group openGroup(int number) throws VfioException {
+        String path = "/dev/vfio/" + number;
+        int fd = backend.open(path);
+        if (fd < 0) {
+            throw Errors.open(path, -fd);
+        }
+        return new Group(this, number, new FdHandle(backend, fd, "group " + number));
+    }
+
+    /**
+     * Process memory for DMA: anonymous, or MAP_HUGETLB with {@code hugetlb} (needed for TCE pages
+     * above the base page size), aligned to its page size. Closing the buffer unmaps it.
+     */
+    public DmaBuffer allocate(long size, boolean hugetlb) throws VfioException {
+        long page = hugetlb ? backend.hugePageSize() : backend.pageSize();
+        if (size <= 0 || size % page != 0) {
+            throw new VfioGuardException("allocate(" + size + (hugetlb ? ", hugetlb" : "") + ")", 0,
+                    "the size must be a positive multiple of the page size " + Sizes.human(page));
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment seg = backend.mmapAnonymous(size, hugetlb, arena);
+            return new DmaBuffer(arena, seg, page, hugetlb);
+        } catch (ErrnoException e) {
+            arena.close();
+            throw Errors.system(e.operation(), e.errno(), hugetlb
+                    ? "no free huge pages: reserve some (echo 16 > /proc/sys/vm/nr_hugepages)"
+                    : "out of memory or address space");
+        }
+    }
+
+    /** A new eventfd, for device interrupts. */
+    public EventFd eventfd() throws VfioException {
+        int fd = backend.eventfd(0, 0);
+        if (fd < 0) {
+            throw Errors.system("eventfd", -fd, "out of file descriptors? (ulimit -n)");
+        }
+        return new EventFd(backend, new FdHandle(backend, fd, "eventfd"));
+    }
+
+    /** Releases the backend (for the emulator: the whole emulated platform). */
+    @Override
+    public void close() {
+        backend.close();
+    }
+}

@@ -16,7 +16,7 @@ final class Errors {
         boolean container = path.equals(Vfio.CONTAINER_PATH);
         return switch (errno) {
             case ENOENT -> new VfioUnavailableException(op, 0, errno, container
-                    ? "no VFIO on this host: load the vfio modules (modprobe vfio-pci), or use the emulated backend"
+                    ? "no VFIO on this host: load the vfio modules, or use the emulated backend (modprobe vfio-pci; jvfio --backend emulated)"
                     : "no such IOMMU group: bind a device to vfio-pci (echo vfio-pci > /sys/bus/pci/devices/ADDR/driver_override; "
                             + "echo ADDR > /sys/bus/pci/drivers_probe), then see /dev/vfio/");
             case EACCES, EPERM -> new VfioPermissionException(op, 0, errno,

@@ -1,8 +1,6 @@
 package io.jvfio.abi;
 
 import java.lang.foreign.GroupLayout;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /**
@@ -18,14 +16,6 @@ public final class Structs {
         public long size() {
             return layout.byteSize();
         }
-    }
-
-    static MemoryLayout u32(String name) {
-        return ValueLayout.JAVA_INT.withName(name);
-    }
-
-    static MemoryLayout u64(String name) {
-        return ValueLayout.JAVA_LONG.withName(name);
     }
 
     public static final List<Struct> ALL = List.of(

@@ -8,8 +8,8 @@ public final class vfio_device_info {
     private vfio_device_info() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u32("num_regions"), Structs.u32("num_irqs"),
-            Structs.u32("cap_offset")).withName("vfio_device_info");
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u32("num_regions"), Ctypes.u32("num_irqs"),
+            Ctypes.u32("cap_offset")).withName("vfio_device_info");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

@@ -8,7 +8,7 @@ public final class vfio_eeh_pe_err {
     private vfio_eeh_pe_err() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("type"), Structs.u32("func"), Structs.u64("addr"), Structs.u64("mask")).withName("vfio_eeh_pe_err");
+            Ctypes.u32("type"), Ctypes.u32("func"), Ctypes.u64("addr"), Ctypes.u64("mask")).withName("vfio_eeh_pe_err");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 type = U32.of(LAYOUT, "type");

@@ -8,7 +8,7 @@ public final class vfio_eeh_pe_op {
     private vfio_eeh_pe_op() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u32("op"), MemoryLayout.paddingLayout(4),
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u32("op"), MemoryLayout.paddingLayout(4),
             // a union with one member: laid out as that member
             vfio_eeh_pe_err.LAYOUT.withName("err")).withName("vfio_eeh_pe_op");
 

@@ -8,7 +8,7 @@ public final class vfio_group_status {
     private vfio_group_status() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags")).withName("vfio_group_status");
+            Ctypes.u32("argsz"), Ctypes.u32("flags")).withName("vfio_group_status");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

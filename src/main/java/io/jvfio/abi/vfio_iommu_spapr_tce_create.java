@@ -8,8 +8,8 @@ public final class vfio_iommu_spapr_tce_create {
     private vfio_iommu_spapr_tce_create() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u32("page_shift"), Structs.u32("__resv1"),
-            Structs.u64("window_size"), Structs.u32("levels"), Structs.u32("__resv2"), Structs.u64("start_addr")).withName("vfio_iommu_spapr_tce_create");
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u32("page_shift"), Ctypes.u32("__resv1"),
+            Ctypes.u64("window_size"), Ctypes.u32("levels"), Ctypes.u32("__resv2"), Ctypes.u64("start_addr")).withName("vfio_iommu_spapr_tce_create");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

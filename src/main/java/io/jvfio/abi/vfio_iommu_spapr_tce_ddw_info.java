@@ -8,7 +8,7 @@ public final class vfio_iommu_spapr_tce_ddw_info {
     private vfio_iommu_spapr_tce_ddw_info() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u64("pgsizes"), Structs.u32("max_dynamic_windows_supported"), Structs.u32("levels")).withName("vfio_iommu_spapr_tce_ddw_info");
+            Ctypes.u64("pgsizes"), Ctypes.u32("max_dynamic_windows_supported"), Ctypes.u32("levels")).withName("vfio_iommu_spapr_tce_ddw_info");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U64 pgsizes = U64.of(LAYOUT, "pgsizes");

@@ -8,8 +8,8 @@ public final class vfio_iommu_spapr_tce_info {
     private vfio_iommu_spapr_tce_info() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u32("dma32_window_start"),
-            Structs.u32("dma32_window_size"), vfio_iommu_spapr_tce_ddw_info.LAYOUT.withName("ddw")).withName("vfio_iommu_spapr_tce_info");
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u32("dma32_window_start"),
+            Ctypes.u32("dma32_window_size"), vfio_iommu_spapr_tce_ddw_info.LAYOUT.withName("ddw")).withName("vfio_iommu_spapr_tce_info");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

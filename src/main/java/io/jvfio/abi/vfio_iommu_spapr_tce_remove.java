@@ -8,7 +8,7 @@ public final class vfio_iommu_spapr_tce_remove {
     private vfio_iommu_spapr_tce_remove() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u64("start_addr")).withName("vfio_iommu_spapr_tce_remove");
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u64("start_addr")).withName("vfio_iommu_spapr_tce_remove");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

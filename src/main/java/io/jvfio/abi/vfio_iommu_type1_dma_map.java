@@ -8,8 +8,8 @@ public final class vfio_iommu_type1_dma_map {
     private vfio_iommu_type1_dma_map() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u64("vaddr"), Structs.u64("iova"),
-            Structs.u64("size")).withName("vfio_iommu_type1_dma_map");
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u64("vaddr"), Ctypes.u64("iova"),
+            Ctypes.u64("size")).withName("vfio_iommu_type1_dma_map");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

@@ -8,7 +8,7 @@ public final class vfio_iommu_type1_dma_unmap {
     private vfio_iommu_type1_dma_unmap() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u64("iova"), Structs.u64("size")).withName("vfio_iommu_type1_dma_unmap");
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u64("iova"), Ctypes.u64("size")).withName("vfio_iommu_type1_dma_unmap");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

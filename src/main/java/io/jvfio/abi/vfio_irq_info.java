@@ -8,7 +8,7 @@ public final class vfio_irq_info {
     private vfio_irq_info() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u32("index"), Structs.u32("count")).withName("vfio_irq_info");
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u32("index"), Ctypes.u32("count")).withName("vfio_irq_info");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

@@ -8,8 +8,8 @@ public final class vfio_irq_set {
     private vfio_irq_set() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u32("index"), Structs.u32("start"),
-            Structs.u32("count")).withName("vfio_irq_set");
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u32("index"), Ctypes.u32("start"),
+            Ctypes.u32("count")).withName("vfio_irq_set");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

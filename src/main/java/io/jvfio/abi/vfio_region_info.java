@@ -8,8 +8,8 @@ public final class vfio_region_info {
     private vfio_region_info() {}
 
     public static final GroupLayout LAYOUT = MemoryLayout.structLayout(
-            Structs.u32("argsz"), Structs.u32("flags"), Structs.u32("index"), Structs.u32("cap_offset"),
-            Structs.u64("size"), Structs.u64("offset")).withName("vfio_region_info");
+            Ctypes.u32("argsz"), Ctypes.u32("flags"), Ctypes.u32("index"), Ctypes.u32("cap_offset"),
+            Ctypes.u64("size"), Ctypes.u64("offset")).withName("vfio_region_info");
 
     public static final long SIZE = LAYOUT.byteSize();
     public static final U32 argsz = U32.of(LAYOUT, "argsz");

@@ -1,0 +1,63 @@
+# jvfio: build, run and test. `make run` and `make test` set up what they need themselves.
+#
+#   make build       compile and package target/jvfio-all.jar (executable, Enable-Native-Access)
+#   make run         the main job: `jvfio demo` (emulated backend when there is no /dev/vfio)
+#   make test        everything: ABI golden values (x86-64 and ppc64le), unit and contract tests,
+#                    the QEMU pSeries guest (real 6.12 kernel), the unit suite on a ppc64le JVM
+#   make test-unit   the host JVM part only
+#   make test-guest  the in-guest part only (builds the images first)
+#   make images      the guest images (cached under $(JVFIO_CACHE))
+#   make native      the C golden-value dumper and C benchmarks
+#   make bench       JMH benchmarks (see docs/benchmarks.md)
+#   make clean
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+JVFIO_CACHE ?= $(HOME)/.cache/jvfio
+export JVFIO_CACHE
+MVN_FLAGS ?= -B -q -ntp
+# A JDK >= 22, found per recipe (JAVA_HOME if it qualifies, else /usr/lib/jvm), or a clear failure.
+WITH_JDK = export JAVA_HOME="$$(scripts/find-jdk.sh)" && export PATH="$$JAVA_HOME/bin:$$PATH" &&
+JAR := target/jvfio-all.jar
+
+include native/native.mk
+
+.PHONY: build run test test-unit test-guest test-qemu-user images deps bench clean
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: $(JAR)
+
+$(JAR): pom.xml $(shell find src/main -type f 2>/dev/null)
+	@scripts/ensure-deps.sh maven
+	@echo "[build] mvn package"
+	@$(WITH_JDK) mvn $(MVN_FLAGS) -DskipTests package
+
+run: build
+	@bin/jvfio demo
+
+test-unit: deps native
+	@echo "[test] host JVM: golden ABI, unit, contract and property tests"
+	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.abi.required=true verify
+
+images: deps
+	@qemu-images/build.sh
+
+test-guest: deps images build
+	@echo "[test] QEMU pSeries guest: the real 6.12 kernel"
+	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Dsurefire.excludedGroups=bench \
+	    -Dsurefire.groups=guest -Dsurefire.failIfNoSpecifiedTests=false test
+
+test-qemu-user: deps images build
+	@echo "[test] unit suite on a ppc64le JVM under qemu-user"
+	@scripts/test-qemu-user.sh
+
+test: test-unit test-guest test-qemu-user
+	@scripts/test-summary.sh
+
+bench: deps native-bench build
+	@scripts/bench.sh
+
+clean: native-clean
+	@rm -rf target

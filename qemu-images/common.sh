@@ -1,0 +1,69 @@
+# shellcheck shell=bash
+# Shared helpers for qemu-images/*.sh. Sourced, never executed.
+
+JVFIO_CACHE=${JVFIO_CACHE:-${HOME:-/root}/.cache/jvfio}
+# shellcheck disable=SC2034  # used by the scripts that source this file
+IMAGES_DIR=${JVFIO_CACHE}/images
+
+# set -e also inside $(...) (bash does not inherit it there by default)
+shopt -s inherit_errexit
+
+# Progress and errors go to stderr with a fixed prefix (set by each script).
+: "${LOG_PREFIX:=[images]}"
+log()  { printf '%s %s\n' "$LOG_PREFIX" "$*" >&2; }
+warn() { printf '%s WARNING: %s\n' "$LOG_PREFIX" "$*" >&2; }
+die()  { printf '%s ERROR: %s\n' "$LOG_PREFIX" "$*" >&2; exit 1; }
+
+# now_s: seconds since the epoch with microseconds (bash 5 EPOCHREALTIME).
+now_s() { printf '%s' "${EPOCHREALTIME/,/.}"; }
+# elapsed_us START: microseconds since START (a now_s value); elapsed START: seconds, one decimal.
+elapsed_us() { local n; n=$(now_s); echo $(( ${n/./} - ${1/./} )); }
+elapsed() { local d; d=$(elapsed_us "$1"); printf '%d.%d' $((d / 1000000)) $(( d % 1000000 / 100000 )); }
+
+# step LABEL CMD...: runs CMD with a start line and an end line carrying the elapsed time.
+step() {
+  local label=$1; shift
+  local t0; t0=$(now_s)
+  log "$label ..."
+  "$@"
+  log "$label: done in $(elapsed "$t0")s"
+}
+
+# ensure_host_tools CMD:DEBIAN_PACKAGE ...
+# Installs the Debian packages of missing commands (root), or prints the command to run (not root).
+ensure_host_tools() {
+  local missing_pkgs=() spec cmd pkg
+  for spec in "$@"; do
+    cmd=${spec%%:*}; pkg=${spec#*:}
+    if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ] && ! [ -x "/sbin/$cmd" ]; then
+      case " ${missing_pkgs[*]:-} " in *" $pkg "*) ;; *) missing_pkgs+=("$pkg") ;; esac
+    fi
+  done
+  [ ${#missing_pkgs[@]} -eq 0 ] && return 0
+  local cmdline="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing_pkgs[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    printf '%s ERROR: missing host tools; run as root:\n  %s\n' "$LOG_PREFIX" "$cmdline" >&2
+    exit 1
+  fi
+  log "installing host packages: ${missing_pkgs[*]}"
+  local waited=0
+  while pgrep -x apt-get >/dev/null || pgrep -x dpkg >/dev/null; do
+    [ $waited -eq 0 ] && log "waiting for a running apt-get/dpkg to finish ..."
+    waited=$((waited + 5)); [ $waited -lt 1800 ] || die "apt-get/dpkg still running after 30 min"
+    sleep 5
+  done
+  # Wait for a concurrent apt/dpkg (e.g. an unattended install) instead of failing on its lock.
+  apt-get -o DPkg::Lock::Timeout=900 update >&2 \
+    || die "apt-get update failed (needed to install: ${missing_pkgs[*]})"
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends \
+    "${missing_pkgs[@]}" >&2 || die "apt-get install ${missing_pkgs[*]} failed"
+  for spec in "$@"; do
+    cmd=${spec%%:*}
+    command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || [ -x "/sbin/$cmd" ] \
+      || die "$cmd still missing after installing ${spec#*:}"
+  done
+}
+
+# depmod lives in /usr/sbin or /sbin, which a non-root PATH may lack.
+case ":$PATH:" in *":/usr/sbin:"*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+export PATH

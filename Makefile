@@ -21,6 +21,7 @@ WITH_JDK = export JAVA_HOME="$$(scripts/find-jdk.sh)" && export PATH="$$JAVA_HOM
 JAR := target/jvfio-all.jar
 
 include native/native.mk
+include native/guest-bench/guest-bench.mk
 
 .PHONY: build run test test-unit test-guest test-qemu-user images deps bench clean
 

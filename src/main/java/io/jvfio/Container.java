@@ -183,7 +183,15 @@ public final class Container implements AutoCloseable {
         registration(VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, memory);
     }
 
+    /** A closed buffer keeps its address; the kernel would pin whatever is mapped there now. */
+    private static void requireAlive(MemorySegment memory) {
+        if (!memory.scope().isAlive()) {
+            throw new IllegalStateException("the memory segment's arena is closed (buffer already freed)");
+        }
+    }
+
     private void registration(VfioIoctl ioctl, MemorySegment memory) throws VfioException {
+        requireAlive(memory);
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(vfio_iommu_spapr_register_memory.LAYOUT);
@@ -247,7 +255,11 @@ public final class Container implements AutoCloseable {
 
     private synchronized void removeTracked(long addr) {
         List<DmaWindow> l = new ArrayList<>(List.of(windows));
-        l.removeIf(w -> w.contains(addr));
+        if (!l.removeIf(w -> w.contains(addr)) && addr == 0) {
+            // REMOVE(0) succeeded without a window at 0: the kernel dropped the still-pending default
+            // window, wherever it would have started.
+            l.removeIf(DmaWindow::isDefault);
+        }
         windows = l.toArray(new DmaWindow[0]);
     }
 
@@ -271,6 +283,7 @@ public final class Container implements AutoCloseable {
      * {@code [iova, iova+size)} starts in a window and leaves it (the kernel oopses on that).
      */
     public void map(long iova, MemorySegment memory, DmaDirection direction) throws VfioException {
+        requireAlive(memory);
         map(iova, memory.address(), memory.byteSize(), direction);
     }
 

@@ -4,6 +4,9 @@ import io.jvfio.backend.VfioBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import io.jvfio.backend.Errno;
 
 /** An eventfd a device signals its interrupts on ({@link Device#setIrqEventfd}). */
 public final class EventFd implements AutoCloseable {
@@ -23,16 +26,29 @@ public final class EventFd implements AutoCloseable {
         fd.release();
     }
 
-    /** Blocks until the device signals, and returns how many signals arrived since the last read. */
-    public long await() throws VfioException {
+    /**
+     * Waits until the device signals, at most {@code timeout}, and returns how many signals arrived
+     * since the last read; 0 when the time ran out. The eventfd is non-blocking, so a device that
+     * never interrupts cannot hang the caller.
+     */
+    public long await(Duration timeout) throws VfioException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ValueLayout.JAVA_LONG);
-            long r = backend.read(f, v);
-            if (r < 0) {
-                throw Errors.system("read(eventfd)", (int) -r, "the eventfd was closed or interrupted");
+            while (true) {
+                long r = backend.read(f, v);
+                if (r == 8) {
+                    return v.get(ValueLayout.JAVA_LONG, 0);
+                }
+                if (r != -Errno.EAGAIN) {
+                    throw Errors.system("read(eventfd)", (int) -r, "the eventfd was closed or interrupted");
+                }
+                if (System.nanoTime() > deadline) {
+                    return 0;
+                }
+                LockSupport.parkNanos(50_000);
             }
-            return v.get(ValueLayout.JAVA_LONG, 0);
         } finally {
             fd.release();
         }

@@ -3,6 +3,8 @@ package io.jvfio;
 import io.jvfio.backend.ErrnoException;
 import io.jvfio.backend.VfioBackend;
 import io.jvfio.backend.kernel.KernelBackend;
+import io.jvfio.emul.EmulatedBackend;
+import io.jvfio.emul.Profile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -10,7 +12,7 @@ import java.nio.file.Path;
 
 /**
  * The entry point. A {@code Vfio} owns one backend, chosen explicitly: {@link #kernel()} for the
- * running kernel, or {@code Vfio.emulated(...)} for the in-process pSeries model; there is no silent
+ * running kernel, or {@link #emulated(String)} for the in-process pSeries model; there is no silent
  * fallback between them.
  *
  * <pre>{@code
@@ -30,6 +32,9 @@ import java.nio.file.Path;
  * Objects close in the order device, group, container; closing an owner closes what it owns first.
  */
 public final class Vfio implements AutoCloseable {
+    /** eventfd's EFD_NONBLOCK (O_NONBLOCK), the same on x86-64, aarch64 and ppc64le. */
+    static final int EFD_NONBLOCK = 04000;
+
     /** The container device node. */
     public static final String CONTAINER_PATH = "/dev/vfio/vfio";
 
@@ -42,6 +47,15 @@ public final class Vfio implements AutoCloseable {
     /** The running kernel, through FFM. Nothing is opened until {@link #openContainer()}. */
     public static Vfio kernel() {
         return new Vfio(new KernelBackend());
+    }
+
+    /**
+     * The in-process emulator of a 6.12 pSeries guest with a named platform profile
+     * ({@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw},
+     * {@code big-window}), speaking ppc64le request numbers.
+     */
+    public static Vfio emulated(String profile) {
+        return new Vfio(new EmulatedBackend(Profile.named(profile)));
     }
 
     /** Any backend, e.g. an emulator built with a custom profile. */
@@ -101,7 +115,7 @@ public final class Vfio implements AutoCloseable {
 
     /** A new eventfd, for device interrupts. */
     public EventFd eventfd() throws VfioException {
-        int fd = backend.eventfd(0, 0);
+        int fd = backend.eventfd(0, EFD_NONBLOCK);
         if (fd < 0) {
             throw Errors.system("eventfd", -fd, "out of file descriptors? (ulimit -n)");
         }

@@ -156,7 +156,9 @@ public final class EduDevice implements AutoCloseable {
         reg64(REG_DMA_COUNT, length);
         reg64(REG_DMA_CMD, DMA_CMD_START | direction | (e != null ? DMA_CMD_IRQ : 0));
         if (e != null) {
-            e.await();
+            if (e.await(timeout) == 0) {
+                throw timedOut("DMA interrupt");
+            }
             reg32(REG_IRQ_ACK, reg32(REG_IRQ_STATUS));
         }
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -1,0 +1,40 @@
+package io.jvfio.toolkit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jvfio.Vfio;
+import io.jvfio.VfioException;
+import io.jvfio.emul.Profile;
+import io.jvfio.toolkit.bench.MapBenchAccess;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** MapBench's output contract (the same two lines as native/guest-bench/mapbench.c), on the emulator. */
+class MapBenchTest {
+    @Test
+    void printsTheTwoMedianLines_andUsesA64BitWindow() throws VfioException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        long start;
+        try (Vfio vfio = VfioHost.emulated(Profile.QEMU_PSERIES)) {
+            start = MapBenchAccess.run(vfio, new String[] {"-n", "5", "-m", "3", "-w", "2", "-W", "1"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        }
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        assertEquals(2, lines.length, out.toString(StandardCharsets.UTF_8));
+        assertTrue(lines[0].matches("mapbench one_page median_ns=\\d+"), lines[0]);
+        assertTrue(lines[1].matches("mapbench 8192_pages median_ns=\\d+"), lines[1]);
+        assertEquals(0x0800000000000000L, start, "the window next to the default one");
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("# one_page: reps=5 warmup=2"));
+    }
+
+    @Test
+    void badArguments_areRefused() {
+        assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"-n"}));
+        assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"-n", "x"}));
+        assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"-n", "0"}));
+        assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"--what", "1"}));
+    }
+}

@@ -1,0 +1,131 @@
+package io.jvfio.cli;
+
+import io.jvfio.backend.VfioBackend;
+import io.jvfio.scenario.ContainerUnavailableException;
+import io.jvfio.scenario.ExitStatus;
+import io.jvfio.scenario.ResultFormat;
+import io.jvfio.scenario.SafetyModel;
+import io.jvfio.scenario.Scenario;
+import io.jvfio.scenario.ScenarioParser;
+import io.jvfio.scenario.ScenarioRunner;
+import io.jvfio.scenario.ScenarioSyntaxException;
+import io.jvfio.scenario.Step;
+import io.jvfio.scenario.StepResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jvfio run FILE...}: executes scenarios, one result line per step. */
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+            "Runs scenarios (.scn files) on the kernel or the emulator.",
+            "%nPrints one line per step, 'STEP: OP ARGS -> RESULT', and 'MISMATCH expected ...' after a step"
+                    + " whose '-> EXPECT' did not hold; shared/scenario-format.md describes the language. Every file is"
+                    + " parsed before anything runs. Each file starts from a fresh platform: a new emulator"
+                    + " instance; on the kernel a fresh boot is the caller's job.%n"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:every checked step matched",
+            "1:at least one MISMATCH (the run went on to the end)",
+            "2:a syntax error (reported as FILE:LINE: message; nothing ran) or a bad command line",
+            "3:a file or /dev/vfio/vfio could not be opened",
+            "4:extension, emulator only: a step on which the real kernel oopses, printed as"
+                    + " 'N: OP ARGS -> KERNEL-BUG' and a line 'KERNEL-BUG <message>'; that file stopped there",
+            "5:internal error in jvfio"},
+        footer = {"%nBefore a step that the real kernel may not survive, or that may leave the group without dynamic"
+                + " DMA windows until reboot, a warning goes to stderr (judged from the results so far, for the"
+                + " default platform).",
+            "%nWith several files the worst status wins; text output then puts '== FILE ==' before each"
+                + " file's lines, and --json adds a leading \"file\" key to every line."})
+public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files (.scn).")
+    List<Path> files;
+
+    @Mixin
+    BackendOptions backendOptions = new BackendOptions();
+
+    @Option(names = "--json", description = "JSON lines instead of text: step, line, op, args, result, errno, out, expected, match.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+
+        // Everything is read and parsed before anything runs.
+        List<Scenario> scenarios = new ArrayList<>();
+        int status = ExitStatus.OK;
+        for (Path f : files) {
+            try {
+                scenarios.add(ScenarioParser.parse(f));
+            } catch (NoSuchFileException e) {
+                err.println("jvfio run: cannot open " + f + ": no such file; check the path");
+                status = ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
+            } catch (IOException e) {
+                err.println("jvfio run: cannot read " + f + ": " + e.getMessage() + "; check the path and its permissions");
+                status = ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
+            } catch (ScenarioSyntaxException e) {
+                e.errors().forEach(err::println);
+                status = ExitStatus.combine(status, ExitStatus.SYNTAX);
+            }
+        }
+        if (status != ExitStatus.OK) {
+            return status; // nothing runs
+        }
+
+        Backends.Choice choice = Backends.choose(backendOptions, spec.commandLine(), err);
+        boolean several = scenarios.size() > 1;
+        for (Scenario s : scenarios) {
+            if (several && !json) {
+                out.println("== " + s.name() + " ==");
+            }
+            String file = several ? s.name() : null;
+            // Warn just before a step the real kernel may not survive (an oops) or that may leave the PE
+            // without DDW until reboot, judged from the results so far (the model is the default platform's).
+            SafetyModel.Tracker safety = new SafetyModel.Tracker();
+            Consumer<Step> before = step -> {
+                String hazard = safety.hazard(step);
+                if (hazard != null) {
+                    out.flush();
+                    err.println("jvfio run: warning: " + s.name() + ":" + step.line() + ": on the real kernel: " + hazard);
+                    err.flush();
+                }
+            };
+            try (VfioBackend backend = choice.get()) {
+                ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, before, r -> {
+                    safety.advance(s.steps().get(r.step() - 1), r.status() == StepResult.Status.OK);
+                    if (json) {
+                        out.println(ResultFormat.json(r, file));
+                    } else {
+                        ResultFormat.text(r).forEach(out::println);
+                    }
+                    out.flush();
+                });
+                status = ExitStatus.combine(status, o.exitStatus());
+            } catch (ContainerUnavailableException e) {
+                out.flush();
+                err.println("jvfio run: " + s.name() + ": " + e.getMessage() + "; "
+                        + (choice.emulated() ? "the emulator has no container node (a jvfio bug)"
+                        : "load vfio (modprobe vfio-pci, vfio_iommu_spapr_tce) and run as root, or use --backend emulated"));
+                return ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
+            }
+        }
+        return status;
+    }
+}

@@ -1,32 +1,78 @@
 package io.jvfio.cli;
 
+import io.jvfio.Vfio;
+import io.jvfio.VfioException;
 import io.jvfio.scenario.ExitStatus;
+import io.jvfio.scenario.Numbers;
+import io.jvfio.toolkit.Plan;
+import io.jvfio.toolkit.PlanReport;
+import io.jvfio.toolkit.WindowPlanner;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
 
-/** {@code jvfio plan}: placeholder, to be filled in. */
+/** {@code jvfio plan}: which windows a driver's memory needs on this platform, and why. */
 @Command(name = "plan",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "Plans DMA windows for a workload.",
-            "%nThe page size, window size and levels the platform accepts for the memory to map.",
-            "%n(Not yet implemented in this build.)%n"},
+            "Plans DMA windows for a driver's memory, explaining every decision.",
+            "%nFrom GET_INFO (asked of the platform, through a fresh container that is torn down again) and the "
+                    + "memory to map: the container type, whether to remove the default window, the TCE page size, "
+                    + "the window size and levels, and for each window its TCE count, table memory and estimated "
+                    + "teardown cost (REMOVE clears every TCE).%n"},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"2:not yet implemented"})
+        exitCodeList = {"0:a feasible plan", "1:no feasible plan (the report says why)", "2:bad arguments",
+            "3:/dev/vfio/vfio or the group could not be opened"})
 public final class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Unmatched
-    java.util.List<String> args;
+    @Mixin
+    BackendOptions backend = new BackendOptions();
+
+    @Option(names = "--group", paramLabel = "N", description = "IOMMU group (default: 0).")
+    int group = 0;
+
+    @Option(names = "--memory", paramLabel = "SIZE", required = true,
+            description = "Bytes of memory to map, e.g. 256M or 0x10000000.")
+    String memory;
+
+    @Option(names = "--page", paramLabel = "SIZE",
+            description = "The memory's backing page size: 4K (anonymous) or 2M / 16M (hugetlb). Default: 4K.")
+    String page = "4K";
+
+    @Option(names = "--json", description = "The plan as JSON.")
+    boolean json;
 
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("jvfio plan: not yet implemented");
-        return ExitStatus.SYNTAX;
+        var err = spec.commandLine().getErr();
+        long mem;
+        long pg;
+        try {
+            mem = Numbers.parse(memory);
+            pg = Numbers.parse(page);
+        } catch (IllegalArgumentException e) {
+            err.println("jvfio plan: " + e.getMessage() + " (sizes: 4096, 0x1000, 64K, 2M, 1G)");
+            return ExitStatus.SYNTAX;
+        }
+        Backends.Choice choice = Backends.choose(backend, spec.commandLine(), err);
+        try (Vfio vfio = Vfio.over(choice.get())) {
+            PlanReport.Platform platform = PlanReport.probe(vfio, group);
+            Plan plan = new WindowPlanner().plan(platform.info(), platform.infoFrom(), mem, pg);
+            spec.commandLine().getOut().println(PlanReport.render(plan, json));
+            spec.commandLine().getOut().flush();
+            return plan.feasible() ? ExitStatus.OK : ExitStatus.MISMATCH;
+        } catch (io.jvfio.VfioUnavailableException | io.jvfio.VfioPermissionException e) {
+            err.println("jvfio plan: " + e.getMessage());
+            return ExitStatus.UNAVAILABLE;
+        } catch (VfioException e) {
+            err.println("jvfio plan: " + e.getMessage());
+            return ExitStatus.MISMATCH;
+        }
     }
 }

@@ -13,7 +13,7 @@ import io.jvfio.TceInfo;
 import io.jvfio.Vfio;
 import io.jvfio.VfioException;
 import io.jvfio.driver.edu.EduDevice;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -28,9 +28,9 @@ public final class DemoFlow {
     private final Vfio vfio;
     private final int groupNumber;
     private final String deviceAddress;
-    private final PrintStream out;
+    private final PrintWriter out;
 
-    public DemoFlow(Vfio vfio, int groupNumber, String deviceAddress, PrintStream out) {
+    public DemoFlow(Vfio vfio, int groupNumber, String deviceAddress, PrintWriter out) {
         this.vfio = vfio;
         this.groupNumber = groupNumber;
         this.deviceAddress = deviceAddress;
@@ -80,6 +80,7 @@ public final class DemoFlow {
             }
         }
         out.println("demo: OK");
+        out.flush();
     }
 
     private DmaBuffer allocate(TceInfo info) throws VfioException {

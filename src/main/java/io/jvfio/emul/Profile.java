@@ -1,0 +1,246 @@
+package io.jvfio.emul;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The platform an {@link EmulatedBackend} models: a Linux 6.12 pSeries guest (4 KiB pages, radix
+ * MMU) on QEMU 7.2's {@code pseries} machine, with the sPAPR PHB properties that shape its DMA
+ * windows. {@link #named(String)} gives the predefined platforms; {@link #builder()} a custom one.
+ *
+ * @param name a label, shown in {@link EmulatedBackend#description()}
+ * @param kernelPageSize the guest kernel's PAGE_SIZE (alignment of REGISTER_MEMORY, locked_vm units)
+ * @param hugePageSize the default hugetlb page size (2 MiB under radix)
+ * @param dma32WindowStart QEMU {@code dma_win_addr}: bus address of the default window
+ * @param dma32WindowSize QEMU {@code dma_win_size}: size of the default window (a power of two,
+ *     4 KiB to 2 GiB: the kernel keeps it in a u32)
+ * @param ddwEnabled QEMU {@code ddw}: whether the PHB offers dynamic DMA windows
+ *     ({@code ibm,ddw-applicable} in the device tree)
+ * @param pgsizes QEMU {@code pgsz}: IOMMU page sizes the hypervisor supports (bit n = 2^n bytes)
+ * @param dma64WindowAddr QEMU {@code dma64_win_addr}: where a window lands while another one exists
+ * @param largestBlockTces what {@code ibm,query-pe-dma-window} reports as the largest block (TCEs)
+ * @param windowsSupported DMA windows per PE in the hypervisor: 2, or 1 for an SR-IOV-VF-like PE
+ *     whose DDW must replace the default window
+ * @param memlockLimitBytes RLIMIT_MEMLOCK; {@link #UNLIMITED} models root with CAP_IPC_LOCK (no check)
+ * @param eehSupported whether the guest has EEH (the observed guest answered
+ *     CHECK_EXTENSION(VFIO_EEH) = 0 because QEMU offers no EEH for emulated devices)
+ * @param groups the IOMMU groups, one per PHB
+ * @param hugePages how many huge pages the guest reserved ({@code nr_hugepages}, 16 in the recipe)
+ * @param guestRamBytes guest RAM ({@code -m 2G}): the largest anonymous mmap, and the largest
+ *     vmalloc the kernel can make for a window's userspace view
+ */
+public record Profile(
+        String name,
+        long kernelPageSize,
+        long hugePageSize,
+        long dma32WindowStart,
+        long dma32WindowSize,
+        boolean ddwEnabled,
+        long pgsizes,
+        long dma64WindowAddr,
+        long largestBlockTces,
+        int windowsSupported,
+        long memlockLimitBytes,
+        boolean eehSupported,
+        List<GroupSpec> groups,
+        int hugePages,
+        long guestRamBytes) {
+
+    /** RLIM_INFINITY, and the guest runs as root with CAP_IPC_LOCK. */
+    public static final long UNLIMITED = Long.MAX_VALUE;
+
+    public static final String QEMU_PSERIES = "qemu-pseries";
+    public static final String QEMU_PSERIES_2PHB = "qemu-pseries-2phb";
+    public static final String SRIOV_VF = "sriov-vf";
+    public static final String NO_DDW = "no-ddw";
+    public static final String BIG_WINDOW = "big-window";
+
+    private static final Map<String, Supplier<Profile>> NAMED = new LinkedHashMap<>();
+
+    static {
+        NAMED.put(QEMU_PSERIES, () -> builder().build());
+        NAMED.put(QEMU_PSERIES_2PHB, () -> builder().name(QEMU_PSERIES_2PHB)
+                .group(0, DeviceSpec.edu("0000:00:00.0"))
+                .group(1, DeviceSpec.edu("0001:00:00.0"))
+                .build());
+        NAMED.put(SRIOV_VF, () -> builder().name(SRIOV_VF).windowsSupported(1).build());
+        NAMED.put(NO_DDW, () -> builder().name(NO_DDW).ddwEnabled(false).build());
+        NAMED.put(BIG_WINDOW, () -> builder().name(BIG_WINDOW).dma32WindowSize(0x80000000L).build());
+    }
+
+    public Profile {
+        Objects.requireNonNull(name, "name");
+        requirePow2("kernelPageSize", kernelPageSize, 4096, 1L << 16);
+        requirePow2("hugePageSize", hugePageSize, kernelPageSize, 1L << 34);
+        requirePow2("dma32WindowSize", dma32WindowSize, 4096, 1L << 31);
+        if (dma32WindowStart < 0 || dma32WindowStart > 0xffffffffL || (dma32WindowStart & 0xfff) != 0) {
+            throw new IllegalArgumentException("dma32WindowStart must be a 4 KiB aligned 32-bit bus address: 0x"
+                    + Long.toHexString(dma32WindowStart));
+        }
+        if ((pgsizes & 0x1000) == 0) {
+            throw new IllegalArgumentException("pgsizes must include 4 KiB (0x1000): 0x" + Long.toHexString(pgsizes));
+        }
+        if (windowsSupported < 1 || windowsSupported > 2) {
+            throw new IllegalArgumentException("windowsSupported is 1 or 2: " + windowsSupported);
+        }
+        if (largestBlockTces <= 0) {
+            throw new IllegalArgumentException("largestBlockTces must be positive");
+        }
+        if (memlockLimitBytes < 0) {
+            throw new IllegalArgumentException("memlockLimitBytes must be >= 0 (UNLIMITED for none)");
+        }
+        if (hugePages < 0) {
+            throw new IllegalArgumentException("hugePages must be >= 0");
+        }
+        if (guestRamBytes < (1L << 26)) {
+            throw new IllegalArgumentException("guestRamBytes must be at least 64 MiB");
+        }
+        groups = List.copyOf(groups);
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException("a profile needs at least one group");
+        }
+        Set<Integer> numbers = new HashSet<>();
+        Set<String> addresses = new HashSet<>();
+        for (GroupSpec g : groups) {
+            if (!numbers.add(g.number())) {
+                throw new IllegalArgumentException("group " + g.number() + " appears twice");
+            }
+            for (DeviceSpec d : g.devices()) {
+                if (!addresses.add(d.pciAddress())) {
+                    throw new IllegalArgumentException("device " + d.pciAddress() + " appears twice");
+                }
+            }
+        }
+    }
+
+    private static void requirePow2(String what, long v, long min, long max) {
+        if (v < min || v > max || Long.bitCount(v) != 1) {
+            throw new IllegalArgumentException(what + " must be a power of two in [" + min + ", " + max + "]: " + v);
+        }
+    }
+
+    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}. */
+    public static List<String> names() {
+        return List.copyOf(NAMED.keySet());
+    }
+
+    /**
+     * A predefined platform.
+     *
+     * @throws IllegalArgumentException for an unknown name; the message lists the known ones
+     */
+    public static Profile named(String name) {
+        Supplier<Profile> p = NAMED.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown emulator profile '" + name + "'; known profiles: "
+                    + String.join(", ", NAMED.keySet()));
+        }
+        return p.get();
+    }
+
+    /** The default platform, exactly what the real guest reported ({@code qemu-pseries}). */
+    public static Profile qemuPseries() {
+        return named(QEMU_PSERIES);
+    }
+
+    /** A builder preset to {@code qemu-pseries}; groups added with {@link Builder#group} replace the default group. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder preset to this profile. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.name = name;
+        b.kernelPageSize = kernelPageSize;
+        b.hugePageSize = hugePageSize;
+        b.dma32WindowStart = dma32WindowStart;
+        b.dma32WindowSize = dma32WindowSize;
+        b.ddwEnabled = ddwEnabled;
+        b.pgsizes = pgsizes;
+        b.dma64WindowAddr = dma64WindowAddr;
+        b.largestBlockTces = largestBlockTces;
+        b.windowsSupported = windowsSupported;
+        b.memlockLimitBytes = memlockLimitBytes;
+        b.eehSupported = eehSupported;
+        b.groups.addAll(groups);
+        b.hugePages = hugePages;
+        b.guestRamBytes = guestRamBytes;
+        return b;
+    }
+
+    /** The group with this number, or null. */
+    public GroupSpec group(int number) {
+        for (GroupSpec g : groups) {
+            if (g.number() == number) {
+                return g;
+            }
+        }
+        return null;
+    }
+
+    /** Builds a {@link Profile}; every value starts at the {@code qemu-pseries} default. */
+    public static final class Builder {
+        private String name = QEMU_PSERIES;
+        private long kernelPageSize = 4096;
+        private long hugePageSize = 2L << 20;
+        private long dma32WindowStart = 0;
+        private long dma32WindowSize = 0x40000000L;
+        private boolean ddwEnabled = true;
+        private long pgsizes = 0x1211000L;
+        private long dma64WindowAddr = 0x0800000000000000L;
+        private long largestBlockTces = 1L << 37;
+        private int windowsSupported = 2;
+        private long memlockLimitBytes = UNLIMITED;
+        private boolean eehSupported = false;
+        private final List<GroupSpec> groups = new ArrayList<>();
+        private int hugePages = 16;
+        private long guestRamBytes = 2L << 30;
+
+        private Builder() {}
+
+        public Builder name(String v) { name = v; return this; }
+        public Builder kernelPageSize(long v) { kernelPageSize = v; return this; }
+        public Builder hugePageSize(long v) { hugePageSize = v; return this; }
+        public Builder dma32WindowStart(long v) { dma32WindowStart = v; return this; }
+        public Builder dma32WindowSize(long v) { dma32WindowSize = v; return this; }
+        public Builder ddwEnabled(boolean v) { ddwEnabled = v; return this; }
+        public Builder pgsizes(long v) { pgsizes = v; return this; }
+        public Builder dma64WindowAddr(long v) { dma64WindowAddr = v; return this; }
+        public Builder largestBlockTces(long v) { largestBlockTces = v; return this; }
+        public Builder windowsSupported(int v) { windowsSupported = v; return this; }
+        public Builder memlockLimitBytes(long v) { memlockLimitBytes = v; return this; }
+        public Builder eehSupported(boolean v) { eehSupported = v; return this; }
+        public Builder hugePages(int v) { hugePages = v; return this; }
+        public Builder guestRamBytes(long v) { guestRamBytes = v; return this; }
+
+        /** Adds a group (the first call drops the default group 0). */
+        public Builder group(GroupSpec g) {
+            groups.add(g);
+            return this;
+        }
+
+        public Builder group(int number, DeviceSpec... devices) {
+            return group(GroupSpec.of(number, devices));
+        }
+
+        /** Removes every group added so far. */
+        public Builder clearGroups() {
+            groups.clear();
+            return this;
+        }
+
+        public Profile build() {
+            List<GroupSpec> g = groups.isEmpty() ? List.of(GroupSpec.of(0, DeviceSpec.edu("0000:00:00.0"))) : groups;
+            return new Profile(name, kernelPageSize, hugePageSize, dma32WindowStart, dma32WindowSize, ddwEnabled,
+                    pgsizes, dma64WindowAddr, largestBlockTces, windowsSupported, memlockLimitBytes, eehSupported, g,
+                    hugePages, guestRamBytes);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.jvfio.emul.mem;
+
+import io.jvfio.backend.Errno;
+import io.jvfio.emul.Profile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The emulated process's address space ({@code mm_struct}): the mappings made with
+ * {@code mmapAnonymous}, page pinning, and {@code locked_vm} accounting.
+ *
+ * <p>Only memory from {@code mmapAnonymous} is process memory: any other address (a Java heap
+ * array, a segment from the caller's own arena) is outside every mapping and fails like an
+ * unmapped address does in the kernel (EFAULT from the pin). Mappings are real memory from a
+ * shared arena, aligned to their page size (the huge page size for hugetlb, whether or not the
+ * host has huge pages). munmap removes the mapping at once, but its memory lives on while pinned,
+ * as the kernel keeps pinned pages after munmap.
+ *
+ * <p>Not thread-safe: callers hold the platform lock.
+ */
+public final class AddressSpace {
+    private final long pageSize;
+    private final int pageShift;
+    private final long hugePageSize;
+    private final long memlockLimitBytes;
+    private final long guestRamBytes;
+    private int hugePagesFree;
+
+    private final TreeMap<Long, Vma> vmas = new TreeMap<>();
+    private final TreeMap<Long, PhysBlock> blocks = new TreeMap<>();
+    private PhysBlock lastBlock;
+    private Vma lastVma;
+    private long lockedVmPages;
+
+    public AddressSpace(Profile p) {
+        this.pageSize = p.kernelPageSize();
+        this.pageShift = Long.numberOfTrailingZeros(pageSize);
+        this.hugePageSize = p.hugePageSize();
+        this.memlockLimitBytes = p.memlockLimitBytes();
+        this.guestRamBytes = p.guestRamBytes();
+        this.hugePagesFree = p.hugePages();
+    }
+
+    public long pageSize() {
+        return pageSize;
+    }
+
+    public int pageShift() {
+        return pageShift;
+    }
+
+    public long hugePageSize() {
+        return hugePageSize;
+    }
+
+    /** The result of {@link #mmap}: a mapping, or an errno. */
+    public record MmapResult(Vma vma, int errno) {}
+
+    /**
+     * mmap(NULL, length, RW, MAP_PRIVATE|MAP_ANONYMOUS[|MAP_HUGETLB]): ENOMEM when the huge page pool
+     * is exhausted or the length exceeds guest RAM, EINVAL for length 0.
+     */
+    public MmapResult mmap(long length, boolean hugetlb) {
+        if (length <= 0) {
+            return new MmapResult(null, Errno.EINVAL);
+        }
+        long unit = hugetlb ? hugePageSize : pageSize;
+        long rounded = (length + unit - 1) & -unit;
+        if (rounded <= 0 || rounded > guestRamBytes) {
+            return new MmapResult(null, Errno.ENOMEM);
+        }
+        int huge = 0;
+        if (hugetlb) {
+            long n = rounded / hugePageSize;
+            if (n > hugePagesFree) {
+                return new MmapResult(null, Errno.ENOMEM);
+            }
+            huge = (int) n;
+        }
+        Arena arena = Arena.ofShared();
+        MemorySegment mem;
+        try {
+            mem = arena.allocate(rounded, unit);
+        } catch (OutOfMemoryError | IllegalArgumentException e) {
+            arena.close();
+            return new MmapResult(null, Errno.ENOMEM);
+        }
+        hugePagesFree -= huge;
+        PhysBlock b = new PhysBlock(arena, mem, Long.numberOfTrailingZeros(unit), hugetlb);
+        Vma v = new Vma(mem.address(), rounded, b);
+        vmas.put(v.start, v);
+        blocks.put(b.addr, b);
+        return new MmapResult(v, 0);
+    }
+
+    /** Removes the mapping starting at {@code start}; its memory goes when no pin holds it. */
+    public int munmap(long start) {
+        Vma v = vmas.remove(start);
+        if (v == null) {
+            return -Errno.EINVAL;
+        }
+        if (lastVma == v) {
+            lastVma = null;
+        }
+        release(v.block);
+        return 0;
+    }
+
+    /** The mapping containing {@code addr}, or null. */
+    public Vma findVma(long addr) {
+        Vma v = lastVma;
+        if (v != null && v.contains(addr)) {
+            return v;
+        }
+        Map.Entry<Long, Vma> e = vmas.floorEntry(addr);
+        if (e == null || !e.getValue().contains(addr)) {
+            return null;
+        }
+        lastVma = e.getValue();
+        return lastVma;
+    }
+
+    /** The mappings in address order. */
+    public List<Vma> vmas() {
+        return new ArrayList<>(vmas.values());
+    }
+
+    /** Pins the page at {@code addr} ({@code pin_user_pages}): its block, or null (EFAULT) outside every mapping. */
+    public PhysBlock pin(long addr) {
+        Vma v = findVma(addr);
+        if (v == null) {
+            return null;
+        }
+        v.block.refs++;
+        return v.block;
+    }
+
+    /** Takes one more reference on a block (a pin of an already known block). */
+    public void pin(PhysBlock b) {
+        b.refs++;
+    }
+
+    /** Drops a pin. */
+    public void unpin(PhysBlock b) {
+        release(b);
+    }
+
+    /** Drops a pin on the block holding physical address {@code hpa}; false if no live block holds it. */
+    public boolean unpinPhys(long hpa) {
+        PhysBlock b = physBlock(hpa);
+        if (b == null) {
+            return false;
+        }
+        release(b);
+        return true;
+    }
+
+    private void release(PhysBlock b) {
+        if (--b.refs == 0) {
+            blocks.remove(b.addr);
+            if (lastBlock == b) {
+                lastBlock = null;
+            }
+            if (b.hugetlb) {
+                hugePagesFree += (int) (b.size / hugePageSize);
+            }
+            b.free();
+        }
+    }
+
+    /** The live block holding physical address {@code hpa}, or null. */
+    public PhysBlock physBlock(long hpa) {
+        PhysBlock b = lastBlock;
+        if (b != null && b.contains(hpa)) {
+            return b;
+        }
+        Map.Entry<Long, PhysBlock> e = blocks.floorEntry(hpa);
+        if (e == null || !e.getValue().contains(hpa)) {
+            return null;
+        }
+        lastBlock = e.getValue();
+        return lastBlock;
+    }
+
+    /**
+     * Real memory for a device access: {@code len} bytes at physical address {@code hpa}, or null when
+     * they are not all inside one live block (the access then fails like one to unassigned memory).
+     */
+    public MemorySegment phys(long hpa, long len) {
+        PhysBlock b = physBlock(hpa);
+        if (b == null || hpa - b.addr + len > b.size) {
+            return null;
+        }
+        return b.memory.asSlice(hpa - b.addr, len);
+    }
+
+    public int hugePagesFree() {
+        return hugePagesFree;
+    }
+
+    public long liveBlocks() {
+        return blocks.size();
+    }
+
+    // ---- locked_vm ---------------------------------------------------------------------------------
+
+    /**
+     * {@code account_locked_vm(mm, pages, inc)}: 0, or -ENOMEM when an increment would exceed
+     * RLIMIT_MEMLOCK (never with CAP_IPC_LOCK, i.e. {@link Profile#UNLIMITED}).
+     */
+    public int accountLockedVm(long pages, boolean inc) {
+        if (pages == 0) {
+            return 0;
+        }
+        if (inc) {
+            long locked = lockedVmPages + pages;
+            if (memlockLimitBytes != Profile.UNLIMITED && locked > (memlockLimitBytes >>> pageShift)) {
+                return -Errno.ENOMEM;
+            }
+            lockedVmPages = locked;
+        } else {
+            // the kernel WARNs and clamps at 0 on underflow
+            lockedVmPages = Math.max(0, lockedVmPages - pages);
+        }
+        return 0;
+    }
+
+    public long lockedVmPages() {
+        return lockedVmPages;
+    }
+
+    /** Unmaps nothing but forgets all pins: used when the platform shuts down (process exit). */
+    public void dropAllPinsExceptMappings() {
+        for (PhysBlock b : new ArrayList<>(blocks.values())) {
+            boolean mapped = false;
+            for (Vma v : vmas.values()) {
+                if (v.block == b) {
+                    mapped = true;
+                    break;
+                }
+            }
+            long keep = mapped ? 1 : 0;
+            if (b.refs > keep) {
+                b.refs = keep + 1;
+                release(b);
+            }
+        }
+        lockedVmPages = 0;
+    }
+}

@@ -107,12 +107,36 @@ class CliTest {
         assertEquals(1, bad.err().strip().lines().count(), bad.err());
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"demo", "diff", "plan"})
-    void placeholders(String cmd) {
-        Result r = jvfio(cmd);
-        assertEquals(2, r.status());
-        assertEquals("jvfio " + cmd + ": not yet implemented\n", r.err());
+    @Test
+    void demoRunsTheDriverFlowAndEndsWithOk() {
+        Result r = jvfio("demo", "--backend", "emulated");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("bytes verified"), r.out());
+        assertTrue(r.out().contains("changed 0 bytes"), r.out());
+        assertTrue(r.out().endsWith("demo: OK\n"), r.out());
+    }
+
+    @Test
+    void demoFailureIsOneLineNamingTheOperation() {
+        Result r = jvfio("demo", "--backend", "emulated", "--device", "0000:00:09.0");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("VFIO_GROUP_GET_DEVICE_FD"), r.err());
+        assertTrue(r.err().contains("ENODEV (19)"), r.err());
+    }
+
+    @Test
+    void planExplainsAndExitsByFeasibility() {
+        Result ok = jvfio("plan", "--backend", "emulated", "--memory", "256M", "--page", "2M");
+        assertEquals(0, ok.status(), ok.err());
+        assertTrue(ok.out().contains("page_shift 21"), ok.out());
+        Result json = jvfio("plan", "--profile", "sriov-vf", "--memory", "64M", "--json");
+        assertEquals(0, json.status(), json.err());
+        assertTrue(json.out().contains("\"feasible\""), json.out());
+        Result no = jvfio("plan", "--profile", "no-ddw", "--memory", "64M");
+        assertEquals(1, no.status());
+        assertTrue(no.out().contains("NOT FEASIBLE"), no.out());
+        Result bad = jvfio("plan", "--memory", "lots");
+        assertEquals(2, bad.status());
     }
 
     @Test

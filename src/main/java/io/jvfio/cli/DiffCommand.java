@@ -1,32 +1,245 @@
 package io.jvfio.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvfio.emul.Profile;
+import io.jvfio.harness.GuestImages;
+import io.jvfio.harness.GuestLauncher;
+import io.jvfio.harness.HostQemuLauncher;
+import io.jvfio.harness.ScenarioDiff;
+import io.jvfio.harness.ScenarioDiff.FileResult;
+import io.jvfio.harness.ScenarioDiff.Report;
 import io.jvfio.scenario.ExitStatus;
+import io.jvfio.scenario.ScenarioGenerator;
+import io.jvfio.scenario.ScenarioSyntaxException;
+import io.jvfio.scenario.StepLines.Difference;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
 
-/** {@code jvfio diff}: placeholder, to be filled in. */
+/** {@code jvfio diff}: does the emulator tell the truth? The same files on both, step by step. */
 @Command(name = "diff",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "Runs a scenario on the kernel and on the emulator and compares them.",
-            "%nReports every step whose results differ.",
-            "%n(Not yet implemented in this build.)%n"},
+            "Runs scenario files on the emulator and on the real 6.12 kernel in a QEMU pSeries guest, and prints "
+                    + "every step whose results differ, with both results.",
+            "%nEach file starts from a fresh platform: files the emulator shows to leave the platform changed get a "
+                    + "boot of their own; the rest share boots, checked by a canary scenario run first and last. Files "
+                    + "on which the real kernel would oops are not run on it (reported). Needs the guest images "
+                    + "(make images) and qemu-system-ppc64.%n"},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"2:not yet implemented"})
+        exitCodeList = {"0:no difference", "1:a difference, a canary problem, or a stale deviation entry",
+            "2:bad arguments or a scenario syntax error", "3:the QEMU guest cannot be run here"})
 public final class DiffCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Unmatched
-    java.util.List<String> args;
+    @Parameters(paramLabel = "FILE", arity = "0..*", description = "Scenario files.")
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "--profile", paramLabel = "NAME", description = "Platform: qemu-pseries (default), "
+            + "qemu-pseries-2phb, big-window, no-ddw (the emulator profile and the matching QEMU machine).")
+    String profile = Profile.QEMU_PSERIES;
+
+    @Option(names = "--random", paramLabel = "N", description = "Also N generated scenarios (differential fuzzing).")
+    int random;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the first generated scenario (default 1).")
+    long seed = 1;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Steps per generated scenario (default 30).")
+    int steps = 30;
+
+    @Option(names = "--parallel", paramLabel = "N", description = "Guests booted at once (default 2).")
+    int parallel = 2;
+
+    @Option(names = "--deviations", paramLabel = "FILE",
+            description = "Known, documented differences, one 'FILE:STEP reason' per line; listed ones do not fail "
+                    + "the run, and a listed one that no longer differs does.")
+    Path deviations;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Also write a Markdown summary (for docs/fidelity.md).")
+    Path report;
+
+    @Option(names = "--json", description = "One JSON object per file, then a summary object.")
+    boolean json;
 
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("jvfio diff: not yet implemented");
-        return ExitStatus.SYNTAX;
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Path> all = new ArrayList<>(files);
+        try {
+            all.addAll(generate());
+        } catch (IOException e) {
+            err.println("jvfio diff: cannot write generated scenarios: " + e.getMessage());
+            return ExitStatus.INTERNAL;
+        }
+        if (all.isEmpty()) {
+            err.println("jvfio diff: no files: give scenario files and/or --random N");
+            return ExitStatus.SYNTAX;
+        }
+        Optional<GuestImages> images = GuestImages.find(GuestImages.Flavour.K4);
+        GuestLauncher launcher = new HostQemuLauncher();
+        Optional<String> why = images.isEmpty() ? Optional.of("no guest images: run make images")
+                : launcher.unavailableReason(ScenarioDiff.machineFor(profile));
+        if (why.isPresent()) {
+            err.println("jvfio diff: the QEMU guest cannot run here: " + why.get());
+            return ExitStatus.UNAVAILABLE;
+        }
+        Report r;
+        try {
+            r = new ScenarioDiff(profile, launcher, images.get(), parallel, err).run(all);
+        } catch (ScenarioSyntaxException e) {
+            err.println("jvfio diff: " + e.getMessage());
+            return ExitStatus.SYNTAX;
+        } catch (IllegalArgumentException e) {
+            err.println("jvfio diff: " + e.getMessage());
+            return ExitStatus.SYNTAX;
+        } catch (IOException | RuntimeException e) {
+            err.println("jvfio diff: " + e.getMessage() + " (the guest console is under target/guest-console/)");
+            return ExitStatus.UNAVAILABLE;
+        }
+        Set<String> known = new HashSet<>();
+        List<String> stale = new ArrayList<>();
+        try {
+            known.addAll(readDeviations());
+        } catch (IOException e) {
+            err.println("jvfio diff: cannot read " + deviations + ": " + e.getMessage());
+            return ExitStatus.SYNTAX;
+        }
+        Set<String> seen = new HashSet<>();
+        long unknown = 0;
+        for (FileResult f : r.files()) {
+            for (Difference d : f.differences()) {
+                String key = Path.of(f.file()).getFileName() + ":" + d.step();
+                seen.add(key);
+                if (!known.contains(key)) {
+                    unknown++;
+                }
+            }
+        }
+        for (String k : known) {
+            if (!seen.contains(k)) {
+                stale.add(k);
+            }
+        }
+        print(r, known, out);
+        String summary = String.format("diff: %d file(s), %d step(s) compared, %d agree, %d differ (%d listed as "
+                        + "known deviations), %d file(s) not run on the kernel, %d boot(s), %.0f s",
+                r.files().size(), r.stepsCompared(), r.stepsCompared() - r.stepsDiffering(), r.stepsDiffering(),
+                r.stepsDiffering() - unknown, r.filesNotCompared(), r.boots(), r.seconds());
+        if (json) {
+            ObjectNode s = Json.MAPPER.createObjectNode().put("summary", summary).put("files", r.files().size())
+                    .put("steps_compared", r.stepsCompared()).put("steps_differing", r.stepsDiffering())
+                    .put("unknown_differences", unknown).put("boots", r.boots());
+            ArrayNode c = s.putArray("canary_problems");
+            r.canaryProblems().forEach(c::add);
+            ArrayNode st = s.putArray("stale_deviations");
+            stale.forEach(st::add);
+            out.println(s.toString());
+        } else {
+            r.canaryProblems().forEach(p -> out.println("CANARY " + p));
+            stale.forEach(k -> out.println("STALE deviation entry " + k + ": the step agrees now; remove it from "
+                    + deviations));
+            out.println(summary);
+        }
+        out.flush();
+        if (report != null) {
+            try {
+                writeReport(r, unknown);
+            } catch (IOException e) {
+                err.println("jvfio diff: cannot write " + report + ": " + e.getMessage());
+            }
+        }
+        return unknown == 0 && stale.isEmpty() && r.canaryProblems().isEmpty() ? ExitStatus.OK : ExitStatus.MISMATCH;
+    }
+
+    private List<Path> generate() throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (random <= 0) {
+            return out;
+        }
+        Path dir = Files.createTempDirectory("jvfio-random");
+        for (int i = 0; i < random; i++) {
+            long s = seed + i;
+            Path f = dir.resolve("random-" + s + ".scn");
+            Files.writeString(f, "# jvfio diff --random, seed " + s + "\n" + new ScenarioGenerator(s).generateText(steps));
+            out.add(f);
+        }
+        return out;
+    }
+
+    private Set<String> readDeviations() throws IOException {
+        Set<String> k = new HashSet<>();
+        if (deviations == null || !Files.exists(deviations)) {
+            return k;
+        }
+        for (String l : Files.readAllLines(deviations)) {
+            String t = l.strip();
+            if (!t.isEmpty() && !t.startsWith("#")) {
+                k.add(t.split("\\s+", 2)[0]);
+            }
+        }
+        return k;
+    }
+
+    private void print(Report r, Set<String> known, PrintWriter out) {
+        for (FileResult f : r.files()) {
+            String name = Path.of(f.file()).getFileName().toString();
+            if (json) {
+                ObjectNode o = Json.MAPPER.createObjectNode().put("file", f.file()).put("isolation", f.isolation().name())
+                        .put("steps_compared", f.stepsCompared());
+                if (f.notCompared() != null) {
+                    o.put("not_compared", f.notCompared());
+                }
+                ArrayNode d = o.putArray("differences");
+                for (Difference x : f.differences()) {
+                    d.addObject().put("step", x.step()).put("op", x.command()).put("emulated", x.left())
+                            .put("kernel", x.right()).put("known", known.contains(name + ":" + x.step()));
+                }
+                out.println(o.toString());
+                continue;
+            }
+            if (f.notCompared() != null) {
+                out.println("NOT RUN on the kernel: " + f.file() + ": " + f.notCompared());
+            }
+            for (Difference x : f.differences()) {
+                out.println("DIFF " + f.file() + " step " + x.step() + ": " + x.command()
+                        + (known.contains(name + ":" + x.step()) ? "   (known deviation)" : ""));
+                out.println("  emulated: " + x.left());
+                out.println("  kernel:   " + x.right());
+            }
+        }
+    }
+
+    private void writeReport(Report r, long unknown) throws IOException {
+        StringBuilder b = new StringBuilder();
+        b.append("| profile | files | steps compared | agree | differ | unknown | not run on kernel | boots | seconds |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|\n");
+        b.append(String.format("| %s | %d | %d | %d | %d | %d | %d | %d | %.0f |%n", r.profile(), r.files().size(),
+                r.stepsCompared(), r.stepsCompared() - r.stepsDiffering(), r.stepsDiffering(), unknown,
+                r.filesNotCompared(), r.boots(), r.seconds()));
+        for (FileResult f : r.files()) {
+            for (Difference x : f.differences()) {
+                b.append(String.format("%n- `%s` step %d `%s`: emulated `%s`, kernel `%s`", Path.of(f.file()).getFileName(),
+                        x.step(), x.command(), x.left(), x.right()));
+            }
+        }
+        Files.createDirectories(report.toAbsolutePath().getParent());
+        Files.writeString(report, b.append('\n').toString());
     }
 }

@@ -1,0 +1,136 @@
+package io.jvfio.harness;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The guest images {@code make images} (qemu-images/build.sh) leaves in
+ * {@code ${JVFIO_CACHE:-~/.cache/jvfio}/images}: kernels, base initramfs archives (uncompressed newc:
+ * busybox, the VFIO modules, a ppc64le JDK runtime at /opt/jdk, the jvfio /init), the package versions
+ * they came from, and a qemu-user wrapper that runs the ppc64le JVM on the host.
+ */
+public final class GuestImages {
+    /** A kernel page-size flavour: its vmlinux and the base initramfs that matches its modules. */
+    public enum Flavour {
+        /** 4 KiB pages: the default guest. */
+        K4("vmlinux", "base.cpio"),
+        /** 64 KiB pages (build.sh --with-64k): needed for a nested-KVM L1. */
+        K64("vmlinux-64k", "base-64k.cpio");
+
+        private final String kernel;
+        private final String initramfs;
+
+        Flavour(String kernel, String initramfs) {
+            this.kernel = kernel;
+            this.initramfs = initramfs;
+        }
+
+        public String kernelFile() {
+            return kernel;
+        }
+
+        public String initramfsFile() {
+            return initramfs;
+        }
+    }
+
+    private final Path dir;
+
+    private GuestImages(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The cache root: system property {@code jvfio.cache}, else {@code $JVFIO_CACHE}, else ~/.cache/jvfio. */
+    public static Path cacheDir() {
+        String p = System.getProperty("jvfio.cache");
+        if (p == null || p.isBlank()) {
+            p = System.getenv("JVFIO_CACHE");
+        }
+        if (p == null || p.isBlank()) {
+            return Path.of(System.getProperty("user.home"), ".cache", "jvfio");
+        }
+        return Path.of(p);
+    }
+
+    /** The images directory under {@link #cacheDir()} (it may not exist). */
+    public static Path defaultDir() {
+        return cacheDir().resolve("images");
+    }
+
+    /** The images in {@link #defaultDir()}, or a {@link GuestUnavailableException} saying to run make images. */
+    public static GuestImages locate() {
+        return locate(defaultDir(), GuestImages.Flavour.K4);
+    }
+
+    /** The images in {@code dir}, checked for {@code flavour}. */
+    public static GuestImages locate(Path dir, Flavour flavour) {
+        GuestImages images = new GuestImages(dir);
+        images.missing(flavour).ifPresent(reason -> {
+            throw new GuestUnavailableException(reason);
+        });
+        return images;
+    }
+
+    /** The images directory {@code dir}, unchecked: ask {@link #missing} before booting from it. */
+    public static GuestImages at(Path dir) {
+        return new GuestImages(dir);
+    }
+
+    /** The images in {@link #defaultDir()} when they are complete for {@code flavour}. */
+    public static Optional<GuestImages> find(Flavour flavour) {
+        GuestImages images = new GuestImages(defaultDir());
+        return images.missing(flavour).isPresent() ? Optional.empty() : Optional.of(images);
+    }
+
+    /** Why this directory cannot boot {@code flavour}, or empty when it can. */
+    public Optional<String> missing(Flavour flavour) {
+        List<String> absent = new ArrayList<>();
+        for (String f : List.of(flavour.kernelFile(), flavour.initramfsFile())) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                absent.add(f);
+            }
+        }
+        if (absent.isEmpty()) {
+            return Optional.empty();
+        }
+        String how = flavour == Flavour.K64 ? "run qemu-images/build.sh --with-64k" : "run make images";
+        return Optional.of("no guest images: " + String.join(" and ", absent) + " missing in " + dir + " (" + how
+                + "; JVFIO_CACHE or -Djvfio.cache chooses the cache)");
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path kernel(Flavour flavour) {
+        return dir.resolve(flavour.kernelFile());
+    }
+
+    public Path initramfs(Flavour flavour) {
+        return dir.resolve(flavour.initramfsFile());
+    }
+
+    /** versions.lock: the Debian packages (suite, version, sha256) the images were built from. */
+    public String versions() {
+        try {
+            return Files.readString(dir.resolve("versions.lock"));
+        } catch (IOException e) {
+            return "(no versions.lock in " + dir + ")";
+        }
+    }
+
+    /** The host-side ppc64le {@code java} (qemu-user wrapper; usable as surefire's {@code -Djvm=}). */
+    public Optional<Path> qemuUserJava() {
+        Path p = dir.resolve("qemu-user-jdk/bin/java");
+        return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+        return "GuestImages[" + dir + "]";
+    }
+}

@@ -1,0 +1,204 @@
+package io.jvfio.harness;
+
+import io.jvfio.harness.guest.GuestTestMain;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * A {@link GuestRun} that runs JUnit tests in the guest with {@link GuestTestMain}: ships the class
+ * directories and the allowed jars of a host classpath, and a script that starts the guest JVM with
+ * {@link GuestRun#JVM_FLAGS}. Read the outcome with {@link GuestTestResults#parse}.
+ *
+ * <p>Only the jars tests need at run time are shipped ({@link #DEFAULT_JARS}): JUnit Jupiter and the
+ * Platform, opentest4j, apiguardian, slf4j, picocli, jackson and jqwik's API (so classes that mention
+ * it still load). Never testcontainers, docker, JMH, JNR, and never jqwik's engine: it would run the
+ * properties (under TCG, for minutes); {@code GuestTestMain} also runs only the Jupiter engine unless told.
+ */
+public final class GuestTestRun {
+    /** Jar name prefixes (before {@code -<version>.jar}) shipped by default. */
+    public static final List<String> DEFAULT_JARS = List.of("junit-jupiter-api", "junit-jupiter-engine",
+            "junit-jupiter-params", "junit-platform-commons", "junit-platform-engine", "junit-platform-launcher",
+            "opentest4j", "apiguardian-api", "slf4j-api", "slf4j-simple", "picocli", "jackson-core",
+            "jackson-databind", "jackson-annotations", "jqwik-api");
+
+    private GuestTestRun() {}
+
+    /**
+     * The test classpath of this JVM: surefire's {@code surefire.test.class.path} when set (the real
+     * classpath behind its manifest-only booter jar), else {@code java.class.path}.
+     */
+    public static List<Path> hostClasspath() {
+        String cp = System.getProperty("surefire.test.class.path");
+        if (cp == null || cp.isBlank()) {
+            cp = System.getProperty("java.class.path", "");
+        }
+        List<Path> out = new ArrayList<>();
+        for (String e : cp.split(File.pathSeparator)) {
+            if (!e.isBlank()) {
+                out.add(Path.of(e));
+            }
+        }
+        return out;
+    }
+
+    /** Whether a jar's file name is one of {@link #DEFAULT_JARS} (any version). */
+    public static boolean defaultJar(String fileName) {
+        for (String p : DEFAULT_JARS) {
+            if (fileName.startsWith(p + "-") && fileName.endsWith(".jar")
+                    && Character.isDigit(fileName.charAt(p.length() + 1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** Builder of the test run. */
+    public static final class Builder {
+        private final String name;
+        private List<Path> classpath = hostClasspath();
+        private Predicate<String> jarFilter = GuestTestRun::defaultJar;
+        private final List<String> args = new ArrayList<>();
+        private final List<String> jvmFlags = new ArrayList<>(GuestRun.JVM_FLAGS);
+        private final Map<String, String> props = new LinkedHashMap<>();
+        private final List<String> tolerated = new ArrayList<>();
+        private final Map<String, Path> extraFiles = new LinkedHashMap<>();
+        private GuestImages cdsImages;
+        private GuestCds.Archive archive;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /** The host classpath to ship from (default: {@link #hostClasspath()}). */
+        public Builder classpath(List<Path> entries) {
+            this.classpath = List.copyOf(entries);
+            return this;
+        }
+
+        /** Which jars (by file name) to ship (default: {@link #defaultJar}). Directories always go. */
+        public Builder jars(Predicate<String> fileNameFilter) {
+            this.jarFilter = fileNameFilter;
+            return this;
+        }
+
+        public Builder selectPackage(String pkg) {
+            return arg("--select-package", pkg);
+        }
+
+        public Builder selectClass(String className) {
+            return arg("--select-class", className);
+        }
+
+        public Builder selectMethod(String classAndMethod) {
+            return arg("--select-method", classAndMethod);
+        }
+
+        public Builder includeTag(String tag) {
+            return arg("--include-tag", tag);
+        }
+
+        public Builder excludeTag(String tag) {
+            return arg("--exclude-tag", tag);
+        }
+
+        /** A system property of the guest JVM ({@code -Dkey=value} on its command line). */
+        public Builder systemProperty(String key, String value) {
+            props.put(key, value);
+            return this;
+        }
+
+        public Builder jvmFlag(String flag) {
+            jvmFlags.add(flag);
+            return this;
+        }
+
+        /**
+         * Start the guest JVM with a CDS archive of the JUnit classes ({@link GuestCds}), trained now
+         * with {@code images}' runtime under qemu-user unless cached; several seconds faster per boot.
+         * Without it (or when it cannot be made) the run works the same, only slower.
+         */
+        public Builder cds(GuestImages images) {
+            this.cdsImages = images;
+            return this;
+        }
+
+        /** The CDS archive the last {@link #build()} used, if any. */
+        public java.util.Optional<GuestCds.Archive> cdsArchive() {
+            return java.util.Optional.ofNullable(archive);
+        }
+
+        /** Ships an extra host file to {@value GuestRun#GUEST_DIR}/{@code guestPath} (e.g. test data). */
+        public Builder file(Path source, String guestPath) {
+            extraFiles.put(guestPath, source);
+            return this;
+        }
+
+        public Builder tolerateKernelMessage(String regex) {
+            tolerated.add(regex);
+            return this;
+        }
+
+        private Builder arg(String k, String v) {
+            args.add(k);
+            args.add(v);
+            return this;
+        }
+
+        public GuestRun build() {
+            if (args.stream().noneMatch(a -> a.startsWith("--select-"))) {
+                throw new IllegalStateException("select a package, class or method to run");
+            }
+            GuestRun.Builder b = GuestRun.builder(name);
+            List<Path> jars = classpath.stream().filter(e -> Files.isRegularFile(e)
+                    && jarFilter.test(e.getFileName().toString())).toList();
+            archive = cdsImages == null ? null : GuestCds.prepare(cdsImages, jars, jvmFlags).orElse(null);
+            List<String> guestCp = new ArrayList<>();
+            List<String> flags = new ArrayList<>(jvmFlags);
+            if (archive != null) {
+                // the archive's jars first, exactly as trained; class directories after
+                for (Path j : archive.jars()) {
+                    b.file(j, "cp/lib/" + j.getFileName());
+                }
+                guestCp.addAll(archive.guestClasspath());
+                b.file(archive.archive(), GuestCds.GUEST_ARCHIVE);
+                flags.add("-XX:SharedArchiveFile=" + GuestCds.GUEST_ARCHIVE);
+            }
+            int dirs = 0;
+            for (Path e : classpath) {
+                if (Files.isDirectory(e)) {
+                    String g = "cp/" + dirs++ + "-" + e.getFileName();
+                    b.tree(e, g);
+                    guestCp.add(g);
+                } else if (archive == null && jars.contains(e)) {
+                    String g = "cp/lib/" + e.getFileName();
+                    b.file(e, g);
+                    guestCp.add(g);
+                }
+            }
+            List<String> cmd = new ArrayList<>();
+            cmd.add("\"$JAVA\"");
+            flags.forEach(f -> cmd.add(GuestRun.shellQuote(f)));
+            props.forEach((k, v) -> cmd.add(GuestRun.shellQuote("-D" + k + "=" + v)));
+            cmd.add("-cp");
+            cmd.add(GuestRun.shellQuote(String.join(":", guestCp)));
+            cmd.add(GuestTestMain.class.getName());
+            args.forEach(a -> cmd.add(GuestRun.shellQuote(a)));
+            tolerated.forEach(b::tolerateKernelMessage);
+            extraFiles.forEach((guest, host) -> b.file(host, guest));
+            String script = "# jvfio in-guest tests\n"
+                    + "read -r up _ </proc/uptime; echo \"[run] t=$up java\"\n"
+                    + "exec " + String.join(" ", cmd) + " </dev/null 2>&1\n";
+            return b.script(script).build();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/**
+ * Runs code in a QEMU pSeries guest with a real Linux 6.12 ppc64le kernel, where VFIO SPAPR TCE
+ * works on emulated PCI devices (QEMU's {@code edu}): the guest jvfio's kernel tests and users'
+ * drivers run in.
+ *
+ * <ul>
+ *   <li>{@link io.jvfio.harness.GuestMachine}: what QEMU emulates (CPU, memory, edu devices, a second
+ *       PHB, the PHB's DMA-window globals, kernel arguments, the timeout).</li>
+ *   <li>{@link io.jvfio.harness.GuestImages}: the kernel and base initramfs {@code make images} caches.</li>
+ *   <li>{@link io.jvfio.harness.GuestRun}: files shipped to {@code /jvfio} plus the script the guest's
+ *       /init runs; written as a newc archive ({@link io.jvfio.harness.Cpio}) appended to the base
+ *       initramfs. {@link io.jvfio.harness.GuestTestRun} builds one that runs JUnit selections with
+ *       {@link io.jvfio.harness.guest.GuestTestMain}; {@link io.jvfio.harness.JvfioBatch} one that runs
+ *       jvfio commands from the shaded jar, several per boot.</li>
+ *   <li>{@link io.jvfio.harness.GuestLauncher}: boots it. {@link io.jvfio.harness.HostQemuLauncher}
+ *       runs QEMU as a child process; a Testcontainers launcher (test code) runs it in a container. Both
+ *       return the same {@link io.jvfio.harness.GuestResult}: exit status, console with arrival times,
+ *       the kernel log, {@link io.jvfio.harness.GuestTiming}. Every run is bounded, its console saved
+ *       ({@link io.jvfio.harness.ConsoleArchive}), and an Oops, BUG, WARNING or panic in the kernel log
+ *       fails it ({@link io.jvfio.harness.GuestKernelProblemException}).</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * GuestImages images = GuestImages.locate();               // "run make images" if absent
+ * GuestRun run = GuestTestRun.builder("my-tests").cds(images)
+ *         .selectPackage("com.example.driver").systemProperty("jvfio.backends", "kernel").build();
+ * GuestResult r = new HostQemuLauncher().run(GuestMachine.defaults(), images, run);
+ * GuestTestResults t = GuestTestResults.parse(r);
+ * System.out.println(t.countsLine() + "\n" + t.timingReport(r));
+ * }</pre>
+ */
+package io.jvfio.harness;

@@ -1,0 +1,64 @@
+package io.jvfio.guest;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.jvfio.harness.GuestImages;
+import io.jvfio.harness.GuestLauncher;
+import io.jvfio.harness.GuestMachine;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * What the host-side guest tests share: the {@code jvfio.guest} mode ({@code auto}: skip visibly when
+ * something is missing; {@code required}: fail; {@code off}), the launcher selection
+ * ({@code jvfio.guest.launchers}) and the project directory.
+ */
+final class GuestSupport {
+    private GuestSupport() {}
+
+    static Path projectDir() {
+        return Path.of(System.getProperty("jvfio.project.dir", "."));
+    }
+
+    static String mode() {
+        return System.getProperty("jvfio.guest", "auto").strip().toLowerCase(Locale.ROOT);
+    }
+
+    static List<String> launchers() {
+        return Arrays.stream(System.getProperty("jvfio.guest.launchers", "host,testcontainers").split(","))
+                .map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /**
+     * Aborts when guest tests are off or this launcher is not selected; fails ({@code required}) or
+     * aborts ({@code auto}) when the images or the launcher's tools are missing. Returns the images.
+     */
+    static GuestImages require(GuestLauncher launcher, GuestMachine machine) {
+        String mode = mode();
+        if (mode.equals("off") || mode.equals("false")) {
+            Assumptions.abort("guest tests are off (-Djvfio.guest=" + mode + ")");
+        }
+        if (!launchers().contains(launcher.name())) {
+            Assumptions.abort("launcher '" + launcher.name() + "' not in -Djvfio.guest.launchers="
+                    + String.join(",", launchers()));
+        }
+        Optional<String> missing = GuestImages.at(GuestImages.defaultDir()).missing(machine.flavour())
+                .or(() -> launcher.unavailableReason(machine));
+        missing.ifPresent(reason -> unavailable("guest tests via " + launcher.name() + " cannot run: " + reason));
+        return GuestImages.locate(GuestImages.defaultDir(), machine.flavour());
+    }
+
+    /** Fails (required) or aborts (auto) with the reason, printed so a skip is never silent. */
+    static void unavailable(String msg) {
+        boolean required = mode().equals("required");
+        System.err.println("[guest] " + (required ? "FAIL" : "SKIPPED") + ": " + msg);
+        if (required) {
+            fail(msg + " (-Djvfio.guest=required)");
+        }
+        Assumptions.abort(msg + " (-Djvfio.guest=required would fail)");
+    }
+}

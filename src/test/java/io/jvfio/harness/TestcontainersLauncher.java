@@ -1,0 +1,247 @@
+package io.jvfio.harness;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Volume;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.output.OutputFrame;
+import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * Runs QEMU in a container (Testcontainers) from a local image built from Debian packages only
+ * ({@link DockerSetup}). The same {@link GuestMachine} command line, the same console parsing: the
+ * {@link GuestResult} matches {@link HostQemuLauncher}'s.
+ *
+ * <p>The kernel and the run directory (the initramfs) are bind-mounted read-only, so the daemon must
+ * share this machine's filesystem (a local dockerd, as {@code ensure-docker.sh} starts). Without Ryuk
+ * (disabled: no registry to pull it from) a killed JVM would leak containers, so every container is
+ * labelled {@value #LABEL}=1 plus its owner JVM; containers of dead owners are removed before each
+ * run, and this JVM's on exit.
+ *
+ * <p>Lives in the test tree: Testcontainers is a test-scoped dependency.
+ */
+public final class TestcontainersLauncher implements GuestLauncher {
+    public static final String LABEL = "jvfio.harness";
+    public static final String OWNER_LABEL = "jvfio.harness.owner";
+    private static final String KERNEL_DIR = "/images";
+    private static final String RUN_DIR = "/run/jvfio";
+    private static final String OWNER = ProcessHandle.current().pid() + "-"
+            + ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+    private static volatile boolean hookInstalled;
+
+    private final Path workRoot;
+
+    public TestcontainersLauncher() {
+        this(RunDirectory.defaultRoot());
+    }
+
+    public TestcontainersLauncher(Path workRoot) {
+        this.workRoot = workRoot;
+    }
+
+    @Override
+    public String name() {
+        return "testcontainers";
+    }
+
+    /** How long the Docker preparation took (daemon start, image build or cache hit). */
+    public static Optional<Duration> setupTime() {
+        return Optional.ofNullable(DockerSetup.prepare().took());
+    }
+
+    @Override
+    public Optional<String> unavailableReason(GuestMachine machine) {
+        DockerSetup.Outcome o = DockerSetup.prepare();
+        if (o.failure() != null) {
+            return Optional.of("Docker is not usable: " + o.failure());
+        }
+        try {
+            if (!DockerClientFactory.instance().isDockerAvailable()) {
+                return Optional.of("Testcontainers finds no Docker daemon (DOCKER_HOST, /var/run/docker.sock)");
+            }
+        } catch (RuntimeException | java.util.ServiceConfigurationError | LinkageError e) {
+            return Optional.of("Testcontainers cannot reach Docker: " + e);
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public GuestResult boot(GuestMachine machine, GuestImages images, GuestRun run) {
+        unavailableReason(machine).ifPresent(r -> {
+            throw new GuestUnavailableException(r);
+        });
+        String image = DockerSetup.prepare().image();
+        DockerClient docker = DockerClientFactory.instance().client();
+        removeStale(docker);
+        installHook();
+        try (RunDirectory rd = RunDirectory.create(workRoot)) {
+            rd.writeInitrd(images.initramfs(machine.flavour()), run);
+            String kernelFile = machine.flavour().kernelFile();
+            List<String> argv = new ArrayList<>(machine.qemuCommand(KERNEL_DIR + "/" + kernelFile,
+                    RUN_DIR + "/" + RunDirectory.INITRD, HostQemuLauncher.NAME_PREFIX + rd.id(), null));
+            argv.set(0, "qemu-system-ppc64"); // the image's QEMU, whatever the host's is called
+            return execute(machine, images, run, image, argv, rd);
+        }
+    }
+
+    @SuppressWarnings("resource")
+    private GuestResult execute(GuestMachine machine, GuestImages images, GuestRun run, String image,
+            List<String> argv, RunDirectory rd) {
+        long t0 = System.nanoTime();
+        ConsoleCapture console = new ConsoleCapture(t0, ConsoleCapture.echoIfRequested("[" + run.name() + "/tc] "));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CountDownLatch ended = new CountDownLatch(1);
+        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
+                .withLabels(Map.of(LABEL, "1", OWNER_LABEL, OWNER, "jvfio.harness.run", rd.id()))
+                // Plain docker binds: Testcontainers' own withFileSystemBind first probes file mounting
+                // with an alpine container, which cannot be pulled here (no registry).
+                .withCreateContainerCmdModifier(cmd -> cmd.withHostConfig(cmd.getHostConfig().withBinds(
+                        new Bind(images.dir().toAbsolutePath().toString(), new Volume(KERNEL_DIR), AccessMode.ro),
+                        new Bind(rd.dir().toAbsolutePath().toString(), new Volume(RUN_DIR), AccessMode.ro))))
+                .withCommand(argv.toArray(String[]::new))
+                .withLogConsumer(f -> consume(f, console, err, ended))
+                .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(machine.timeout()));
+        boolean timedOut = false;
+        int exit = -1;
+        Exception failure = null;
+        String containerId = null;
+        try {
+            try {
+                c.start();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            containerId = c.getContainerId();
+            InspectContainerResponse.ContainerState state = containerId == null ? null
+                    : c.getDockerClient().inspectContainerCmd(containerId).exec().getState();
+            if (state != null && Boolean.TRUE.equals(state.getRunning())) {
+                timedOut = true; // the one-shot check gave up: QEMU still runs
+            } else if (state != null && state.getExitCodeLong() != null) {
+                exit = state.getExitCodeLong().intValue();
+            }
+            if (!timedOut) {
+                ended.await(10, TimeUnit.SECONDS); // the log stream trails the exit a little
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GuestRunException("interrupted while the guest ran", null, e);
+        } finally {
+            c.stop(); // kills and removes the container
+        }
+        console.finish();
+        Duration total = Duration.ofNanos(System.nanoTime() - t0);
+        String stderr;
+        synchronized (err) {
+            stderr = err.toString(StandardCharsets.UTF_8);
+        }
+        GuestResult r = GuestResult.parse(run.name(), name(), argv, console.lines(), stderr, timedOut ? -1 : exit,
+                timedOut, total);
+        if (timedOut) {
+            throw new GuestTimeoutException("the guest run '" + run.name() + "' exceeded its timeout of "
+                    + machine.timeout().toSeconds() + " s and was killed (" + r.timing() + ")", r);
+        }
+        if (containerId == null && failure != null) {
+            throw new GuestUnavailableException("cannot start the QEMU container (" + image + "): " + failure, failure);
+        }
+        return r;
+    }
+
+    private static void consume(OutputFrame f, ConsoleCapture console, ByteArrayOutputStream err, CountDownLatch ended) {
+        byte[] b = f.getBytes();
+        switch (f.getType()) {
+            case STDOUT -> {
+                if (b != null) {
+                    console.feed(b, 0, b.length);
+                }
+            }
+            case STDERR -> {
+                if (b != null) {
+                    synchronized (err) {
+                        err.write(b, 0, b.length);
+                    }
+                }
+            }
+            case END -> ended.countDown();
+        }
+    }
+
+    /** Removes labelled containers whose owner JVM is gone (a killed earlier run). Returns how many. */
+    static int removeStale(DockerClient docker) {
+        int n = 0;
+        for (Container c : labelled(docker)) {
+            String owner = c.getLabels().getOrDefault(OWNER_LABEL, "");
+            if (!owner.equals(OWNER) && !ownerAlive(owner)) {
+                remove(docker, c.getId());
+                n++;
+            }
+        }
+        if (n > 0) {
+            System.err.println("[guest] removed " + n + " container(s) left over by an earlier, killed JVM");
+        }
+        return n;
+    }
+
+    /** Removes this JVM's labelled containers (on exit, or after a run that could not stop its own). */
+    static void removeOwn(DockerClient docker) {
+        for (Container c : labelled(docker)) {
+            if (OWNER.equals(c.getLabels().get(OWNER_LABEL))) {
+                remove(docker, c.getId());
+            }
+        }
+    }
+
+    private static List<Container> labelled(DockerClient docker) {
+        return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL, "1")).exec();
+    }
+
+    private static void remove(DockerClient docker, String id) {
+        try {
+            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+        } catch (RuntimeException e) {
+            // already gone
+        }
+    }
+
+    private static boolean ownerAlive(String owner) {
+        String[] f = owner.split("-");
+        try {
+            long pid = Long.parseLong(f[0]);
+            long start = f.length > 1 ? Long.parseLong(f[1]) : 0;
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .map(h -> start == 0 || h.info().startInstant().map(i -> Math.abs(i.toEpochMilli() - start) < 2000)
+                            .orElse(true))
+                    .orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static synchronized void installHook() {
+        if (hookInstalled) {
+            return;
+        }
+        hookInstalled = true;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                removeOwn(DockerClientFactory.instance().client());
+            } catch (RuntimeException e) {
+                // the daemon is gone too
+            }
+        }, "jvfio-guest-containers-cleanup"));
+    }
+}

@@ -6,6 +6,8 @@
 #                    the QEMU pSeries guest (real 6.12 kernel), the unit suite on a ppc64le JVM
 #   make test-unit   the host JVM part only
 #   make test-guest  the in-guest part only (builds the images first)
+#   make test-diff   every scenario (and 200 random ones) on the emulator and the guest kernel
+#   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
 #   make images      the guest images (cached under $(JVFIO_CACHE))
 #   make native      the C golden-value dumper and C benchmarks
 #   make bench       JMH benchmarks (see docs/benchmarks.md)
@@ -23,7 +25,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user images deps bench clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested images deps bench clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -54,7 +56,18 @@ test-qemu-user: deps images build
 	@echo "[test] unit suite on a ppc64le JVM under qemu-user"
 	@scripts/test-qemu-user.sh
 
-test: test-unit test-guest test-qemu-user
+# Every repository scenario and DIFF_RANDOM generated ones, on the emulator and the guest kernel.
+DIFF_RANDOM ?= 200
+DIFF_SEED ?= 1
+test-diff: deps images build
+	@echo "[test] jvfio diff: emulator vs the guest kernel, scenarios/*.scn + $(DIFF_RANDOM) random (seed $(DIFF_SEED))"
+	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) \
+	    --deviations scenarios/deviations.txt --report target/fidelity/report.md
+
+test-nested: deps build
+	@scripts/test-nested.sh
+
+test: test-unit test-guest test-qemu-user test-diff test-nested
 	@scripts/test-summary.sh
 
 bench: deps native-bench build

@@ -130,7 +130,8 @@ public final class EmulatedBackend implements VfioBackend {
             PhbDma dma = new PhbDma(phb, as);
             List<VfioPciDevice> devs = new ArrayList<>();
             for (DeviceSpec d : g.devices()) {
-                devs.add(new VfioPciDevice(d.pciAddress(), g.number(), d.dmaMask(), profile.kernelPageSize(), host, dma));
+                devs.add(new VfioPciDevice(d.pciAddress(), g.number(), d.dmaMask(), profile.kernelPageSize(),
+                        profile.firmware().initialPciCommand(), host, dma));
             }
             phbs.add(phb);
             pes.add(pe);

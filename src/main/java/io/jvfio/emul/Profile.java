@@ -34,6 +34,9 @@ import java.util.function.Supplier;
  * @param hugePages how many huge pages the guest reserved ({@code nr_hugepages}, 16 in the recipe)
  * @param guestRamBytes guest RAM ({@code -m 2G}): the largest anonymous mmap, and the largest
  *     vmalloc the kernel can make for a window's userspace view
+ * @param firmware the guest's firmware: {@link Firmware#VOF} (the project's guest, QEMU's
+ *     {@code x-vof=on}) or {@link Firmware#SLOF}; it decides what the PCI command register holds
+ *     when the kernel first reads it
  */
 public record Profile(
         String name,
@@ -50,13 +53,38 @@ public record Profile(
         boolean eehSupported,
         List<GroupSpec> groups,
         int hugePages,
-        long guestRamBytes) {
+        long guestRamBytes,
+        Firmware firmware) {
+
+    /**
+     * The firmware the guest booted with. Neither enables memory decoding or bus mastering of the
+     * devices the kernel leaves to vfio-pci; SLOF sets SERR, QEMU's Virtual Open Firmware does not.
+     */
+    public enum Firmware {
+        /** QEMU's Virtual Open Firmware ({@code -machine pseries,x-vof=on}): command 0x0002 (MEMORY). */
+        VOF(0x0002),
+        /** SLOF (QEMU's default pSeries firmware): command 0x0102 (MEMORY, SERR), as in the recorded trace. */
+        SLOF(0x0102);
+
+        private final int initialPciCommand;
+
+        Firmware(int initialPciCommand) {
+            this.initialPciCommand = initialPciCommand;
+        }
+
+        /** The PCI command register as the guest reads it through vfio right after opening the device. */
+        public int initialPciCommand() {
+            return initialPciCommand;
+        }
+    }
 
     /** RLIM_INFINITY, and the guest runs as root with CAP_IPC_LOCK. */
     public static final long UNLIMITED = Long.MAX_VALUE;
 
     public static final String QEMU_PSERIES = "qemu-pseries";
     public static final String QEMU_PSERIES_2PHB = "qemu-pseries-2phb";
+    /** {@code qemu-pseries} booted with SLOF (the firmware of the recorded kernel trace). */
+    public static final String QEMU_PSERIES_SLOF = "qemu-pseries-slof";
     public static final String SRIOV_VF = "sriov-vf";
     public static final String NO_DDW = "no-ddw";
     public static final String BIG_WINDOW = "big-window";
@@ -72,10 +100,12 @@ public record Profile(
         NAMED.put(SRIOV_VF, () -> builder().name(SRIOV_VF).windowsSupported(1).build());
         NAMED.put(NO_DDW, () -> builder().name(NO_DDW).ddwEnabled(false).build());
         NAMED.put(BIG_WINDOW, () -> builder().name(BIG_WINDOW).dma32WindowSize(0x80000000L).build());
+        NAMED.put(QEMU_PSERIES_SLOF, () -> builder().name(QEMU_PSERIES_SLOF).firmware(Firmware.SLOF).build());
     }
 
     public Profile {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(firmware, "firmware");
         requirePow2("kernelPageSize", kernelPageSize, 4096, 1L << 16);
         requirePow2("hugePageSize", hugePageSize, kernelPageSize, 1L << 34);
         requirePow2("dma32WindowSize", dma32WindowSize, 4096, 1L << 31);
@@ -125,7 +155,7 @@ public record Profile(
         }
     }
 
-    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}. */
+    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-slof}. */
     public static List<String> names() {
         return List.copyOf(NAMED.keySet());
     }
@@ -144,7 +174,7 @@ public record Profile(
         return p.get();
     }
 
-    /** The default platform, exactly what the real guest reported ({@code qemu-pseries}). */
+    /** The default platform, the project's guest as the real kernel reports it ({@code qemu-pseries}, VOF firmware). */
     public static Profile qemuPseries() {
         return named(QEMU_PSERIES);
     }
@@ -172,6 +202,7 @@ public record Profile(
         b.groups.addAll(groups);
         b.hugePages = hugePages;
         b.guestRamBytes = guestRamBytes;
+        b.firmware = firmware;
         return b;
     }
 
@@ -202,6 +233,7 @@ public record Profile(
         private final List<GroupSpec> groups = new ArrayList<>();
         private int hugePages = 16;
         private long guestRamBytes = 2L << 30;
+        private Firmware firmware = Firmware.VOF;
 
         private Builder() {}
 
@@ -219,6 +251,7 @@ public record Profile(
         public Builder eehSupported(boolean v) { eehSupported = v; return this; }
         public Builder hugePages(int v) { hugePages = v; return this; }
         public Builder guestRamBytes(long v) { guestRamBytes = v; return this; }
+        public Builder firmware(Firmware v) { firmware = v; return this; }
 
         /** Adds a group (the first call drops the default group 0). */
         public Builder group(GroupSpec g) {
@@ -240,7 +273,7 @@ public record Profile(
             List<GroupSpec> g = groups.isEmpty() ? List.of(GroupSpec.of(0, DeviceSpec.edu("0000:00:00.0"))) : groups;
             return new Profile(name, kernelPageSize, hugePageSize, dma32WindowStart, dma32WindowSize, ddwEnabled,
                     pgsizes, dma64WindowAddr, largestBlockTces, windowsSupported, memlockLimitBytes, eehSupported, g,
-                    hugePages, guestRamBytes);
+                    hugePages, guestRamBytes, firmware);
         }
     }
 }

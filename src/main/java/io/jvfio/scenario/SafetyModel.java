@@ -21,7 +21,8 @@ import java.util.Set;
  * with a call's real outcome, for use during a run. What it tracks: whether the group is attached, v1
  * or v2, the lazy default window, the container's two window slots, how many device fds are open
  * (UNSET_CONTAINER fails while any is), and whether QEMU holds a window Linux does not know about
- * (QEMU restores its default window when the last window removed is not its default one). The
+ * (QEMU restores its default window when the last window removed is not its default one; and its
+ * default window stays live when a v2 container drops its still-pending default window). The
  * platform has one group, group 0, so the attached group is the current one.
  */
 public final class SafetyModel {
@@ -224,8 +225,9 @@ public final class SafetyModel {
             return "more than " + MAX_TCES + " TCEs: the guest and QEMU allocate (and at REMOVE clear) a huge table";
         }
         if (m.ddwExists()) {
-            return "a dynamic window exists already and a pSeries PE has one: the kernel cannot add the second"
-                    + " window's property (EEXIST) and puts the PE on its failed-DDW list until reboot";
+            return "a dynamic window exists already and a pSeries PE has one: the second CREATE fails (QEMU has no"
+                    + " window left, or the kernel cannot add its property: EEXIST) and puts the PE on its failed-DDW"
+                    + " list until reboot";
         }
         if (m.qemuWindows() >= 2) {
             return "QEMU already has two active windows (it restored its default one after the last DDW was removed):"
@@ -329,8 +331,10 @@ public final class SafetyModel {
             case Action.Remove r -> {
                 if (st.iommu() == 2) {
                     // With a valid struct, REMOVE of a window that exists cannot fail, nor succeed without one.
+                    // Dropping the pending default window leaves QEMU's default window live (take_ownership
+                    // did not remove it): a window Linux does not know about (observed on the 6.12 guest).
                     State next = st.pending() && r.start() == 0
-                            ? new State(st.attached(), 2, false, null, null, st.hidden(), st.devices())
+                            ? new State(st.attached(), 2, false, null, null, true, st.devices())
                             : removed(st, r.start());
                     if (next != null) {
                         out.add(new Next(next, When.ANY));
@@ -389,8 +393,9 @@ public final class SafetyModel {
             return null;
         }
         // QEMU restores its default window when the last window goes and is not its default one. (A DDW
-        // that QEMU put in its default window's slot restores nothing; the model assumes it may.)
-        boolean hidden = st.hidden() || (!gone.dflt() && w0 == null && w1 == null);
+        // that QEMU put in its default window's slot restores nothing; the model assumes it may.) And
+        // removing the default window leaves QEMU's live: the kernel only drops its property.
+        boolean hidden = st.hidden() || gone.dflt() || (w0 == null && w1 == null);
         return new State(st.attached(), st.iommu(), st.pending(), w0, w1, hidden, st.devices());
     }
 }

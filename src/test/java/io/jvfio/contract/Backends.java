@@ -65,9 +65,14 @@ public final class Backends implements TestTemplateInvocationContextProvider {
 
         /** A fresh emulator, or the process-wide kernel backend. */
         VfioBackend backend() {
+            return backend(Profile.QEMU_PSERIES);
+        }
+
+        /** A fresh emulator of the named profile, or the process-wide kernel backend. */
+        VfioBackend backend(String profile) {
             return switch (this) {
-                case EMULATED_PPC64LE -> new EmulatedBackend(Profile.named("qemu-pseries"), Arch.PPC64LE);
-                case EMULATED_X86_64 -> new EmulatedBackend(Profile.named("qemu-pseries"), Arch.X86_64);
+                case EMULATED_PPC64LE -> new EmulatedBackend(Profile.named(profile), Arch.PPC64LE);
+                case EMULATED_X86_64 -> new EmulatedBackend(Profile.named(profile), Arch.X86_64);
                 case KERNEL -> KernelHolder.KERNEL;
             };
         }
@@ -151,7 +156,10 @@ public final class Backends implements TestTemplateInvocationContextProvider {
                         .or(() -> AnnotationSupport.findAnnotation(context.getRequiredTestClass(), EmulatorOnly.class));
                 Assumptions.assumeTrue(only.isEmpty(), () -> "emulator-only: " + only.orElseThrow().value());
             }
-            fixture = Fixture.open(variant);
+            String profile = AnnotationSupport.findAnnotation(context.getRequiredTestMethod(), EmulatorProfile.class)
+                    .or(() -> AnnotationSupport.findAnnotation(context.getRequiredTestClass(), EmulatorProfile.class))
+                    .map(EmulatorProfile::value).orElse(Profile.QEMU_PSERIES);
+            fixture = Fixture.open(variant, profile);
         }
 
         @Override

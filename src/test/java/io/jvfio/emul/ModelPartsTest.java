@@ -164,10 +164,11 @@ class ModelPartsTest {
             assertEquals(0, e.remove(0));
             // 2^31 TCEs: QEMU accepts (u32), the kernel cannot vzalloc 16 GiB of userspace view
             assertEquals(0, e.create(12, 1L << 43, 1));
+            long s = e.lastStart; // 1 << 59: QEMU's default window is still live
             KernelBugException x = org.junit.jupiter.api.Assertions.assertThrows(KernelBugException.class,
-                    () -> e.map(0, 0x1000, buf));
+                    () -> e.map(s, 0x1000, buf));
             assertTrue(x.getMessage().contains("it_userspace is NULL"), x.getMessage());
-            assertEquals(0, e.unmap(0, 1L << 43), "a full-window UNMAP is cheap: only mapped TCEs are visited");
+            assertEquals(0, e.unmap(s, 1L << 43), "a full-window UNMAP is cheap: only mapped TCEs are visited");
         }
     }
 
@@ -192,7 +193,7 @@ class ModelPartsTest {
             e.configWrite16(d, 4, 0x0106);
             assertEquals(0, e.be.close(d));
             int d2 = (int) e.be.groupGetDeviceFd(g, "0000:00:00.0");
-            assertEquals(0x0102, e.configRead16(d2, 4));
+            assertEquals(0x0002, e.configRead16(d2, 4), "VOF's command register again");
         }
     }
 }

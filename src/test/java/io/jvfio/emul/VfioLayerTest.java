@@ -269,7 +269,8 @@ class VfioLayerTest {
         for (String n : Profile.names()) {
             assertTrue(x.getMessage().contains(n));
         }
-        assertEquals(java.util.List.of("qemu-pseries", "qemu-pseries-2phb", "sriov-vf", "no-ddw", "big-window"),
+        assertEquals(java.util.List.of("qemu-pseries", "qemu-pseries-2phb", "sriov-vf", "no-ddw", "big-window",
+                "qemu-pseries-slof"),
                 Profile.names());
     }
 }

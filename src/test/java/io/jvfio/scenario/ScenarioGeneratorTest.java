@@ -75,21 +75,23 @@ class ScenarioGeneratorTest {
         assertTrue(SafetyModel.safe(parse(v2 + "create 13 4K 1\n")), "page size not offered: EINVAL first");
         assertTrue(SafetyModel.safe(parse(v2 + "create 12 4K 1\n")), "slot 1, 4K window of 4K pages");
         assertEquals(1, SafetyModel.hazards(parse(v2 + "create 12 8G 1\n")).size(), "2^21 TCEs: too large a table");
-        // A pSeries PE holds one dynamic window: a second one fails after the hypervisor made it (EEXIST, sticky).
-        String ddwAtZero = v2 + "remove 0\ncreate 16 1G 1\n";
-        assertTrue(SafetyModel.safe(parse(ddwAtZero)));
-        assertEquals(1, SafetyModel.hazards(parse(ddwAtZero + "create 21 1G 1\n")).size());
-        assertEquals(1, SafetyModel.hazards(parse(ddwAtZero + "create 12 1G 1\n")).size(), "slot 1 is never a default request");
+        // A pSeries PE holds one dynamic window: a second one fails (EEXIST after the hypervisor made it,
+        // or in RTAS when QEMU's default window is still live), sticky.
+        String ddw = v2 + "remove 0\ncreate 16 1G 1\n";
+        assertTrue(SafetyModel.safe(parse(ddw)));
+        assertEquals(1, SafetyModel.hazards(parse(ddw + "create 21 1G 1\n")).size());
+        assertEquals(1, SafetyModel.hazards(parse(ddw + "create 12 1G 1\n")).size(), "slot 1 is never a default request");
         assertTrue(SafetyModel.safe(parse(v2 + "create 16 1G 1\ncreate 21 1G 1\n")), "ENOSPC: the default window holds slot 0");
-        // The DDW removed as the last window: QEMU restores its default window behind Linux's back, so
-        // QEMU is at two windows after one more DDW.
-        String hidden = ddwAtZero + "remove 0\n";
+        // Dropping the pending default window leaves QEMU's default window live behind Linux's back (observed
+        // on the 6.12 guest; as when QEMU restores it after the last DDW goes): QEMU is at two windows
+        // after one more DDW.
+        String hidden = v2 + "remove 0\n";
         assertTrue(SafetyModel.safe(parse(hidden + "create 16 1G 1\n")));
         // Every CREATE may fail, so the second DDW lands at 0 or at 1<<59: remove both places.
         assertTrue(SafetyModel.safe(parse(hidden + "create 16 1G 1\nremove 0x800000000000000\nremove 0\ncreate 16 1G 1\n")),
                 "QEMU keeps its hidden window when that DDW goes; one DDW is fine again");
-        assertEquals(1, SafetyModel.hazards(parse(hidden + "create 16 1G 1\nremove 0x800000000000000\ncreate 16 1G 1\n")).size(),
-                "the first CREATE may have failed: then the DDW is at 0 and stays");
+        assertTrue(SafetyModel.safe(parse(hidden + "create 16 1G 1\nremove 0x800000000000000\ncreate 16 1G 1\n")),
+                "with QEMU's default window live the DDW is at 1 << 59: REMOVE of that address finds it");
         assertEquals(1, SafetyModel.hazards(parse(hidden + "create 16 1G 1\nremove 0x800000000000000 flags=1\nremove 0 flags=1\n"
                 + "create 16 1G 1\n")).size(), "a REMOVE with flags fails: the DDW stays");
         assertTrue(SafetyModel.safe(parse(hidden + "create 12 1G 1\ncreate 16 1G 1\n")), "a default-window request resets QEMU");

@@ -2,9 +2,10 @@ package io.jvfio.emul.device;
 
 /**
  * The edu device's PCI configuration space as the vfio-pci config region presents it (256 bytes,
- * conventional PCI): identity, the command register (0x0102 as observed), a virtualized BAR0, the
- * interrupt pin and QEMU's MSI capability at 0x40. Writes follow QEMU's write mask for the command
- * register (IO, MEM, MASTER, PARITY, SERR, INTX_DISABLE) and vfio's BAR virtualization; the rest of
+ * conventional PCI): identity, the command register (as the firmware left it: 0x0002 under VOF,
+ * 0x0102 under SLOF), a virtualized BAR0, the interrupt pin and QEMU's MSI capability at 0x40.
+ * Writes follow QEMU's write mask for the command register (IO, MEM, MASTER, PARITY, SERR,
+ * INTX_DISABLE) and vfio's BAR virtualization; the rest of
  * the header is read-only. An approximation of vfio's full virtualization (see the package notes).
  */
 public final class EduConfig {
@@ -21,10 +22,11 @@ public final class EduConfig {
     private final byte[] cfg = new byte[SIZE];
     private byte[] saved;
 
-    public EduConfig() {
+    /** @param initialCommand the PCI command register the firmware left ({@code Profile.Firmware#initialPciCommand}) */
+    public EduConfig(int initialCommand) {
         put16(0x00, 0x1234); // vendor
         put16(0x02, 0x11e8); // device
-        put16(COMMAND, 0x0102); // as the guest read it through vfio
+        put16(COMMAND, initialCommand); // as the guest reads it through vfio
         put16(0x06, 0x0010); // status: capability list
         cfg[0x08] = 0x10; // revision
         cfg[0x0a] = (byte) 0xff; // PCI_CLASS_OTHERS (0x00ff): subclass 0xff, class 0x00

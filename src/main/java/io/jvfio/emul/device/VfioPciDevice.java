@@ -44,7 +44,7 @@ public final class VfioPciDevice {
     private final DmaPort dma;
     private final long pageSize;
     private final EduModel edu;
-    private final EduConfig cfg = new EduConfig();
+    private final EduConfig cfg;
 
     private int openCount;
     private int irqType = IRQ_NONE;
@@ -60,8 +60,10 @@ public final class VfioPciDevice {
 
     private record IoEventFd(long pos, long data, int count, EventFdFile fd, Runnable hook) {}
 
-    public VfioPciDevice(String name, int group, long dmaMask, long pageSize, DeviceHost host, DmaPort dma) {
+    public VfioPciDevice(String name, int group, long dmaMask, long pageSize, int initialCommand, DeviceHost host,
+            DmaPort dma) {
         this.name = name;
+        this.cfg = new EduConfig(initialCommand);
         this.group = group;
         this.host = host;
         this.dma = dma;

@@ -256,7 +256,8 @@ public final class PseriesPe {
             return 0;
         }
         String winName = num == 0 && isDefaultWindowTable(tbl) ? DMA_WINDOW : DMA64_PROPNAME;
-        if (removeDmaWindowNamed(true, winName) != 0) {
+        boolean inHypervisor = !DMA_WINDOW.equals(winName) || defaultRemovedInHypervisor();
+        if (removeDmaWindowNamed(inHypervisor, true, winName) != 0) {
             dmesg.accept("spapr_tce_unset_window: The existing DDW removal failed for node " + nodeName());
             failedDdw = true;
             return -Errno.ENODEV;
@@ -266,8 +267,9 @@ public final class PseriesPe {
     }
 
     /**
-     * {@code spapr_tce_take_ownership}, at VFIO_GROUP_SET_CONTAINER: removes every DMA window of the
-     * PE, so it ends with none.
+     * {@code spapr_tce_take_ownership}, at VFIO_GROUP_SET_CONTAINER: the PE ends with no table and
+     * without its {@code ibm,dma-window} property, and any DDW is removed in the hypervisor. The
+     * firmware's default window stays live in the hypervisor (see {@link #defaultRemovedInHypervisor}).
      */
     public long takeOwnership() {
         IommuTable tbl = tables[0];
@@ -284,7 +286,7 @@ public final class PseriesPe {
             }
         }
         if (tables[0] != null) {
-            removeDmaWindowNamed(true, DMA_WINDOW);
+            removeDmaWindowNamed(defaultRemovedInHypervisor(), true, DMA_WINDOW);
             tables[0] = null;
         }
         return 0;
@@ -305,6 +307,30 @@ public final class PseriesPe {
 
     // ---- device tree and RTAS helpers ----------------------------------------------------------------
 
+    /** Bytes of QEMU's {@code ibm,dma-window}: LIOBN, 2 address cells, 2 size cells. */
+    static final int DEFAULT_WINDOW_PROP_BYTES = 4 + 4 * 2 + 4 * 2;
+    /** {@code sizeof(struct dynamic_dma_window_prop)}: be32 liobn, be64 dma_base (8-aligned), be32, be32. */
+    static final int DDW_PROP_BYTES = 24;
+
+    /**
+     * Whether removing the {@code ibm,dma-window} window (take_ownership, or unset_window of a
+     * default-shaped table) calls ibm,remove-pe-dma-window. {@code remove_dma_window_named} calls it
+     * only when {@code win->length >= sizeof(struct dynamic_dma_window_prop)}: QEMU's default-window
+     * property is 20 bytes, so the kernel only drops the property and QEMU's default window stays
+     * live. Observed on the real 6.12 guest: after REMOVE(0) of the pending default window, and after
+     * REMOVE(0) of a materialised one, the next DDW lands at {@code dma64_win_addr} (1 << 59), and a
+     * second DDW fails in RTAS (ENODEV). A default-shaped CREATE still lands at 0: its
+     * ibm,reset-pe-dma-windows re-establishes the default window.
+     *
+     * <p>Deliberate difference: on a PE whose hypervisor offers a single window
+     * ({@code max_dynamic_windows_supported == 1}, the {@code sriov-vf} profile, which has no QEMU
+     * equivalent) the default window is removed in the hypervisor, so that a DDW can replace it.
+     * The kernel source would apply the same length check there; unverified.
+     */
+    private boolean defaultRemovedInHypervisor() {
+        return DEFAULT_WINDOW_PROP_BYTES >= DDW_PROP_BYTES || maxDynamicWindowsSupported == 1;
+    }
+
     /** {@code restore_default_dma_window}: ibm,reset-pe-dma-windows, then the saved property back. */
     private void restoreDefaultDmaWindow() {
         if (resetExt) {
@@ -317,6 +343,14 @@ public final class PseriesPe {
 
     /** {@code remove_dma_window_named}: -EINVAL without the property, 0 otherwise (RTAS failures are only logged). */
     private int removeDmaWindowNamed(boolean removeProp, String winName) {
+        return removeDmaWindowNamed(true, removeProp, winName);
+    }
+
+    /**
+     * As {@link #removeDmaWindowNamed(boolean, String)}; {@code inHypervisor} false drops only the
+     * device-tree property and leaves the hypervisor's window live (take_ownership's default window).
+     */
+    private int removeDmaWindowNamed(boolean inHypervisor, boolean removeProp, String winName) {
         boolean isDefault = DMA_WINDOW.equals(winName);
         long liobn;
         if (isDefault) {
@@ -333,9 +367,11 @@ public final class PseriesPe {
         if (!ddwApplicable) {
             return 0; // no remove token: nothing removed, the property stays
         }
-        int rc = phb.rtasRemove(liobn);
-        if (rc != 0) {
-            dmesg.accept(nodeName() + ": failed to remove DMA window: rtas returned " + rc);
+        if (inHypervisor) {
+            int rc = phb.rtasRemove(liobn);
+            if (rc != 0) {
+                dmesg.accept(nodeName() + ": failed to remove DMA window: rtas returned " + rc);
+            }
         }
         if (!removeProp) {
             return 0;

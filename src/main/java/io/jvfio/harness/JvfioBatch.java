@@ -42,6 +42,7 @@ public final class JvfioBatch {
     private final Map<String, List<String>> commands = new LinkedHashMap<>();
     private final Map<String, Path> shipped = new LinkedHashMap<>();
     private final Set<String> shippedNames = new HashSet<>();
+    private final List<String> tolerated = new ArrayList<>();
 
     private JvfioBatch() {}
 
@@ -134,6 +135,12 @@ public final class JvfioBatch {
         return s.toString();
     }
 
+    /** A kernel message (regex) that does not fail the run: a known kernel bug the batch provokes on purpose. */
+    public JvfioBatch tolerateKernelMessage(String regex) {
+        tolerated.add(regex);
+        return this;
+    }
+
     /** The run: the jar, the shipped files and the script. */
     public GuestRun build(String name) {
         if (commands.isEmpty()) {
@@ -145,6 +152,7 @@ public final class JvfioBatch {
         }
         GuestRun.Builder b = GuestRun.builder(name).file(j, JAR);
         shipped.forEach((guest, host) -> b.file(host, guest));
+        tolerated.forEach(b::tolerateKernelMessage);
         return b.script(script()).build();
     }
 

@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
                     + "on which the real kernel would oops are not run on it (reported). Needs the guest images "
                     + "(make images) and qemu-system-ppc64.%n"},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:no difference", "1:a difference, a canary problem, or a stale deviation entry",
+        exitCodeList = {"0:no difference outside the deviation list", "1:an unlisted difference, or a canary problem",
             "2:bad arguments or a scenario syntax error", "3:the QEMU guest cannot be run here"})
 public final class DiffCommand implements Callable<Integer> {
     @Spec
@@ -73,7 +73,7 @@ public final class DiffCommand implements Callable<Integer> {
 
     @Option(names = "--deviations", paramLabel = "FILE",
             description = "Known, documented differences, one 'FILE:STEP reason' per line; listed ones do not fail "
-                    + "the run, and a listed one that no longer differs does.")
+                    + "the run, and a listed one that no longer differs is reported as stale.")
     Path deviations;
 
     @Option(names = "--report", paramLabel = "FILE", description = "Also write a Markdown summary (for docs/fidelity.md).")
@@ -158,8 +158,8 @@ public final class DiffCommand implements Callable<Integer> {
             out.println(s.toString());
         } else {
             r.canaryProblems().forEach(p -> out.println("CANARY " + p));
-            stale.forEach(k -> out.println("STALE deviation entry " + k + ": the step agrees now; remove it from "
-                    + deviations));
+            stale.forEach(k -> out.println("STALE deviation entry " + k + ": the step agrees now (or the file was not "
+                    + "generated); prune it from " + deviations));
             out.println(summary);
         }
         out.flush();
@@ -170,7 +170,8 @@ public final class DiffCommand implements Callable<Integer> {
                 err.println("jvfio diff: cannot write " + report + ": " + e.getMessage());
             }
         }
-        return unknown == 0 && stale.isEmpty() && r.canaryProblems().isEmpty() ? ExitStatus.OK : ExitStatus.MISMATCH;
+        // Stale entries are reported, not failed: a fixed deviation should not turn CI red.
+        return unknown == 0 && r.canaryProblems().isEmpty() ? ExitStatus.OK : ExitStatus.MISMATCH;
     }
 
     private List<Path> generate() throws IOException {

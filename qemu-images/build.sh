@@ -82,18 +82,7 @@ if ! flock -n 9; then log "waiting for another build.sh on $JVFIO_CACHE ..."; fl
 # Host apt.conf.d settings (proxies, Check-Valid-Until) still apply; the essentials are repeated.
 # The binary caches are re-enabled (Docker images disable them, which makes every apt-cache
 # call re-parse all indexes).
-APT_OPTS=(
-  -o APT::Architecture=ppc64el -o APT::Architectures=ppc64el
-  -o Dir::State="$APT_DIR/state" -o Dir::State::Lists="$APT_DIR/lists"
-  -o Dir::State::status=/dev/null -o Dir::State::extended_states="$APT_DIR/state/extended_states"
-  -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts="$APT_DIR/sources.list.d"
-  -o Dir::Etc::Preferences="$APT_DIR/preferences" -o Dir::Etc::PreferencesParts="$APT_DIR/preferences.d"
-  -o Dir::Cache="$APT_DIR/cache" -o Dir::Cache::Archives="$APT_DIR/archives"
-  -o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=srcpkgcache.bin
-  -o Acquire::Check-Valid-Until=false -o Acquire::Languages=none -o Acquire::Retries=2
-  -o Debug::NoLocking=1 -o quiet=1
-)
-[ "$(id -u)" -eq 0 ] && APT_OPTS+=(-o APT::Sandbox::User=root)
+private_apt_opts "$APT_DIR"
 mkdir -p "$APT_DIR"/{state,lists/partial,sources.list.d,preferences.d,cache,archives/partial}
 
 write_sources() {

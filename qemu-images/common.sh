@@ -67,3 +67,21 @@ ensure_host_tools() {
 # depmod lives in /usr/sbin or /sbin, which a non-root PATH may lack.
 case ":$PATH:" in *":/usr/sbin:"*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
 export PATH
+
+# private_apt_opts DIR: sets APT_OPTS for a private ppc64el apt under DIR (own state, lists, cache;
+# the system's apt state is never touched). Used by build.sh and nested/build-l1.sh alike.
+private_apt_opts() {
+  local APT_DIR=$1
+  APT_OPTS=(
+    -o APT::Architecture=ppc64el -o APT::Architectures=ppc64el
+    -o Dir::State="$APT_DIR/state" -o Dir::State::Lists="$APT_DIR/lists"
+    -o Dir::State::status=/dev/null -o Dir::State::extended_states="$APT_DIR/state/extended_states"
+    -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts="$APT_DIR/sources.list.d"
+    -o Dir::Etc::Preferences="$APT_DIR/preferences" -o Dir::Etc::PreferencesParts="$APT_DIR/preferences.d"
+    -o Dir::Cache="$APT_DIR/cache" -o Dir::Cache::Archives="$APT_DIR/archives"
+    -o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=srcpkgcache.bin
+    -o Acquire::Check-Valid-Until=false -o Acquire::Languages=none -o Acquire::Retries=2
+    -o Debug::NoLocking=1 -o quiet=1
+  )
+  if [ "$(id -u)" -eq 0 ]; then APT_OPTS+=(-o APT::Sandbox::User=root); fi
+}

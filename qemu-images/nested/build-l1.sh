@@ -81,18 +81,7 @@ exec 9>"$JVFIO_CACHE/.images.lock"
 if ! flock -n 9; then log "waiting for another image build on $JVFIO_CACHE ..."; flock 9; fi
 
 # build.sh's private apt (same state, lists and sources; bookworm is among its suites).
-APT_OPTS=(
-  -o APT::Architecture=ppc64el -o APT::Architectures=ppc64el
-  -o Dir::State="$APT_DIR/state" -o Dir::State::Lists="$APT_DIR/lists"
-  -o Dir::State::status=/dev/null -o Dir::State::extended_states="$APT_DIR/state/extended_states"
-  -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts="$APT_DIR/sources.list.d"
-  -o Dir::Etc::Preferences="$APT_DIR/preferences" -o Dir::Etc::PreferencesParts="$APT_DIR/preferences.d"
-  -o Dir::Cache="$APT_DIR/cache" -o Dir::Cache::Archives="$APT_DIR/archives"
-  -o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=srcpkgcache.bin
-  -o Acquire::Check-Valid-Until=false -o Acquire::Languages=none -o Acquire::Retries=2
-  -o Debug::NoLocking=1 -o quiet=1
-)
-[ "$(id -u)" -eq 0 ] && APT_OPTS+=(-o APT::Sandbox::User=root)
+private_apt_opts "$APT_DIR"
 [ -f "$APT_DIR/sources.list" ] && grep -q " $QEMU_SUITE main" "$APT_DIR/sources.list" \
   || die "$APT_DIR/sources.list has no '$QEMU_SUITE' suite (build.sh writes it)"
 

@@ -15,7 +15,11 @@
 #ifndef JVFIO_UAPI_H
 #define JVFIO_UAPI_H
 
+#include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <linux/vfio.h>
 
 /*
@@ -232,5 +236,24 @@
 	X(VFIO_EEH_PE_INJECT_ERR) \
 	X(VFIO_PCI_OFFSET_SHIFT) \
 	X(FIONREAD)
+
+/*
+ * The libc constants the kernel backend passes to open, mmap and eventfd (every constant of
+ * io.jvfio.backend.kernel.LinuxUapi, same order; the Java side drops sysconf's leading underscore).
+ * powerpc differs from x86-64 in some mmap flags (MAP_NORESERVE, MAP_LOCKED); these pin the ones used.
+ */
+#define JVFIO_LIBC_CONSTANTS(X) \
+	X(O_RDWR) \
+	X(O_CLOEXEC) \
+	X(PROT_NONE) \
+	X(PROT_READ) \
+	X(PROT_WRITE) \
+	X(MAP_SHARED) \
+	X(MAP_PRIVATE) \
+	X(MAP_FIXED) \
+	X(MAP_ANONYMOUS) \
+	X(MAP_HUGETLB) \
+	X(EFD_CLOEXEC) \
+	X(_SC_PAGESIZE)
 
 #endif /* JVFIO_UAPI_H */

@@ -10,7 +10,9 @@
  *   offsetof <struct> <field> <decimal>
  *   fieldsize <struct> <field> <decimal>
  *   const <NAME> <decimal>
+ *   libc <NAME> <decimal>
  */
+#define _GNU_SOURCE /* MAP_ANONYMOUS, MAP_HUGETLB, O_CLOEXEC under -std=c11 */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,7 @@
 	JVFIO_FIELDS_##s(DUMP_FIELD)
 
 #define DUMP_CONST(name) printf("const %s %lld\n", #name, (long long)(name));
+#define DUMP_LIBC(name) printf("libc %s %lld\n", #name, (long long)(name));
 
 int main(void)
 {
@@ -45,6 +48,7 @@ int main(void)
 	JVFIO_IOCTLS(DUMP_IOCTL)
 	JVFIO_STRUCTS(DUMP_STRUCT)
 	JVFIO_CONSTANTS(DUMP_CONST)
+	JVFIO_LIBC_CONSTANTS(DUMP_LIBC)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("abi_dump: stdout");
 		return EXIT_FAILURE;

@@ -93,6 +93,7 @@ class AbiGoldenTest {
         nodes.add(dynamicContainer("ioctl", ioctlTests(arch, dump)));
         nodes.add(dynamicContainer("struct", structTests(dump)));
         nodes.add(dynamicContainer("const", constTests(arch, dump)));
+        nodes.add(dynamicContainer("libc", libcTests(dump)));
         return nodes.stream();
     }
 
@@ -203,6 +204,42 @@ class AbiGoldenTest {
         return nodes.stream();
     }
 
+    // ---- libc constants of the kernel backend
+
+    /** Every static final int of the kernel backend's (package-private) LinuxUapi, by name, in declaration order. */
+    static Map<String, Integer> javaLibcConstants() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        try {
+            for (java.lang.reflect.Field f : Class.forName("io.jvfio.backend.kernel.LinuxUapi").getDeclaredFields()) {
+                int m = f.getModifiers();
+                if (Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == int.class) {
+                    f.setAccessible(true);
+                    out.put(f.getName(), f.getInt(null));
+                }
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+        return out;
+    }
+
+    private static Stream<DynamicNode> libcTests(Dump dump) {
+        List<DynamicNode> nodes = new ArrayList<>();
+        Map<String, Integer> java = javaLibcConstants();
+        // C's _SC_PAGESIZE is SC_PAGESIZE in Java (no leading underscore).
+        Map<String, Long> c = new LinkedHashMap<>();
+        dump.libc.forEach((k, v) -> c.put(k.startsWith("_") ? k.substring(1) : k, v));
+        nodes.add(dynamicTest("same libc constants in C and Java", () -> assertSameNames("libc constants (LinuxUapi)", c.keySet(), java.keySet())));
+        for (Map.Entry<String, Integer> e : java.entrySet()) {
+            nodes.add(dynamicTest(e.getKey(), () -> {
+                Long v = c.get(e.getKey());
+                assertTrue(v != null, e.getKey() + " is not in the C dump");
+                assertEquals(v.longValue(), (long) e.getValue(), "LinuxUapi." + e.getKey() + ": C vs Java");
+            }));
+        }
+        return nodes.stream();
+    }
+
     // ---- helpers
 
     private static void assertSameNames(String what, Set<String> c, Set<String> java) {
@@ -228,6 +265,7 @@ class AbiGoldenTest {
         final Map<String, Map<String, Long>> offsetof = new LinkedHashMap<>();
         final Map<String, Map<String, Long>> fieldsize = new LinkedHashMap<>();
         final Map<String, Long> consts = new LinkedHashMap<>();
+        final Map<String, Long> libc = new LinkedHashMap<>();
 
         static Dump parse(Path file) {
             List<String> lines;
@@ -275,6 +313,10 @@ class AbiGoldenTest {
                     case "const" -> {
                         expectWords(w, 3, where);
                         put(d.consts, w[1], parse(w[2], 10, where), where);
+                    }
+                    case "libc" -> {
+                        expectWords(w, 3, where);
+                        put(d.libc, w[1], parse(w[2], 10, where), where);
                     }
                     default -> throw new IllegalArgumentException(where + ": unknown line kind '" + w[0] + "'");
                 }

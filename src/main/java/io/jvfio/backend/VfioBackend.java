@@ -140,6 +140,17 @@ public interface VfioBackend extends AutoCloseable {
      */
     MemorySegment mmapAnonymous(long size, boolean hugetlb, Arena owner) throws ErrnoException;
 
+    /**
+     * Unmaps a segment from {@link #mmapAnonymous} but keeps its address range out of later mmaps: the
+     * range becomes an inaccessible reservation (PROT_NONE) until the segment's owner closes. For callers
+     * whose results must not depend on where the allocator puts the next buffer (the scenario runner:
+     * a leaked registration keyed by a freed range would otherwise catch whatever lands there next). The
+     * segment must not be accessed afterwards.
+     *
+     * @throws ErrnoException with mmap's errno; the memory is then still mapped
+     */
+    void unmapKeepingRange(MemorySegment anonymous) throws ErrnoException;
+
     /** Releases what the backend holds (the emulator's platform). Fds opened through it stay the caller's. */
     @Override
     void close();

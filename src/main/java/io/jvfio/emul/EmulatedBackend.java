@@ -595,20 +595,41 @@ public final class EmulatedBackend implements VfioBackend {
         } finally {
             lock.unlock();
         }
-        long start = v.start();
         try {
-            return MemorySegment.ofAddress(start).reinterpret(size, owner, s -> munmap(start));
+            Vma mapped = v;
+            return MemorySegment.ofAddress(v.start()).reinterpret(size, owner, s -> munmap(mapped));
         } catch (RuntimeException e) {
-            munmap(start);
+            munmap(v);
             throw e;
         }
     }
 
-    /** The cleanup of a segment from {@link #mmapAnonymous}: munmap (pinned memory lives on). */
-    private void munmap(long start) {
+    /**
+     * The emulated process never hands an address range out twice while anything refers to it: a
+     * range stays allocated (host memory) while pinned, and an unpinned one is referred to by nothing
+     * the emulator keys by address. So keeping the range is plain munmap here; the owner's later
+     * cleanup finds the mapping gone and does nothing.
+     */
+    @Override
+    public void unmapKeepingRange(MemorySegment anonymous) throws ErrnoException {
+        Objects.requireNonNull(anonymous, "anonymous");
         lock.lock();
         try {
-            as.munmap(start);
+            Vma v = as.findVma(anonymous.address());
+            if (v == null || v.start() != anonymous.address()) {
+                throw new ErrnoException("munmap(0x" + Long.toHexString(anonymous.address()) + ")", Errno.EINVAL);
+            }
+            as.munmap(v);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The cleanup of a segment from {@link #mmapAnonymous}: munmap (pinned memory lives on). */
+    private void munmap(Vma v) {
+        lock.lock();
+        try {
+            as.munmap(v);
         } finally {
             lock.unlock();
         }

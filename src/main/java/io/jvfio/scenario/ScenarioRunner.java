@@ -106,23 +106,41 @@ public final class ScenarioRunner {
     }
 
     /** A buffer named in the scenario. {@code arena} null when the alloc failed. */
-    private static final class Buffer {
+    /**
+     * A buffer of the scenario. {@code free} unmaps it but keeps its address range reserved until the run
+     * ends, so no later {@code alloc} lands there: the kernel keys leaked registrations by address, and a
+     * reused range would make results depend on the allocator rather than on the scenario.
+     */
+    private final class Buffer {
         final long address;
         final long size;
+        final MemorySegment segment;
         final Arena arena;
         boolean freed;
 
-        Buffer(long address, long size, Arena arena) {
-            this.address = address;
+        Buffer(MemorySegment segment, long size, Arena arena) {
+            this.address = segment == null ? 0 : segment.address();
             this.size = size;
+            this.segment = segment;
             this.arena = arena;
         }
 
         void free() {
             if (!freed && arena != null) {
-                arena.close();
+                try {
+                    backend.unmapKeepingRange(segment);
+                } catch (ErrnoException e) {
+                    arena.close(); // a range that cannot be reserved (a partial huge page) is unmapped
+                }
             }
             freed = true;
+        }
+
+        /** At the end of the run: the memory, or its reservation, goes. */
+        void release() {
+            if (arena != null && arena.scope().isAlive()) {
+                arena.close();
+            }
         }
     }
 
@@ -302,11 +320,11 @@ public final class ScenarioRunner {
             StepResult r;
             try {
                 MemorySegment seg = backend.mmapAnonymous(x.size(), x.hugetlb(), arena);
-                b = new Buffer(seg.address(), x.size(), arena);
+                b = new Buffer(seg, x.size(), arena);
                 r = StepResult.ok(st, Map.of());
             } catch (ErrnoException e) {
                 arena.close();
-                b = new Buffer(0, x.size(), null);
+                b = new Buffer(null, x.size(), null);
                 r = StepResult.errno(st, e.errno());
             }
             buffers.put(x.name(), b);
@@ -317,7 +335,7 @@ public final class ScenarioRunner {
 
         /** A buffer by name; a name never alloc'ed (only possible outside a parsed file) is address 0, size 0. */
         private Buffer buffer(String name) {
-            return buffers.computeIfAbsent(name, n -> new Buffer(0, 0, null));
+            return buffers.computeIfAbsent(name, n -> new Buffer(null, 0, null));
         }
 
         private MemorySegment registration(Arena a, Step st, Buffer b, Long offset, Long size) {
@@ -344,7 +362,7 @@ public final class ScenarioRunner {
             }
             quietly(() -> backend.close(container));
             for (Buffer b : allBuffers) {
-                b.free();
+                b.release();
             }
         }
 

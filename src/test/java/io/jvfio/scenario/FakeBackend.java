@@ -30,6 +30,7 @@ final class FakeBackend implements VfioBackend {
     final Set<String> existing = new LinkedHashSet<>(List.of("/dev/vfio/vfio", "/dev/vfio/0", "/dev/vfio/1"));
     final List<Long> mapped = new ArrayList<>();
     int unmapped;
+    final List<Long> reserved = new ArrayList<>();
     int hugeErrno;
     ToLongFunction<Call> answer = c -> 0;
     private int nextFd = 3;
@@ -128,6 +129,11 @@ final class FakeBackend implements VfioBackend {
         // Count unmaps: the arena's close is the munmap.
         MemorySegment.ofAddress(s.address()).reinterpret(1, owner, x -> unmapped++);
         return s;
+    }
+
+    @Override
+    public void unmapKeepingRange(MemorySegment anonymous) {
+        reserved.add(anonymous.address());
     }
 
     @Override

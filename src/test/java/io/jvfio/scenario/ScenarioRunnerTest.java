@@ -112,7 +112,8 @@ class ScenarioRunnerTest {
         assertEquals(0, vfio_iommu_spapr_register_memory.vaddr.get(seg(regs.get(0))));
         assertEquals(4L << 20, vfio_iommu_spapr_register_memory.size.get(seg(regs.get(0))));
         assertEquals(fake.mapped.getFirst(), vfio_iommu_spapr_register_memory.vaddr.get(seg(regs.get(1))));
-        assertEquals(1, fake.unmapped, "freed once, not again at cleanup");
+        assertEquals(List.of(fake.mapped.getFirst()), fake.reserved, "free keeps the range reserved, once");
+        assertEquals(1, fake.unmapped, "the reservation goes at cleanup, once");
     }
 
     @Test

@@ -261,6 +261,19 @@ public final class KernelBackend implements VfioBackend {
         return MemorySegment.ofAddress(addr).reinterpret(size, owner, s -> unmap(addr, size));
     }
 
+    @Override
+    public void unmapKeepingRange(MemorySegment anonymous) throws ErrnoException {
+        long addr = anonymous.address();
+        long len = (anonymous.byteSize() + pageSize() - 1) & -pageSize();
+        // MAP_FIXED replaces the mapping atomically, so no other thread's mmap can take the range in between.
+        long r = LibC.mmap(addr, len, LinuxUapi.PROT_NONE,
+                LinuxUapi.MAP_PRIVATE | LinuxUapi.MAP_ANONYMOUS | LinuxUapi.MAP_FIXED, -1, 0);
+        if (r < 0 && r > -4096) {
+            throw new ErrnoException("mmap(0x" + Long.toHexString(addr) + ", MAP_FIXED, PROT_NONE, 0x"
+                    + Long.toHexString(len) + " bytes)", (int) -r);
+        }
+    }
+
     static void unmap(long addr, long size) {
         int r = LibC.munmap(addr, size);
         if (r < 0) {

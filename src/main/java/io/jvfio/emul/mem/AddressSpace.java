@@ -97,10 +97,12 @@ public final class AddressSpace {
         return new MmapResult(v, 0);
     }
 
-    /** Removes the mapping starting at {@code start}; its memory goes when no pin holds it. */
-    public int munmap(long start) {
-        Vma v = vmas.remove(start);
-        if (v == null) {
+    /**
+     * Removes mapping {@code v} (by identity: a later mapping at the same address is left alone); its
+     * memory goes when no pin holds it. -EINVAL when {@code v} is no longer mapped.
+     */
+    public int munmap(Vma v) {
+        if (!vmas.remove(v.start, v)) {
             return -Errno.EINVAL;
         }
         if (lastVma == v) {

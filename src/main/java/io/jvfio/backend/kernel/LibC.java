@@ -20,6 +20,12 @@ import java.lang.invoke.VarHandle;
  *
  * <p>ioctl and open are variadic in C. They are bound as such ({@code firstVariadicArg}): on
  * ppc64le's ELFv2 ABI a variadic call needs a parameter save area a plain call does not set up.
+ *
+ * <p>Cost (docs/benchmarks.md measures it): the downcall with errno capture, plus one
+ * {@code ThreadLocal} lookup for the capture buffer. A hot path that owns a thread-confined buffer
+ * can skip the lookup with {@link #ioctl(MemorySegment, int, long, MemorySegment)}. The handles are
+ * not {@code Linker.Option.critical}: ioctl can block, and a critical call would hold off every
+ * safepoint (so every GC) for as long as it blocks.
  */
 public final class LibC {
     private LibC() {}
@@ -31,8 +37,10 @@ public final class LibC {
             CAPTURE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle IOCTL_PTR = downcall("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    private static final FunctionDescriptor IOCTL_PTR_DESCRIPTOR =
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
+    private static final MethodHandle IOCTL_PTR = downcall("ioctl", IOCTL_PTR_DESCRIPTOR,
+            Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IOCTL_LONG = downcall("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle OPEN = downcall("open",
@@ -76,14 +84,62 @@ public final class LibC {
         return r == -1 ? -errno(capture) : r;
     }
 
+    /** The calling thread's errno capture buffer (the one every method here uses). */
     public static MemorySegment errnoBuffer() {
         return ERRNO_BUFFER.get();
     }
 
+    /**
+     * A new errno capture buffer ({@code Linker.Option.captureStateLayout()}) in {@code arena}, for
+     * {@link #ioctl(MemorySegment, int, long, MemorySegment)}. Use it from one thread at a time.
+     */
+    public static MemorySegment allocateErrnoBuffer(Arena arena) {
+        return arena.allocate(CAPTURE);
+    }
+
     public static int ioctl(int fd, long request, MemorySegment arg) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        return ioctlVia(IOCTL_PTR, ERRNO_BUFFER.get(), fd, request, arg);
+    }
+
+    /**
+     * ioctl with a caller-provided errno buffer: the same call without the per-thread lookup, for hot
+     * paths that already hold a buffer confined to their thread ({@link #allocateErrnoBuffer} or
+     * {@link #errnoBuffer()}). Two threads must never share one buffer: errno would cross over.
+     */
+    public static int ioctl(MemorySegment errnoBuffer, int fd, long request, MemorySegment arg) {
+        return ioctlVia(IOCTL_PTR, errnoBuffer, fd, request, arg);
+    }
+
+    /**
+     * Binds {@code function}, a C function of ioctl's shape {@code int f(int, unsigned long, void *)},
+     * exactly as {@link #ioctl(int, long, MemorySegment)} binds libc's ioctl (variadic from the third
+     * argument, errno captured). For the errno test and the binding-cost benchmark, which call a no-op
+     * through {@link #callLikeIoctl}: the same code path as ioctl without the kernel.
+     */
+    public static MethodHandle bindLikeIoctl(MemorySegment function) {
+        return LINKER.downcallHandle(function, IOCTL_PTR_DESCRIPTOR, CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    }
+
+    /**
+     * Calls a handle from {@link #bindLikeIoctl} through the code of {@link #ioctl(int, long,
+     * MemorySegment)}: the result, or {@code -errno}. Keep the handle in a {@code static final} field,
+     * as LibC does, so the JIT sees a constant.
+     */
+    public static int callLikeIoctl(MethodHandle ioctlShaped, int fd, long request, MemorySegment arg) {
+        return ioctlVia(ioctlShaped, ERRNO_BUFFER.get(), fd, request, arg);
+    }
+
+    /** {@link #callLikeIoctl} with a caller-provided errno buffer, as in {@link #ioctl(MemorySegment, int, long, MemorySegment)}. */
+    public static int callLikeIoctl(MethodHandle ioctlShaped, MemorySegment errnoBuffer, int fd, long request,
+            MemorySegment arg) {
+        return ioctlVia(ioctlShaped, errnoBuffer, fd, request, arg);
+    }
+
+    /** The one ioctl call path: inlined into each caller, where {@code h} is a constant. */
+    private static int ioctlVia(MethodHandle h, MemorySegment c, int fd, long request, MemorySegment arg) {
         try {
-            return (int) result((int) IOCTL_PTR.invokeExact(c, fd, request, arg), c);
+            int r = (int) h.invokeExact(c, fd, request, arg);
+            return r == -1 ? -errno(c) : r;
         } catch (Throwable t) {
             throw rethrow(t);
         }

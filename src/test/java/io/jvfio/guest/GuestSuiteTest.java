@@ -50,7 +50,8 @@ import org.junit.jupiter.api.TestFactory;
 @Tag("guest")
 class GuestSuiteTest {
     /** Run first: they need a clean DDW state (a failed DDW create is remembered for the whole boot). */
-    static final List<String> DEFAULT_SELECTION = List.of("io.jvfio.guest.dma", "io.jvfio.contract");
+    static final List<String> DEFAULT_SELECTION =
+            List.of("io.jvfio.guest.dma", "io.jvfio.contract", "io.jvfio.toolkit.GuestOkSessionTest");
     static final Path REPORT = projectDir().resolve("target/guest-reports/guest.xml");
 
     /** One boot per launcher per JVM. */

@@ -9,10 +9,11 @@
 #                        with "QEMU in L1 failed to create a SPAPR window: ..." (with QEMU's default
 #                        1 GiB L2 window unless --dma-win-size says otherwise; <= 512 MiB works)
 #   --dma-win-size B     L2's default DMA window (default 0x1000000 = 16 MiB; see docs/nested-kvm.md)
-#   --select LIST        packages/classes to run in L2 (default io.jvfio.guest.dma,io.jvfio.nested.l2)
+#   --select LIST        packages/classes to run in L2 (default: io.jvfio.guest.dma, io.jvfio.nested.l2 and
+#                        the contract suite but WindowContractTest; see NestedKvmTest)
 #   --cost-model         also measure window teardown costs in L2 (NestedCostTest)
 #   --failure-paths      also prove the failure paths (4K L1; L0 without nested HV): two short boots
-#   --timeout S          bound on the L0 run (default 270); L1 stops L2 60 s before it
+#   --timeout S          bound on the L0 run (default 300); L1 stops L2 60 s before it
 #   --verbose            echo the whole L0 console (L1 and [L2] lines) live
 #   --no-build           skip qemu-images/nested/build-l1.sh (use the images as they are)
 #
@@ -26,7 +27,7 @@ log() { printf '[test-nested] %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-L1K=64k DMA_WIN='' SELECT='' COST=false FAILURE_PATHS=false TIMEOUT=270 VERBOSE=false BUILD=1
+L1K=64k DMA_WIN='' SELECT='' COST=false FAILURE_PATHS=false TIMEOUT=300 VERBOSE=false BUILD=1
 while [ $# -gt 0 ]; do
   case $1 in
     --l1-kernel) L1K=$2; shift 2 ;;
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=$2; shift 2 ;;
     --verbose) VERBOSE=true; shift ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) log "unknown option $1 (try --help)"; exit 2 ;;
   esac
 done

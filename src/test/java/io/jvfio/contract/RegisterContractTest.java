@@ -176,6 +176,7 @@ class RegisterContractTest {
      */
     @ContractTest
     @Tag("to-check")
+    @Tag(Fixture.LEAKS_MM_REGION)
     void unregister_whileMapped_returns0(Fixture f) {
         int c = f.v2();
         MemorySegment buf = f.leakedBuffer(M);

@@ -13,10 +13,16 @@ import org.junit.jupiter.api.Tag;
 /** VFIO_IOMMU_SPAPR_TCE_GET_INFO: the observed values, argsz handling, errors. */
 @Tag("contract")
 class TceInfoContractTest {
+    /** dma32_window_start 0 and dma32_window_size as the kernel writes them (two little-endian u32). */
+    static final String DMA32_RAW = "00000000" + le32(DMA32_SIZE);
     /** Observed raw bytes of GET_INFO(argsz=32) on a v2 container. */
-    static final String V2_RAW = "2000000001000000" + "0000000000000040" + "0010210100000000" + "0200000001000000";
+    static final String V2_RAW = "2000000001000000" + DMA32_RAW + "0010210100000000" + "0200000001000000";
     /** Observed raw bytes on a v1 container. */
-    static final String V1_RAW = "2000000000000000" + "0000000000000040" + "0000000000000000" + "0000000000000000";
+    static final String V1_RAW = "2000000000000000" + DMA32_RAW + "0000000000000000" + "0000000000000000";
+
+    private static String le32(long v) {
+        return HexFormat.of().toHexDigits(Integer.reverseBytes((int) v));
+    }
 
     static void assertV2Values(MemorySegment info, String what) {
         assertHex(1, vfio_iommu_spapr_tce_info.flags.get(info), what + " flags (DDW)");

@@ -25,7 +25,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested images deps bench clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested images deps bench bench-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -72,6 +72,10 @@ test: test-unit test-guest test-qemu-user test-diff test-nested
 
 bench: deps native-bench build
 	@scripts/bench.sh
+
+# MAP+UNMAP in the QEMU guest: C (mapbench.c) and Java (toolkit MapBench) alternated in one boot.
+bench-guest: deps images build guest-bench
+	@scripts/bench-guest.sh
 
 clean: native-clean
 	@rm -rf target

@@ -31,6 +31,24 @@ class MapBenchTest {
     }
 
     @Test
+    void seamMode_printsTheSameLines_andLeavesNothingBehind() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (Vfio vfio = VfioHost.emulated(Profile.QEMU_PSERIES)) {
+            long start = MapBenchAccess.runSeam(vfio, new String[] {"--seam", "-n", "5", "-m", "3", "-w", "2", "-W", "1"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(0x0800000000000000L, start);
+            io.jvfio.emul.EmulatorState st = ((io.jvfio.emul.EmulatedBackend) vfio.backend()).inspect();
+            assertTrue(st.openFds().isEmpty(), "fds left open: " + st.openFds());
+        }
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        assertEquals(2, lines.length, out.toString(StandardCharsets.UTF_8));
+        assertTrue(lines[0].matches("mapbench one_page median_ns=\\d+"), lines[0]);
+        assertTrue(lines[1].matches("mapbench 8192_pages median_ns=\\d+"), lines[1]);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("(seam, no public API)"));
+    }
+
+    @Test
     void badArguments_areRefused() {
         assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"-n"}));
         assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"-n", "x"}));

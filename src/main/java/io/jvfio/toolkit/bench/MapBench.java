@@ -8,10 +8,21 @@ import io.jvfio.IommuType;
 import io.jvfio.TceInfo;
 import io.jvfio.Vfio;
 import io.jvfio.VfioException;
+import io.jvfio.abi.VfioUapi;
+import io.jvfio.abi.vfio_iommu_spapr_register_memory;
+import io.jvfio.abi.vfio_iommu_spapr_tce_create;
+import io.jvfio.abi.vfio_iommu_spapr_tce_remove;
+import io.jvfio.abi.vfio_iommu_type1_dma_map;
+import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
+import io.jvfio.backend.Errno;
+import io.jvfio.backend.ErrnoException;
+import io.jvfio.backend.VfioBackend;
 import io.jvfio.toolkit.Backing;
 import io.jvfio.toolkit.DmaMemory;
 import io.jvfio.toolkit.VfioHost;
 import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -33,7 +44,10 @@ import java.util.Arrays;
  * median_ns=N}; setup and spread go to stderr, prefixed with {@code #}. Options as the C program:
  * {@code -g GROUP -n ONE_PAGE_REPS -m MANY_PAGES_REPS -w ONE_PAGE_WARMUP -W MANY_WARMUP}, plus
  * {@code --emulated PROFILE} to run on the emulator (the default when this host has no
- * {@code /dev/vfio/0}). Exit status 0, 1 on a VFIO failure, 2 on bad arguments.
+ * {@code /dev/vfio/0}), and {@code --seam}: the same ioctls straight on the backend seam
+ * ({@link VfioBackend}, argument structs prepared once), without the public API. The difference between
+ * the two runs is what the API costs; the difference between {@code --seam} and C is the FFM downcall.
+ * Exit status 0, 1 on a VFIO failure, 2 on bad arguments.
  */
 public final class MapBench {
     static final long BUF_SIZE = 32L << 20;
@@ -41,7 +55,7 @@ public final class MapBench {
     static final long TCE_PAGE = 1L << TCE_SHIFT;
 
     /** The parsed command line. */
-    record Args(int group, int repsOne, int repsMany, int warmOne, int warmMany, String profile) {
+    record Args(int group, int repsOne, int repsMany, int warmOne, int warmMany, String profile, boolean seam) {
         static Args parse(String[] a) {
             int group = 0;
             int repsOne = 1001;
@@ -49,8 +63,13 @@ public final class MapBench {
             int warmOne = 2000;
             int warmMany = 3;
             String profile = null;
+            boolean seam = false;
             for (int i = 0; i < a.length; i++) {
                 String opt = a[i];
+                if (opt.equals("--seam")) {
+                    seam = true;
+                    continue;
+                }
                 if (i + 1 >= a.length) {
                     throw new IllegalArgumentException("missing value after " + opt);
                 }
@@ -68,7 +87,7 @@ public final class MapBench {
             if (repsOne == 0 || repsMany == 0) {
                 throw new IllegalArgumentException("repetitions must be positive");
             }
-            return new Args(group, repsOne, repsMany, warmOne, warmMany, profile);
+            return new Args(group, repsOne, repsMany, warmOne, warmMany, profile, seam);
         }
 
         private static int number(String s, String what) {
@@ -96,13 +115,17 @@ public final class MapBench {
         } catch (IllegalArgumentException e) {
             System.err.println("mapbench: " + e.getMessage());
             System.err.println("usage: MapBench [-g GROUP] [-n ONE_PAGE_REPS] [-m MANY_PAGES_REPS] [-w ONE_PAGE_WARMUP] "
-                    + "[-W MANY_WARMUP] [--emulated PROFILE]");
+                    + "[-W MANY_WARMUP] [--emulated PROFILE] [--seam]");
             System.exit(2);
             return;
         }
         try (Vfio vfio = args.profile() != null ? VfioHost.emulated(args.profile()) : VfioHost.kernelOrEmulated()) {
-            run(vfio, args, System.out, System.err);
-        } catch (VfioException e) {
+            if (args.seam()) {
+                runSeam(vfio.backend(), args, System.out, System.err);
+            } else {
+                run(vfio, args, System.out, System.err);
+            }
+        } catch (VfioException | IllegalStateException e) {
             System.err.println("mapbench: " + e.getMessage());
             System.exit(1);
         }
@@ -141,6 +164,100 @@ public final class MapBench {
         }
     }
 
+    /**
+     * The same setup and measurement as {@link #run}, on the backend seam: one method per ioctl, the
+     * argument structs filled once. What remains per repetition is two downcalls and the kernel.
+     */
+    static Result runSeam(VfioBackend b, Args args, PrintStream out, PrintStream err) {
+        err.println("# backend: " + b.description() + " (seam, no public API)");
+        try (Arena arena = Arena.ofConfined()) {
+            int container = fd(b.open("/dev/vfio/vfio"), "open /dev/vfio/vfio");
+            int group = -1;
+            try {
+                group = fd(b.open("/dev/vfio/" + args.group()), "open /dev/vfio/" + args.group());
+                ok(b.groupSetContainer(group, container), "VFIO_GROUP_SET_CONTAINER");
+                ok(b.setIommu(container, VfioUapi.VFIO_SPAPR_TCE_v2_IOMMU), "VFIO_SET_IOMMU(SPAPR_TCE_v2)");
+                MemorySegment buf = b.mmapAnonymous(BUF_SIZE, false, arena);
+                buf.fill((byte) 0x5a);
+                MemorySegment reg = arena.allocate(vfio_iommu_spapr_register_memory.LAYOUT);
+                vfio_iommu_spapr_register_memory.argsz.set(reg, (int) vfio_iommu_spapr_register_memory.SIZE);
+                vfio_iommu_spapr_register_memory.vaddr.set(reg, buf.address());
+                vfio_iommu_spapr_register_memory.size.set(reg, BUF_SIZE);
+                ok(b.spaprRegisterMemory(container, reg), "VFIO_IOMMU_SPAPR_REGISTER_MEMORY");
+                MemorySegment create = arena.allocate(vfio_iommu_spapr_tce_create.LAYOUT);
+                vfio_iommu_spapr_tce_create.argsz.set(create, (int) vfio_iommu_spapr_tce_create.SIZE);
+                vfio_iommu_spapr_tce_create.page_shift.set(create, TCE_SHIFT);
+                vfio_iommu_spapr_tce_create.window_size.set(create, BUF_SIZE);
+                vfio_iommu_spapr_tce_create.levels.set(create, 1);
+                ok(b.spaprTceCreate(container, create), "VFIO_IOMMU_SPAPR_TCE_CREATE");
+                long start = vfio_iommu_spapr_tce_create.start_addr.get(create);
+                err.printf("# window: start 0x%x size 0x%x page_shift %d levels 1; buffer 32 MiB registered%n", start,
+                        BUF_SIZE, TCE_SHIFT);
+                long one = benchSeam("one_page", b, container, arena, buf.address(), start, TCE_PAGE, args.repsOne(),
+                        args.warmOne(), err);
+                long many = benchSeam("8192_pages", b, container, arena, buf.address(), start, BUF_SIZE, args.repsMany(),
+                        args.warmMany(), err);
+                out.println("mapbench one_page median_ns=" + one);
+                out.println("mapbench " + (BUF_SIZE / TCE_PAGE) + "_pages median_ns=" + many);
+                out.flush();
+                MemorySegment remove = arena.allocate(vfio_iommu_spapr_tce_remove.LAYOUT);
+                vfio_iommu_spapr_tce_remove.argsz.set(remove, (int) vfio_iommu_spapr_tce_remove.SIZE);
+                vfio_iommu_spapr_tce_remove.start_addr.set(remove, start);
+                ok(b.spaprTceRemove(container, remove), "VFIO_IOMMU_SPAPR_TCE_REMOVE");
+                ok(b.spaprUnregisterMemory(container, reg), "VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY");
+                return new Result(one, many, start);
+            } catch (ErrnoException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            } finally {
+                if (group >= 0) {
+                    b.close(group);
+                }
+                b.close(container);
+            }
+        }
+    }
+
+    private static long benchSeam(String name, VfioBackend b, int container, Arena arena, long vaddr, long iova,
+            long size, int reps, int warmup, PrintStream err) {
+        MemorySegment map = arena.allocate(vfio_iommu_type1_dma_map.LAYOUT);
+        vfio_iommu_type1_dma_map.argsz.set(map, (int) vfio_iommu_type1_dma_map.SIZE);
+        vfio_iommu_type1_dma_map.flags.set(map, VfioUapi.VFIO_DMA_MAP_FLAG_READ | VfioUapi.VFIO_DMA_MAP_FLAG_WRITE);
+        vfio_iommu_type1_dma_map.vaddr.set(map, vaddr);
+        vfio_iommu_type1_dma_map.iova.set(map, iova);
+        vfio_iommu_type1_dma_map.size.set(map, size);
+        MemorySegment unmap = arena.allocate(vfio_iommu_type1_dma_unmap.LAYOUT);
+        vfio_iommu_type1_dma_unmap.argsz.set(unmap, (int) vfio_iommu_type1_dma_unmap.SIZE);
+        vfio_iommu_type1_dma_unmap.iova.set(unmap, iova);
+        vfio_iommu_type1_dma_unmap.size.set(unmap, size);
+        long[] t = new long[reps];
+        for (int i = -warmup; i < reps; i++) {
+            long t0 = System.nanoTime();
+            long r1 = b.iommuMapDma(container, map);
+            long r2 = b.iommuUnmapDma(container, unmap);
+            long dt = System.nanoTime() - t0;
+            if (r1 != 0 || r2 != 0) {
+                ok(r1 != 0 ? r1 : r2, r1 != 0 ? "VFIO_IOMMU_MAP_DMA" : "VFIO_IOMMU_UNMAP_DMA");
+            }
+            if (i >= 0) {
+                t[i] = dt;
+            }
+        }
+        return report(name, t, reps, warmup, err);
+    }
+
+    private static int fd(int r, String what) {
+        ok(r, what);
+        return r;
+    }
+
+    private static void ok(long r, String what) {
+        if (r < 0) {
+            throw new IllegalStateException(what + " failed: " + Errno.format((int) -r));
+        } else if (r > 0 && !what.startsWith("open")) {
+            throw new IllegalStateException(what + " returned " + r);
+        }
+    }
+
     private static long bench(String name, Container c, long vaddr, long iova, long size, int reps, int warmup,
             PrintStream err) throws VfioException {
         for (int i = 0; i < warmup; i++) {
@@ -154,6 +271,10 @@ public final class MapBench {
             c.unmap(iova, size);
             t[i] = System.nanoTime() - t0;
         }
+        return report(name, t, reps, warmup, err);
+    }
+
+    private static long report(String name, long[] t, int reps, int warmup, PrintStream err) {
         Arrays.sort(t);
         long median = t[(reps - 1) / 2];
         err.printf("# %s: reps=%d warmup=%d min_ns=%d median_ns=%d max_ns=%d%n", name, reps, warmup, t[0], median,

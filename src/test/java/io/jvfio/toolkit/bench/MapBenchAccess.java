@@ -13,6 +13,11 @@ public final class MapBenchAccess {
         return MapBench.run(vfio, MapBench.Args.parse(args), out, err).windowStart();
     }
 
+    /** The {@code --seam} run on {@code vfio}'s backend; returns the window start it used. */
+    public static long runSeam(Vfio vfio, String[] args, PrintStream out, PrintStream err) {
+        return MapBench.runSeam(vfio.backend(), MapBench.Args.parse(args), out, err).windowStart();
+    }
+
     public static void parse(String[] args) {
         MapBench.Args.parse(args);
     }

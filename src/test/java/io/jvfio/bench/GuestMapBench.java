@@ -1,0 +1,141 @@
+package io.jvfio.bench;
+
+import io.jvfio.harness.GuestImages;
+import io.jvfio.harness.GuestMachine;
+import io.jvfio.harness.GuestResult;
+import io.jvfio.harness.GuestRun;
+import io.jvfio.harness.HostQemuLauncher;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The in-guest MAP+UNMAP benchmark: {@code native/guest-bench/mapbench.c} and its Java counterpart
+ * {@code io.jvfio.toolkit.bench.MapBench} (public API and toolkit) and its {@code --seam} mode (the same
+ * ioctls on the backend seam, no API), alternated C, API, seam, C, API, seam, ..., C in one boot of the
+ * QEMU pseries guest, so all see the same kernel, the same TCG host and the same drift. Each program
+ * run prints one median per operation; the ratio of a round is the Java median over the mean of the
+ * C runs just before and after it, and the reported ratio is the median over rounds.
+ *
+ * <p>Usage: {@code GuestMapBench [ROUNDS]} (default 5) from the repository root, after {@code make
+ * build images guest-bench}; {@code scripts/bench-guest.sh} (or {@code make bench-guest}) does all
+ * that. System properties: {@code bench.jvm} replaces the guest JVM's flags (default
+ * {@link GuestRun#JVM_FLAGS} without {@code -XX:TieredStopAtLevel=1}: a steady-state benchmark wants
+ * C2); {@code bench.args} is passed to both programs (default {@code -w 20000}: enough one-page warmup
+ * repetitions for C2 to compile the loop).
+ * Prints a Markdown table and writes it to {@code target/bench/guest-map.md}.
+ */
+public final class GuestMapBench {
+    private static final Pattern RESULT = Pattern.compile("mapbench (\\S+) median_ns=(\\d+)");
+    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|java|seam)");
+
+    private GuestMapBench() {}
+
+    public static void main(String[] args) throws IOException {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        Path c = Path.of("target/native/mapbench-ppc64le");
+        Path jar = Path.of("target/jvfio-all.jar");
+        for (Path p : List.of(c, jar)) {
+            if (!Files.isRegularFile(p)) {
+                System.err.println("bench-guest: " + p + " is missing: run make build guest-bench (or make bench-guest)");
+                System.exit(1);
+            }
+        }
+        String jvm = System.getProperty("bench.jvm", String.join(" ",
+                GuestRun.JVM_FLAGS.stream().filter(f -> !f.startsWith("-XX:TieredStopAtLevel")).toList()));
+        String progArgs = System.getProperty("bench.args", "-w 20000");
+        String java = "\"$JAVA\" " + jvm + " -cp jvfio-all.jar io.jvfio.toolkit.bench.MapBench " + progArgs;
+        StringBuilder script = new StringBuilder("set -e\n");
+        // C runs one more time than Java, so that every Java run has a C run on either side.
+        for (int r = 1; r <= rounds + 1; r++) {
+            script.append("echo '@@ROUND ").append(r).append(" c'\n./mapbench ").append(progArgs).append(" 2>&1\n");
+            if (r <= rounds) {
+                script.append("echo '@@ROUND ").append(r).append(" java'\n").append(java).append(" 2>&1\n");
+                script.append("echo '@@ROUND ").append(r).append(" seam'\n").append(java).append(" --seam 2>&1\n");
+            }
+        }
+        GuestRun run = GuestRun.builder("bench-guest").file(jar, "jvfio-all.jar").file(c, "mapbench")
+                .script(script.toString()).build();
+        System.err.println("[bench-guest] guest JVM: " + jvm + (progArgs.isEmpty() ? "" : "; both programs: " + progArgs));
+        System.err.println("[bench-guest] one boot: " + (rounds + 1) + " C runs and " + rounds
+                + " runs each of the Java API and seam, alternated (about " + (30 + 20 * rounds) + " s under TCG)");
+        GuestResult result = new HostQemuLauncher().run(GuestMachine.defaults(), GuestImages.locate(), run);
+        if (result.exitStatus() != 0) {
+            System.err.println("bench-guest: the guest run failed (exit " + result.exitStatus() + "):");
+            result.runOutput().forEach(l -> System.err.println("  " + l));
+            System.exit(1);
+        }
+
+        // results.get("c"|"java").get(op) = the medians of that program's runs, in round order
+        Map<String, Map<String, List<Long>>> results = new LinkedHashMap<>();
+        String who = null;
+        for (String line : result.runOutput()) {
+            Matcher m = ROUND.matcher(line);
+            if (m.find()) {
+                who = m.group(2);
+                continue;
+            }
+            m = RESULT.matcher(line);
+            if (m.find() && who != null) {
+                results.computeIfAbsent(who, k -> new LinkedHashMap<>())
+                        .computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(Long.parseLong(m.group(2)));
+            } else if (line.startsWith("#")) {
+                System.err.println("  " + who + " " + line);
+            }
+        }
+        String table = table(results, rounds);
+        System.out.print(table);
+        Path out = Path.of("target/bench/guest-map.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, table);
+        System.err.println("[bench-guest] wrote " + out);
+    }
+
+    /** The Markdown table: per operation, every run's median, and the Java/C ratios (per round, and their median). */
+    static String table(Map<String, Map<String, List<Long>>> r, int rounds) {
+        Map<String, List<Long>> cRuns = r.getOrDefault("c", Map.of());
+        StringBuilder s = new StringBuilder();
+        s.append("| operation | program | medians, ns (each run) | Java/C per round | Java/C (median) |\n");
+        s.append("|---|---|---|---|---:|\n");
+        boolean incomplete = false;
+        for (String op : cRuns.keySet()) {
+            List<Long> cs = cRuns.get(op);
+            String name = "MAP+UNMAP, " + op.replace('_', ' ');
+            s.append("| ").append(name).append(" | C (mapbench.c) | ").append(join(cs)).append(" | | |\n");
+            for (String who : List.of("java", "seam")) {
+                List<Long> js = r.getOrDefault(who, Map.of()).getOrDefault(op, List.of());
+                incomplete |= js.size() != rounds;
+                List<Double> ratios = new ArrayList<>();
+                for (int i = 0; i < js.size() && i + 1 < cs.size(); i++) {
+                    ratios.add(js.get(i) / ((cs.get(i) + cs.get(i + 1)) / 2.0));
+                }
+                List<Double> sorted = new ArrayList<>(ratios);
+                sorted.sort(null);
+                s.append("| ").append(name).append(" | ")
+                        .append(who.equals("java") ? "Java, public API + toolkit" : "Java, backend seam (no API)")
+                        .append(" | ").append(join(js)).append(" | ")
+                        .append(String.join(", ", ratios.stream().map(GuestMapBench::ratio).toList())).append(" | ")
+                        .append(sorted.isEmpty() ? "–" : ratio(sorted.get((sorted.size() - 1) / 2))).append(" |\n");
+            }
+        }
+        if (incomplete) {
+            s.append("\n(incomplete: a Java run printed no result; see the guest console)\n");
+        }
+        return s.toString();
+    }
+
+    private static String ratio(double x) {
+        return String.format(Locale.ROOT, "%.3f", x);
+    }
+
+    private static String join(List<Long> v) {
+        return String.join(", ", v.stream().map(String::valueOf).toList());
+    }
+}

@@ -43,17 +43,37 @@ record ObservedTrace(Path file, String device, long normalBase, long normalSize,
     private static final Pattern DETAIL = Pattern.compile("    (\\S.*)");
     private static final Pattern DMESG = Pattern.compile("\\[\\s*\\d+\\.\\d+\\] .*");
 
-    /** The file next to the project ({@code ../shared/reference}), or {@code -Djvfio.observed.file}. */
+    /**
+     * {@code -Djvfio.observed.file}; else the file next to the project ({@code ../shared/reference}, the
+     * original); else the project's copy ({@code src/test/resources/reference}, for clones elsewhere);
+     * else, in the guest, the copy on the test class path.
+     */
     static Optional<Path> locate() {
         String explicit = System.getProperty("jvfio.observed.file");
         if (explicit != null && !explicit.isBlank()) {
             Path p = Path.of(explicit);
             return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
         }
-        String project = System.getProperty("jvfio.project.dir", System.getProperty("user.dir"));
-        Path p = Path.of(project).resolve("../shared/reference").resolve(FILE_NAME).normalize();
-        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+        Path project = Path.of(System.getProperty("jvfio.project.dir", System.getProperty("user.dir")));
+        for (Path p : List.of(project.resolve("../shared/reference").resolve(FILE_NAME).normalize(),
+                project.resolve(VENDORED).resolve(FILE_NAME))) {
+            if (Files.isRegularFile(p)) {
+                return Optional.of(p);
+            }
+        }
+        java.net.URL url = ObservedTrace.class.getResource("/reference/" + FILE_NAME);
+        if (url != null && url.getProtocol().equals("file")) {
+            try {
+                return Optional.of(Path.of(url.toURI()));
+            } catch (java.net.URISyntaxException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
     }
+
+    /** The project's copy of the trace, relative to the project directory. */
+    public static final String VENDORED = "src/test/resources/reference";
 
     static ObservedTrace parse(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file);

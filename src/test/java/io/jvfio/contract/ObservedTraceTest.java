@@ -91,7 +91,8 @@ class ObservedTraceTest {
         if (trace == null) {
             Optional<Path> p = ObservedTrace.locate();
             Assumptions.assumeTrue(p.isPresent(), () -> ObservedTrace.FILE_NAME + " not found (looked in"
-                    + " ${jvfio.project.dir}/../shared/reference, or set -Djvfio.observed.file): nothing to replay");
+                    + " ${jvfio.project.dir}/../shared/reference, " + ObservedTrace.VENDORED
+                    + " and the test class path; or set -Djvfio.observed.file): nothing to replay");
             try {
                 trace = ObservedTrace.parse(p.get());
             } catch (IOException e) {

@@ -87,11 +87,15 @@ class GuestSuiteTest {
                 .timeout(Duration.ofSeconds(Long.getLong("jvfio.guest.timeout", 900))).build();
     }
 
-    /** The real kernel's trace the contract suite replays ({@code ObservedTraceTest}), when the checkout has it. */
+    /** The real kernel's trace the contract suite replays ({@code ObservedTraceTest}): the original next to the checkout, else the project's copy. */
     static Path observedTrace() {
         String p = System.getProperty("jvfio.observed.file");
-        return p != null ? Path.of(p)
-                : projectDir().resolve("../shared/reference/kernel-observed-6.12-pseries.txt").normalize();
+        if (p != null) {
+            return Path.of(p);
+        }
+        Path original = projectDir().resolve("../shared/reference/kernel-observed-6.12-pseries.txt").normalize();
+        return java.nio.file.Files.isRegularFile(original) ? original
+                : projectDir().resolve("src/test/resources/reference/kernel-observed-6.12-pseries.txt");
     }
 
     static GuestRun testRun(GuestImages images) {

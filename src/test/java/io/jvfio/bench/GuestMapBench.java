@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  * {@code io.jvfio.toolkit.bench.MapBench} (public API and toolkit) and its {@code --seam} mode (the same
  * ioctls on the backend seam, no API), alternated C, API, seam, C, API, seam, ..., C in one boot of the
  * QEMU pseries guest, so all see the same kernel, the same TCG host and the same drift. Each program
- * run prints one median per operation; the ratio of a round is the Java median over the mean of the
- * C runs just before and after it, and the reported ratio is the median over rounds.
+ * run prints one median per operation. The reported ratio is the median of the Java runs over the
+ * median of the C runs (robust to one disturbed run); the ratio of each round, over the mean of the C
+ * runs just before and after it, shows the spread.
  *
  * <p>Usage: {@code GuestMapBench [ROUNDS]} (default 5) from the repository root, after {@code make
  * build images guest-bench}; {@code scripts/bench-guest.sh} (or {@code make bench-guest}) does all
@@ -102,13 +103,15 @@ public final class GuestMapBench {
     static String table(Map<String, Map<String, List<Long>>> r, int rounds) {
         Map<String, List<Long>> cRuns = r.getOrDefault("c", Map.of());
         StringBuilder s = new StringBuilder();
-        s.append("| operation | program | medians, ns (each run) | Java/C per round | Java/C (median) |\n");
-        s.append("|---|---|---|---|---:|\n");
+        s.append("| operation | program | medians, ns (each run) | median of runs, ns | Java/C per round | Java/C |\n");
+        s.append("|---|---|---|---:|---|---:|\n");
         boolean incomplete = false;
         for (String op : cRuns.keySet()) {
             List<Long> cs = cRuns.get(op);
             String name = "MAP+UNMAP, " + op.replace('_', ' ');
-            s.append("| ").append(name).append(" | C (mapbench.c) | ").append(join(cs)).append(" | | |\n");
+            long cMedian = median(cs);
+            s.append("| ").append(name).append(" | C (mapbench.c) | ").append(join(cs)).append(" | ").append(cMedian)
+                    .append(" | | |\n");
             for (String who : List.of("java", "seam")) {
                 List<Long> js = r.getOrDefault(who, Map.of()).getOrDefault(op, List.of());
                 incomplete |= js.size() != rounds;
@@ -116,19 +119,24 @@ public final class GuestMapBench {
                 for (int i = 0; i < js.size() && i + 1 < cs.size(); i++) {
                     ratios.add(js.get(i) / ((cs.get(i) + cs.get(i + 1)) / 2.0));
                 }
-                List<Double> sorted = new ArrayList<>(ratios);
-                sorted.sort(null);
                 s.append("| ").append(name).append(" | ")
                         .append(who.equals("java") ? "Java, public API + toolkit" : "Java, backend seam (no API)")
-                        .append(" | ").append(join(js)).append(" | ")
+                        .append(" | ").append(join(js)).append(" | ").append(js.isEmpty() ? "–" : median(js)).append(" | ")
                         .append(String.join(", ", ratios.stream().map(GuestMapBench::ratio).toList())).append(" | ")
-                        .append(sorted.isEmpty() ? "–" : ratio(sorted.get((sorted.size() - 1) / 2))).append(" |\n");
+                        .append(js.isEmpty() ? "–" : ratio((double) median(js) / cMedian)).append(" |\n");
             }
         }
         if (incomplete) {
             s.append("\n(incomplete: a Java run printed no result; see the guest console)\n");
         }
         return s.toString();
+    }
+
+    /** The median (the lower middle one of an even count). */
+    static long median(List<Long> v) {
+        List<Long> sorted = new ArrayList<>(v);
+        sorted.sort(null);
+        return sorted.get((sorted.size() - 1) / 2);
     }
 
     private static String ratio(double x) {

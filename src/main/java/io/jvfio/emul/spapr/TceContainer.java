@@ -391,19 +391,28 @@ public final class TceContainer {
         return ret;
     }
 
+    /**
+     * The prologue of the SPAPR ioctls: copy_from_user of {@code minsz} bytes (EFAULT), argsz below
+     * minsz (EINVAL) and, for the ioctls that define no flags, any flag (EINVAL). 0 when the call goes on.
+     */
+    private static long prologue(MemorySegment seg, int minsz, boolean noFlags) {
+        if (!UserCopy.ok(seg, minsz)) {
+            return -EFAULT;
+        }
+        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), minsz) < 0) {
+            return -EINVAL;
+        }
+        return noFlags && UserCopy.u32(seg, 4) != 0 ? -EINVAL : 0;
+    }
+
     private long create(MemorySegment seg) {
         mmSet = true;
         if (groups.isEmpty()) {
             return -ENXIO;
         }
-        if (!UserCopy.ok(seg, 40)) {
-            return -EFAULT;
-        }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 40) < 0) {
-            return -EINVAL;
-        }
-        if (UserCopy.u32(seg, 4) != 0) {
-            return -EINVAL;
+        long bad = prologue(seg, 40, true);
+        if (bad != 0) {
+            return bad;
         }
         int pageShift = UserCopy.u32(seg, 8);
         long windowSize = UserCopy.u64(seg, 16);
@@ -424,14 +433,9 @@ public final class TceContainer {
         if (groups.isEmpty()) {
             return -ENXIO;
         }
-        if (!UserCopy.ok(seg, 16)) {
-            return -EFAULT;
-        }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 16) < 0) {
-            return -EINVAL;
-        }
-        if (UserCopy.u32(seg, 4) != 0) {
-            return -EINVAL;
+        long bad = prologue(seg, 16, true);
+        if (bad != 0) {
+            return bad;
         }
         long startAddr = UserCopy.u64(seg, 8);
         if (defWindowPending && startAddr == 0) {
@@ -445,14 +449,9 @@ public final class TceContainer {
 
     private long registerMemory(MemorySegment seg) {
         mmSet = true;
-        if (!UserCopy.ok(seg, 24)) {
-            return -EFAULT;
-        }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 24) < 0) {
-            return -EINVAL;
-        }
-        if (UserCopy.u32(seg, 4) != 0) {
-            return -EINVAL;
+        long bad = prologue(seg, 24, true);
+        if (bad != 0) {
+            return bad;
         }
         long vaddr = UserCopy.u64(seg, 8);
         long size = UserCopy.u64(seg, 16);
@@ -501,14 +500,9 @@ public final class TceContainer {
         if (!mmSet) {
             return -EPERM;
         }
-        if (!UserCopy.ok(seg, 24)) {
-            return -EFAULT;
-        }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 24) < 0) {
-            return -EINVAL;
-        }
-        if (UserCopy.u32(seg, 4) != 0) {
-            return -EINVAL;
+        long bad = prologue(seg, 24, true);
+        if (bad != 0) {
+            return bad;
         }
         long vaddr = UserCopy.u64(seg, 8);
         long size = UserCopy.u64(seg, 16);
@@ -551,11 +545,9 @@ public final class TceContainer {
         if (!enabled) {
             return -EPERM;
         }
-        if (!UserCopy.ok(seg, 32)) {
-            return -EFAULT;
-        }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 32) < 0) {
-            return -EINVAL;
+        long bad = prologue(seg, 32, false);
+        if (bad != 0) {
+            return bad;
         }
         int flags = UserCopy.u32(seg, 4);
         if ((flags & ~(VfioUapi.VFIO_DMA_MAP_FLAG_READ | VfioUapi.VFIO_DMA_MAP_FLAG_WRITE)) != 0) {
@@ -597,14 +589,9 @@ public final class TceContainer {
         if (!enabled) {
             return -EPERM;
         }
-        if (!UserCopy.ok(seg, 24)) {
-            return -EFAULT;
-        }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 24) < 0) {
-            return -EINVAL;
-        }
-        if (UserCopy.u32(seg, 4) != 0) {
-            return -EINVAL;
+        long bad = prologue(seg, 24, true);
+        if (bad != 0) {
+            return bad;
         }
         long iova = UserCopy.u64(seg, 8);
         long size = UserCopy.u64(seg, 16);

@@ -64,8 +64,9 @@ test-diff: deps images build
 	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) \
 	    --deviations scenarios/deviations.txt --report target/fidelity/report.md
 
+# The L2 suite, and the two failure paths (4K-page L1, L0 without nested HV): two short extra boots.
 test-nested: deps build
-	@scripts/test-nested.sh
+	@scripts/test-nested.sh --failure-paths
 
 test: test-unit test-guest test-qemu-user test-diff test-nested
 	@scripts/test-summary.sh

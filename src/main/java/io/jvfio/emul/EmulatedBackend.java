@@ -36,6 +36,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -65,6 +66,8 @@ public final class EmulatedBackend implements VfioBackend {
     private final Arch arch;
     private final ReentrantLock lock = new ReentrantLock();
     private final AddressSpace as;
+    /** Mappings whose range unmapKeepingRange keeps reserved, by identity, until their owner closes. */
+    private final Set<Vma> reservations = Collections.newSetFromMap(new IdentityHashMap<>());
     private final MmIommu mm;
     private final FdTable fds = new FdTable();
     private final VfioCore vfio;
@@ -604,12 +607,7 @@ public final class EmulatedBackend implements VfioBackend {
         }
     }
 
-    /**
-     * The emulated process never hands an address range out twice while anything refers to it: a
-     * range stays allocated (host memory) while pinned, and an unpinned one is referred to by nothing
-     * the emulator keys by address. So keeping the range is plain munmap here; the owner's later
-     * cleanup finds the mapping gone and does nothing.
-     */
+    /** munmap that keeps the range out of later mmaps until the segment's owner closes (see AddressSpace.reserve). */
     @Override
     public void unmapKeepingRange(MemorySegment anonymous) throws ErrnoException {
         Objects.requireNonNull(anonymous, "anonymous");
@@ -619,17 +617,22 @@ public final class EmulatedBackend implements VfioBackend {
             if (v == null || v.start() != anonymous.address()) {
                 throw new ErrnoException("munmap(0x" + Long.toHexString(anonymous.address()) + ")", Errno.EINVAL);
             }
-            as.munmap(v);
+            as.reserve(v);
+            reservations.add(v);
         } finally {
             lock.unlock();
         }
     }
 
-    /** The cleanup of a segment from {@link #mmapAnonymous}: munmap (pinned memory lives on). */
+    /** The cleanup of a segment from {@link #mmapAnonymous}: munmap (pinned memory lives on), or the end of its reservation. */
     private void munmap(Vma v) {
         lock.lock();
         try {
-            as.munmap(v);
+            if (reservations.remove(v)) {
+                as.unreserve(v.start());
+            } else {
+                as.munmap(v);
+            }
         } finally {
             lock.unlock();
         }

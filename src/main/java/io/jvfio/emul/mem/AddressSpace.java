@@ -31,6 +31,8 @@ public final class AddressSpace {
     private int hugePagesFree;
 
     private final TreeMap<Long, Vma> vmas = new TreeMap<>();
+    /** Unmapped ranges kept out of later mmaps (start to end), as a PROT_NONE mapping keeps them in the kernel. */
+    private final TreeMap<Long, Long> reserved = new TreeMap<>();
     private final TreeMap<Long, PhysBlock> blocks = new TreeMap<>();
     private PhysBlock lastBlock;
     private Vma lastVma;
@@ -81,13 +83,27 @@ public final class AddressSpace {
             }
             huge = (int) n;
         }
-        Arena arena = Arena.ofShared();
+        // Host memory is the process memory; an allocation that lands on a reserved range is held
+        // aside (so the host allocator cannot return it again) and given back once one does not.
+        List<Arena> rejects = new ArrayList<>();
+        Arena arena;
         MemorySegment mem;
         try {
-            mem = arena.allocate(rounded, unit);
-        } catch (OutOfMemoryError | IllegalArgumentException e) {
-            arena.close();
-            return new MmapResult(null, Errno.ENOMEM);
+            while (true) {
+                arena = Arena.ofShared();
+                try {
+                    mem = arena.allocate(rounded, unit);
+                } catch (OutOfMemoryError | IllegalArgumentException e) {
+                    arena.close();
+                    return new MmapResult(null, Errno.ENOMEM);
+                }
+                if (!overlapsReserved(mem.address(), rounded)) {
+                    break;
+                }
+                rejects.add(arena);
+            }
+        } finally {
+            rejects.forEach(Arena::close);
         }
         hugePagesFree -= huge;
         PhysBlock b = new PhysBlock(arena, mem, Long.numberOfTrailingZeros(unit), hugetlb);
@@ -110,6 +126,28 @@ public final class AddressSpace {
         }
         release(v.block);
         return 0;
+    }
+
+    /**
+     * munmap of {@code v} that keeps its range out of later mmaps until {@link #unreserve}: accesses
+     * fail as unmapped (EFAULT from a pin), and the memory goes when no pin holds it.
+     */
+    public int reserve(Vma v) {
+        int r = munmap(v);
+        if (r == 0) {
+            reserved.put(v.start, v.end());
+        }
+        return r;
+    }
+
+    /** Ends the reservation made by {@link #reserve} at {@code start}. */
+    public void unreserve(long start) {
+        reserved.remove(start);
+    }
+
+    private boolean overlapsReserved(long start, long length) {
+        Map.Entry<Long, Long> below = reserved.lowerEntry(start + length);
+        return below != null && below.getValue() > start;
     }
 
     /** The mapping containing {@code addr}, or null. */

@@ -33,6 +33,37 @@ class ScenarioGeneratorTest {
         assertNotEquals(new ScenarioGenerator(1).generateText(40), new ScenarioGenerator(2).generateText(40));
     }
 
+    /**
+     * No generated MAP whose answer depends on where the allocator put the buffer: none lands in a
+     * possible window whose TCE page is larger than the buffer's own page with a size that passes the
+     * size check (the kernel would then answer from the vaddr alignment).
+     */
+    @Test
+    void noMapDependsOnTheBuffersAlignmentBeyondItsPage() {
+        int maps = 0;
+        for (long seed = 0; seed < 300; seed++) {
+            Scenario s = new ScenarioGenerator(seed).generate(60);
+            SafetyModel.Tracker t = new SafetyModel.Tracker();
+            java.util.Map<String, Integer> shift = new java.util.HashMap<>();
+            for (Step st : s.steps()) {
+                switch (st.action()) {
+                    case Action.Alloc a -> shift.put(a.name(), a.hugetlb() ? 21 : 12);
+                    case Action.Map m -> {
+                        maps++;
+                        int bufShift = shift.get(m.name());
+                        for (SafetyModel.Window w : t.possibleWindows()) {
+                            assertTrue(!(w.shift() > bufShift && w.contains(m.iova()) && m.size() % (1L << w.shift()) == 0),
+                                    "seed " + seed + " step " + st.index() + " (line " + st.line() + ") in " + w);
+                        }
+                    }
+                    default -> { }
+                }
+                t.advance(st);
+            }
+        }
+        assertTrue(maps > 1000, "maps generated: " + maps);
+    }
+
     @Test
     void biasedTowardMeaningfulSequences() {
         int creates = 0;

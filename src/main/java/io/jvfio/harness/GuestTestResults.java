@@ -21,11 +21,12 @@ import java.util.regex.Pattern;
  * @param summaryLine the {@code @@JVFIO-SUMMARY} line, or null when the guest JVM never got there
  * @param guestMillis the in-guest suite time from the summary (-1 without one)
  * @param mainAt when main() printed its start line (since QEMU start), or null
+ * @param firstTestStartAt when the first test started (since QEMU start), or null
  * @param firstTestAt when the first test result arrived (since QEMU start), or null
  * @param lastTestAt when the summary (else the last result) arrived, or null
  */
 public record GuestTestResults(List<GuestTestCase> tests, String summaryLine, long guestMillis, Duration mainAt,
-        Duration firstTestAt, Duration lastTestAt) {
+        Duration firstTestStartAt, Duration firstTestAt, Duration lastTestAt) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern MS = Pattern.compile("\\bms=(\\d+)");
 
@@ -38,6 +39,7 @@ public record GuestTestResults(List<GuestTestCase> tests, String summaryLine, lo
         List<GuestTestCase> tests = new ArrayList<>();
         String summary = null;
         Duration main = null;
+        Duration firstStart = null;
         Duration first = null;
         Duration last = null;
         for (ConsoleLine l : r.lines()) {
@@ -45,6 +47,8 @@ public record GuestTestResults(List<GuestTestCase> tests, String summaryLine, lo
             int i;
             if (main == null && (i = t.indexOf(GuestTestMain.START_PREFIX)) >= 0) {
                 main = Duration.ofMillis(l.atMillis());
+            } else if (firstStart == null && t.contains(GuestTestMain.FIRST_TEST_PREFIX)) {
+                firstStart = Duration.ofMillis(l.atMillis());
             } else if ((i = t.indexOf(GuestTestMain.TEST_PREFIX)) >= 0) {
                 tests.add(parseTest(t.substring(i + GuestTestMain.TEST_PREFIX.length())));
                 if (first == null) {
@@ -63,7 +67,7 @@ public record GuestTestResults(List<GuestTestCase> tests, String summaryLine, lo
                 ms = Long.parseLong(m.group(1));
             }
         }
-        return new GuestTestResults(tests, summary, ms, main, first, last);
+        return new GuestTestResults(tests, summary, ms, main, firstStart, first, last);
     }
 
     private static GuestTestCase parseTest(String json) {
@@ -115,7 +119,8 @@ public record GuestTestResults(List<GuestTestCase> tests, String summaryLine, lo
         b.append("  QEMU start -> /init:            ").append(GuestTiming.seconds(t.toInit())).append('\n');
         b.append("  QEMU start -> run script:       ").append(GuestTiming.seconds(t.toRunOutput())).append('\n');
         b.append("  QEMU start -> GuestTestMain:    ").append(GuestTiming.seconds(mainAt)).append('\n');
-        b.append("  QEMU start -> first Java test:  ").append(GuestTiming.seconds(firstTestAt)).append('\n');
+        b.append("  QEMU start -> first test start: ").append(GuestTiming.seconds(firstTestStartAt)).append('\n');
+        b.append("  QEMU start -> first test done:  ").append(GuestTiming.seconds(firstTestAt)).append('\n');
         b.append("  in-guest suite (guest clock):   ")
                 .append(guestMillis < 0 ? "-" : String.format("%.1f s", guestMillis / 1000.0)).append('\n');
         b.append("  QEMU start -> summary:          ").append(GuestTiming.seconds(lastTestAt)).append('\n');

@@ -166,7 +166,7 @@ class GuestSuiteTest {
             r = e.result().orElse(null);
         }
         Duration wall = Duration.ofNanos(System.nanoTime() - t0);
-        GuestTestResults tests = r == null ? new GuestTestResults(List.of(), null, -1, null, null, null)
+        GuestTestResults tests = r == null ? new GuestTestResults(List.of(), null, -1, null, null, null, null)
                 : GuestTestResults.parse(r);
         Outcome o = new Outcome(launcher.name(), r, tests, error, wall);
         print(o);
@@ -199,6 +199,9 @@ class GuestSuiteTest {
             if (o.result() != null) {
                 GuestTiming t = o.result().timing();
                 props.add(new String[] {"timing", t.toString()});
+                if (o.tests().firstTestStartAt() != null) {
+                    props.add(new String[] {"first-test-start-s", secs(o.tests().firstTestStartAt())});
+                }
                 o.tests().firstTest().ifPresent(d -> props.add(new String[] {"first-test-s", secs(d)}));
             }
             suites.add(new GuestTestResults.Suite("guest-" + o.launcher(), o.tests(), errorText(o), props));

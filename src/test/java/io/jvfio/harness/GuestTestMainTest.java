@@ -49,5 +49,7 @@ class GuestTestMainTest {
         assertTrue(t.tests().stream().anyMatch(c -> c.name().equals("param(int) [1] 7")), t.tests().toString());
         assertTrue(t.tests().stream().anyMatch(c -> c.status().equals("ABORTED") && c.reason().contains("nope")));
         assertTrue(t.tests().stream().anyMatch(c -> c.status().equals("SKIPPED") && "off".equals(c.reason())));
+        assertEquals(1, out.lines().filter(l -> l.startsWith("@@JVFIO-FIRST-TEST ")).count(), "one first-test line");
+        assertTrue(t.firstTestStartAt() != null, "the first-test milestone is parsed");
     }
 }

@@ -32,6 +32,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * Runs JUnit Platform tests inside the guest and reports them as console lines the host parses:
  * <pre>
  * &#64;&#64;JVFIO-START ms=N                      (main() reached, N ms after the JVM process started)
+ * &#64;&#64;JVFIO-FIRST-TEST NAME                 (once: the first test starts)
  * &#64;&#64;JVFIO-TEST {"uid":..,"class":..,"name":..,"status":"SUCCESSFUL|FAILED|ABORTED|SKIPPED","reason":..,"ms":N}
  * &#64;&#64;JVFIO-SUMMARY passed=N failed=N skipped=N ms=N   (skipped counts ABORTED too)
  * </pre>
@@ -50,6 +51,8 @@ import org.junit.platform.launcher.core.LauncherFactory;
 public final class GuestTestMain {
     public static final String START_PREFIX = "@@JVFIO-START ";
     public static final String TEST_PREFIX = "@@JVFIO-TEST ";
+    /** Printed once, when the first test starts: the end of start-up and discovery. */
+    public static final String FIRST_TEST_PREFIX = "@@JVFIO-FIRST-TEST ";
     public static final String SUMMARY_PREFIX = "@@JVFIO-SUMMARY ";
     private static final int TRACE_LINES = 30;
 
@@ -161,6 +164,7 @@ public final class GuestTestMain {
         private final PrintStream out;
         private final Map<String, Long> started = new HashMap<>();
         private TestPlan plan;
+        private boolean firstStarted;
         int passed;
         int failed;
         int skipped;
@@ -177,6 +181,11 @@ public final class GuestTestMain {
         @Override
         public void executionStarted(TestIdentifier id) {
             started.put(id.getUniqueId(), System.nanoTime());
+            if (id.isTest() && !firstStarted) {
+                firstStarted = true;
+                out.println(FIRST_TEST_PREFIX + id.getDisplayName());
+                out.flush();
+            }
         }
 
         @Override

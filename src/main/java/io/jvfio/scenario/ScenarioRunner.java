@@ -105,11 +105,11 @@ public final class ScenarioRunner {
         return new Session();
     }
 
-    /** A buffer named in the scenario. {@code arena} null when the alloc failed. */
     /**
-     * A buffer of the scenario. {@code free} unmaps it but keeps its address range reserved until the run
-     * ends, so no later {@code alloc} lands there: the kernel keys leaked registrations by address, and a
-     * reused range would make results depend on the allocator rather than on the scenario.
+     * A buffer named in the scenario ({@code arena} null when the alloc failed). {@code free} unmaps it
+     * but keeps its address range reserved until the run ends, so no later {@code alloc} lands there: the
+     * kernel keys leaked registrations by address, and a reused range would make results depend on the
+     * allocator rather than on the scenario.
      */
     private final class Buffer {
         final long address;

@@ -72,7 +72,11 @@
 	X(vfio_iommu_spapr_tce_create) \
 	X(vfio_iommu_spapr_tce_remove) \
 	X(vfio_eeh_pe_err) \
-	X(vfio_eeh_pe_op)
+	X(vfio_eeh_pe_op) \
+	X(vfio_pci_hot_reset_info) \
+	X(vfio_pci_hot_reset) \
+	X(vfio_device_ioeventfd) \
+	X(vfio_device_feature)
 
 #define JVFIO_FIELDS_vfio_group_status(X) \
 	X(vfio_group_status, argsz) \
@@ -172,6 +176,56 @@
 	X(vfio_eeh_pe_op, err.addr) \
 	X(vfio_eeh_pe_op, err.mask)
 
+/* devices[] (flexible array member) follows at sizeof. */
+#define JVFIO_FIELDS_vfio_pci_hot_reset_info(X) \
+	X(vfio_pci_hot_reset_info, argsz) \
+	X(vfio_pci_hot_reset_info, flags) \
+	X(vfio_pci_hot_reset_info, count)
+
+/* group_fds[] (flexible array member) follows at sizeof. */
+#define JVFIO_FIELDS_vfio_pci_hot_reset(X) \
+	X(vfio_pci_hot_reset, argsz) \
+	X(vfio_pci_hot_reset, flags) \
+	X(vfio_pci_hot_reset, count)
+
+#define JVFIO_FIELDS_vfio_device_ioeventfd(X) \
+	X(vfio_device_ioeventfd, argsz) \
+	X(vfio_device_ioeventfd, flags) \
+	X(vfio_device_ioeventfd, offset) \
+	X(vfio_device_ioeventfd, data) \
+	X(vfio_device_ioeventfd, fd)
+
+/* data[] (flexible array member) follows at sizeof. */
+#define JVFIO_FIELDS_vfio_device_feature(X) \
+	X(vfio_device_feature, argsz) \
+	X(vfio_device_feature, flags)
+
+/*
+ * The kernel's minsz of each ioctl argument: offsetofend of the last member its handler copies, as
+ * X(struct, JAVA_CONSTANT, member). The Java side names them <struct>.MINSZ (MINSZ_<part> when a
+ * longer argsz makes the handler copy more); the emulator checks argsz and copies by these.
+ */
+#define JVFIO_MINSZ(X) \
+	X(vfio_group_status, MINSZ, flags) \
+	X(vfio_device_info, MINSZ, num_irqs) \
+	X(vfio_device_info, MINSZ_CAPS, cap_offset) \
+	X(vfio_region_info, MINSZ, offset) \
+	X(vfio_irq_info, MINSZ, count) \
+	X(vfio_irq_set, MINSZ, count) \
+	X(vfio_iommu_spapr_tce_info, MINSZ, dma32_window_size) \
+	X(vfio_iommu_spapr_tce_info, MINSZ_DDW, ddw) \
+	X(vfio_iommu_type1_dma_map, MINSZ, size) \
+	X(vfio_iommu_type1_dma_unmap, MINSZ, size) \
+	X(vfio_iommu_spapr_register_memory, MINSZ, size) \
+	X(vfio_iommu_spapr_tce_create, MINSZ, start_addr) \
+	X(vfio_iommu_spapr_tce_remove, MINSZ, start_addr) \
+	X(vfio_eeh_pe_op, MINSZ, op) \
+	X(vfio_eeh_pe_op, MINSZ_ERR, err) \
+	X(vfio_pci_hot_reset_info, MINSZ, count) \
+	X(vfio_pci_hot_reset, MINSZ, count) \
+	X(vfio_device_ioeventfd, MINSZ, fd) \
+	X(vfio_device_feature, MINSZ, flags)
+
 /*
  * Every constant in io.jvfio.abi.VfioUapi (same order), plus FIONREAD: the ioctl the benchmarks use
  * as the cheapest real syscall. FIONREAD is a legacy literal (0x541B) on x86-64 but
@@ -220,6 +274,8 @@
 	X(VFIO_IRQ_SET_ACTION_MASK) \
 	X(VFIO_IRQ_SET_ACTION_UNMASK) \
 	X(VFIO_IRQ_SET_ACTION_TRIGGER) \
+	X(VFIO_IRQ_SET_DATA_TYPE_MASK) \
+	X(VFIO_IRQ_SET_ACTION_TYPE_MASK) \
 	X(VFIO_IOMMU_SPAPR_INFO_DDW) \
 	X(VFIO_DMA_MAP_FLAG_READ) \
 	X(VFIO_DMA_MAP_FLAG_WRITE) \
@@ -234,6 +290,14 @@
 	X(VFIO_EEH_PE_RESET_FUNDAMENTAL) \
 	X(VFIO_EEH_PE_CONFIGURE) \
 	X(VFIO_EEH_PE_INJECT_ERR) \
+	X(VFIO_DEVICE_IOEVENTFD_SIZE_MASK) \
+	X(VFIO_DEVICE_FEATURE_MASK) \
+	X(VFIO_DEVICE_FEATURE_GET) \
+	X(VFIO_DEVICE_FEATURE_SET) \
+	X(VFIO_DEVICE_FEATURE_PROBE) \
+	X(VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY) \
+	X(VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP) \
+	X(VFIO_DEVICE_FEATURE_LOW_POWER_EXIT) \
 	X(VFIO_PCI_OFFSET_SHIFT) \
 	X(FIONREAD)
 

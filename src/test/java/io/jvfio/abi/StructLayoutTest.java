@@ -59,7 +59,11 @@ class StructLayoutTest {
                 Arguments.of("vfio_eeh_pe_op", 40, vfio_eeh_pe_op.SIZE),
                 Arguments.of("vfio_irq_info", 16, vfio_irq_info.SIZE),
                 Arguments.of("vfio_irq_set", 20, vfio_irq_set.SIZE),
-                Arguments.of("vfio_eeh_pe_err", 24, vfio_eeh_pe_err.SIZE));
+                Arguments.of("vfio_eeh_pe_err", 24, vfio_eeh_pe_err.SIZE),
+                Arguments.of("vfio_pci_hot_reset_info", 12, vfio_pci_hot_reset_info.SIZE),
+                Arguments.of("vfio_pci_hot_reset", 12, vfio_pci_hot_reset.SIZE),
+                Arguments.of("vfio_device_ioeventfd", 32, vfio_device_ioeventfd.SIZE),
+                Arguments.of("vfio_device_feature", 8, vfio_device_feature.SIZE));
     }
 
     @ParameterizedTest(name = "sizeof(struct {0}) == {1}")

@@ -11,6 +11,14 @@ import static io.jvfio.backend.Errno.ENOTTY;
 
 import io.jvfio.abi.VfioIoctl;
 import io.jvfio.abi.VfioUapi;
+import io.jvfio.abi.vfio_device_feature;
+import io.jvfio.abi.vfio_device_info;
+import io.jvfio.abi.vfio_device_ioeventfd;
+import io.jvfio.abi.vfio_irq_info;
+import io.jvfio.abi.vfio_irq_set;
+import io.jvfio.abi.vfio_pci_hot_reset;
+import io.jvfio.abi.vfio_pci_hot_reset_info;
+import io.jvfio.abi.vfio_region_info;
 import io.jvfio.emul.QemuAbortException;
 import io.jvfio.emul.fs.EmuFile;
 import io.jvfio.emul.fs.EventFdFile;
@@ -167,34 +175,34 @@ public final class VfioPciDevice {
     }
 
     private long getInfo(MemorySegment seg) {
-        if (!UserCopy.ok(seg, 16)) {
+        if (!UserCopy.ok(seg, vfio_device_info.MINSZ)) {
             return -EFAULT;
         }
-        int argsz = UserCopy.u32(seg, 0);
-        if (Integer.compareUnsigned(argsz, 16) < 0) {
+        int argsz = vfio_device_info.argsz.get(seg);
+        if (UserCopy.argszBelow(argsz, vfio_device_info.MINSZ)) {
             return -EINVAL;
         }
-        long minsz = Math.min(Integer.toUnsignedLong(argsz), 20);
+        long minsz = Math.min(Integer.toUnsignedLong(argsz), vfio_device_info.MINSZ_CAPS);
         if (!UserCopy.ok(seg, minsz)) {
             return -EFAULT;
         }
-        UserCopy.putU32(seg, 4, VfioUapi.VFIO_DEVICE_FLAGS_PCI);
-        UserCopy.putU32(seg, 8, NUM_REGIONS);
-        UserCopy.putU32(seg, 12, NUM_IRQS);
-        if (minsz >= 20) {
-            UserCopy.putU32(seg, 16, 0); // cap_offset: info was zero-initialised
+        vfio_device_info.flags.set(seg, VfioUapi.VFIO_DEVICE_FLAGS_PCI);
+        vfio_device_info.num_regions.set(seg, NUM_REGIONS);
+        vfio_device_info.num_irqs.set(seg, NUM_IRQS);
+        if (minsz >= vfio_device_info.MINSZ_CAPS) {
+            vfio_device_info.cap_offset.set(seg, 0); // info was zero-initialised
         }
         return 0;
     }
 
     private long getRegionInfo(MemorySegment seg) {
-        if (!UserCopy.ok(seg, 32)) {
+        if (!UserCopy.ok(seg, vfio_region_info.MINSZ)) {
             return -EFAULT;
         }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 32) < 0) {
+        if (UserCopy.argszBelow(vfio_region_info.argsz.get(seg), vfio_region_info.MINSZ)) {
             return -EINVAL;
         }
-        int index = UserCopy.u32(seg, 8);
+        int index = vfio_region_info.index.get(seg);
         long size;
         int flags;
         if (index == VfioUapi.VFIO_PCI_CONFIG_REGION_INDEX) {
@@ -210,9 +218,9 @@ public final class VfioPciDevice {
         } else {
             return -EINVAL; // VGA (no VGA), or beyond the regions
         }
-        UserCopy.putU32(seg, 4, flags);
-        UserCopy.putU64(seg, 16, size);
-        UserCopy.putU64(seg, 24, VfioUapi.VFIO_PCI_INDEX_TO_OFFSET(index));
+        vfio_region_info.flags.set(seg, flags);
+        vfio_region_info.size.set(seg, size);
+        vfio_region_info.offset.set(seg, VfioUapi.VFIO_PCI_INDEX_TO_OFFSET(index));
         return 0;
     }
 
@@ -225,12 +233,12 @@ public final class VfioPciDevice {
     }
 
     private long getIrqInfo(MemorySegment seg) {
-        if (!UserCopy.ok(seg, 16)) {
+        if (!UserCopy.ok(seg, vfio_irq_info.MINSZ)) {
             return -EFAULT;
         }
-        int argsz = UserCopy.u32(seg, 0);
-        int index = UserCopy.u32(seg, 8);
-        if (Integer.compareUnsigned(argsz, 16) < 0 || Integer.compareUnsigned(index, NUM_IRQS) >= 0) {
+        int argsz = vfio_irq_info.argsz.get(seg);
+        int index = vfio_irq_info.index.get(seg);
+        if (UserCopy.argszBelow(argsz, vfio_irq_info.MINSZ) || Integer.compareUnsigned(index, NUM_IRQS) >= 0) {
             return -EINVAL;
         }
         if (index == VfioUapi.VFIO_PCI_ERR_IRQ_INDEX) {
@@ -242,25 +250,25 @@ public final class VfioPciDevice {
         } else {
             flags |= VfioUapi.VFIO_IRQ_INFO_NORESIZE;
         }
-        UserCopy.putU32(seg, 4, flags);
-        UserCopy.putU32(seg, 12, irqCount(index));
+        vfio_irq_info.flags.set(seg, flags);
+        vfio_irq_info.count.set(seg, irqCount(index));
         return 0;
     }
 
     private long setIrqsIoctl(MemorySegment seg) {
-        if (!UserCopy.ok(seg, 20)) {
+        if (!UserCopy.ok(seg, vfio_irq_set.MINSZ)) {
             return -EFAULT;
         }
-        int argsz = UserCopy.u32(seg, 0);
-        int flags = UserCopy.u32(seg, 4);
-        int index = UserCopy.u32(seg, 8);
-        int start = UserCopy.u32(seg, 12);
-        int count = UserCopy.u32(seg, 16);
+        int argsz = vfio_irq_set.argsz.get(seg);
+        int flags = vfio_irq_set.flags.get(seg);
+        int index = vfio_irq_set.index.get(seg);
+        int start = vfio_irq_set.start.get(seg);
+        int count = vfio_irq_set.count.get(seg);
         int max = Integer.compareUnsigned(index, NUM_IRQS) < 0 ? irqCount(index) : 0;
         // vfio_set_irqs_validate_and_prepare
-        int typeMask = 0x7;
-        int actionMask = 0x38;
-        if (Integer.compareUnsigned(argsz, 20) < 0 || Integer.compareUnsigned(index, NUM_IRQS) >= 0
+        int typeMask = VfioUapi.VFIO_IRQ_SET_DATA_TYPE_MASK;
+        int actionMask = VfioUapi.VFIO_IRQ_SET_ACTION_TYPE_MASK;
+        if (UserCopy.argszBelow(argsz, vfio_irq_set.MINSZ) || Integer.compareUnsigned(index, NUM_IRQS) >= 0
                 || Integer.compareUnsigned(count, -1 - start) >= 0 || (flags & ~(typeMask | actionMask)) != 0) {
             return -EINVAL;
         }
@@ -270,7 +278,7 @@ public final class VfioPciDevice {
         long size = switch (flags & typeMask) {
             case VfioUapi.VFIO_IRQ_SET_DATA_NONE -> 0;
             case VfioUapi.VFIO_IRQ_SET_DATA_BOOL -> 1;
-            case VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD -> 4;
+            case VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD -> vfio_irq_set.EVENTFD_SIZE;
             default -> -1;
         };
         if (size < 0) {
@@ -279,20 +287,20 @@ public final class VfioPciDevice {
         MemorySegment data = null;
         if (size != 0) {
             long need = Integer.toUnsignedLong(count) * size;
-            if (Integer.toUnsignedLong(argsz) - 20 < need) {
+            if (Integer.toUnsignedLong(argsz) - vfio_irq_set.MINSZ < need) {
                 return -EINVAL;
             }
-            if (!UserCopy.ok(seg, 20 + need)) {
+            if (!UserCopy.ok(seg, vfio_irq_set.MINSZ + need)) {
                 return -EFAULT; // memdup_user
             }
-            data = seg.asSlice(20, need);
+            data = seg.asSlice(vfio_irq_set.MINSZ, need);
         }
         return setIrqs(flags, index, start, count, data);
     }
 
     /** {@code vfio_pci_set_irqs_ioctl}. */
     private long setIrqs(int flags, int index, int start, int count, MemorySegment data) {
-        int action = flags & 0x38;
+        int action = flags & VfioUapi.VFIO_IRQ_SET_ACTION_TYPE_MASK;
         switch (index) {
             case VfioUapi.VFIO_PCI_INTX_IRQ_INDEX:
                 return switch (action) {
@@ -346,7 +354,7 @@ public final class VfioPciDevice {
             return -EINVAL;
         }
         if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD)) {
-            int fd = data.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+            int fd = vfio_irq_set.dataEventfd(data, 0);
             EventFdFile trigger = null;
             if (fd >= 0) {
                 long[] err = new long[1];
@@ -373,7 +381,7 @@ public final class VfioPciDevice {
         }
         if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_NONE)) {
             sendIntx();
-        } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_BOOL) && data.get(ValueLayout.JAVA_BYTE, 0) != 0) {
+        } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_BOOL) && vfio_irq_set.dataBool(data, 0)) {
             sendIntx();
         }
         return 0;
@@ -396,7 +404,7 @@ public final class VfioPciDevice {
         if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_NONE)) {
             intxMasked = true;
         } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_BOOL)) {
-            if (data.get(ValueLayout.JAVA_BYTE, 0) != 0) {
+            if (vfio_irq_set.dataBool(data, 0)) {
                 intxMasked = true;
             }
         } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD)) {
@@ -412,11 +420,11 @@ public final class VfioPciDevice {
         if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_NONE)) {
             unmaskIntx();
         } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_BOOL)) {
-            if (data.get(ValueLayout.JAVA_BYTE, 0) != 0) {
+            if (vfio_irq_set.dataBool(data, 0)) {
                 unmaskIntx();
             }
         } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD)) {
-            int fd = data.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+            int fd = vfio_irq_set.dataEventfd(data, 0);
             if (fd >= 0) {
                 long[] err = new long[1];
                 EventFdFile e = eventfdGet(fd, err);
@@ -486,7 +494,7 @@ public final class VfioPciDevice {
             }
             // vfio_msi_set_block: vector 0 only (start + count <= 1)
             for (int j = 0; j < count; j++) {
-                int fd = data.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * j);
+                int fd = vfio_irq_set.dataEventfd(data, j);
                 if (fd < 0) {
                     msiTrigger = null;
                     continue;
@@ -513,7 +521,7 @@ public final class VfioPciDevice {
             }
             if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_NONE)) {
                 msiTrigger.signal();
-            } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_BOOL) && data.get(ValueLayout.JAVA_BYTE, i - start) != 0) {
+            } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_BOOL) && vfio_irq_set.dataBool(data, i - start)) {
                 msiTrigger.signal();
             }
         }
@@ -535,7 +543,7 @@ public final class VfioPciDevice {
             if (count == 0) {
                 return -EINVAL;
             }
-            if (data.get(ValueLayout.JAVA_BYTE, 0) != 0 && reqTrigger != null) {
+            if (vfio_irq_set.dataBool(data, 0) && reqTrigger != null) {
                 reqTrigger.signal();
             }
             return 0;
@@ -543,7 +551,7 @@ public final class VfioPciDevice {
             if (count == 0) {
                 return -EINVAL;
             }
-            int fd = data.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+            int fd = vfio_irq_set.dataEventfd(data, 0);
             if (fd == -1) {
                 reqTrigger = null;
             } else if (fd >= 0) {
@@ -560,45 +568,46 @@ public final class VfioPciDevice {
     }
 
     private long hotResetInfo(MemorySegment seg) {
-        if (!UserCopy.ok(seg, 12)) {
+        if (!UserCopy.ok(seg, vfio_pci_hot_reset_info.MINSZ)) {
             return -EFAULT;
         }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 12) < 0) {
+        if (UserCopy.argszBelow(vfio_pci_hot_reset_info.argsz.get(seg), vfio_pci_hot_reset_info.MINSZ)) {
             return -EINVAL;
         }
         return -ENODEV; // no slot or bus reset for a device on the PHB's root bus (to check)
     }
 
     private long hotReset(MemorySegment seg) {
-        if (!UserCopy.ok(seg, 12)) {
+        if (!UserCopy.ok(seg, vfio_pci_hot_reset.MINSZ)) {
             return -EFAULT;
         }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 12) < 0 || UserCopy.u32(seg, 4) != 0) {
+        if (UserCopy.argszBelow(vfio_pci_hot_reset.argsz.get(seg), vfio_pci_hot_reset.MINSZ)
+                || vfio_pci_hot_reset.flags.get(seg) != 0) {
             return -EINVAL;
         }
         return -ENODEV; // (to check)
     }
 
     private long feature(MemorySegment seg) {
-        if (!UserCopy.ok(seg, 8)) {
+        if (!UserCopy.ok(seg, vfio_device_feature.MINSZ)) {
             return -EFAULT;
         }
-        int argsz = UserCopy.u32(seg, 0);
-        int flags = UserCopy.u32(seg, 4);
-        int get = 1 << 16;
-        int set = 1 << 17;
-        int probe = 1 << 18;
-        if (Integer.compareUnsigned(argsz, 8) < 0) {
+        int argsz = vfio_device_feature.argsz.get(seg);
+        int flags = vfio_device_feature.flags.get(seg);
+        int get = VfioUapi.VFIO_DEVICE_FEATURE_GET;
+        int set = VfioUapi.VFIO_DEVICE_FEATURE_SET;
+        int probe = VfioUapi.VFIO_DEVICE_FEATURE_PROBE;
+        if (UserCopy.argszBelow(argsz, vfio_device_feature.MINSZ)) {
             return -EINVAL;
         }
-        if ((flags & ~(0xffff | get | set | probe)) != 0) {
+        if ((flags & ~(VfioUapi.VFIO_DEVICE_FEATURE_MASK | get | set | probe)) != 0) {
             return -EINVAL;
         }
         if ((flags & probe) == 0 && (flags & set) != 0 && (flags & get) != 0) {
             return -EINVAL;
         }
-        int feature = flags & 0xffff;
-        if (feature >= 3 && feature <= 5) {
+        int feature = flags & VfioUapi.VFIO_DEVICE_FEATURE_MASK;
+        if (feature >= VfioUapi.VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY && feature <= VfioUapi.VFIO_DEVICE_FEATURE_LOW_POWER_EXIT) {
             // low-power entry/exit: vfio_check_feature(flags, argsz, SET, 0), then the PM call
             if ((flags & (get | set) & ~set) != 0) {
                 return -EINVAL;
@@ -615,23 +624,23 @@ public final class VfioPciDevice {
     }
 
     private long ioeventfd(MemorySegment seg) {
-        if (!UserCopy.ok(seg, 28)) {
+        if (!UserCopy.ok(seg, vfio_device_ioeventfd.MINSZ)) {
             return -EFAULT;
         }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 28) < 0) {
+        if (UserCopy.argszBelow(vfio_device_ioeventfd.argsz.get(seg), vfio_device_ioeventfd.MINSZ)) {
             return -EINVAL;
         }
-        int flags = UserCopy.u32(seg, 4);
-        if ((flags & ~0xf) != 0) {
+        int flags = vfio_device_ioeventfd.flags.get(seg);
+        if ((flags & ~VfioUapi.VFIO_DEVICE_IOEVENTFD_SIZE_MASK) != 0) {
             return -EINVAL;
         }
-        int count = flags & 0xf;
+        int count = flags & VfioUapi.VFIO_DEVICE_IOEVENTFD_SIZE_MASK;
         if (Integer.bitCount(count) != 1) {
             return -EINVAL;
         }
-        long offset = UserCopy.u64(seg, 8);
-        long data = UserCopy.u64(seg, 16);
-        int fd = UserCopy.u32(seg, 24);
+        long offset = vfio_device_ioeventfd.offset.get(seg);
+        long data = vfio_device_ioeventfd.data.get(seg);
+        int fd = vfio_device_ioeventfd.fd.get(seg);
         long pos = offset & OFFSET_MASK;
         int bar = (int) (offset >>> VfioUapi.VFIO_PCI_OFFSET_SHIFT);
         if (Integer.compareUnsigned(bar, VfioUapi.VFIO_PCI_BAR5_REGION_INDEX) > 0) {

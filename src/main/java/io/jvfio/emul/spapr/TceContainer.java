@@ -11,6 +11,13 @@ import static io.jvfio.backend.Errno.ENXIO;
 import static io.jvfio.backend.Errno.EPERM;
 
 import io.jvfio.abi.VfioIoctl;
+import io.jvfio.abi.vfio_eeh_pe_op;
+import io.jvfio.abi.vfio_iommu_spapr_register_memory;
+import io.jvfio.abi.vfio_iommu_spapr_tce_create;
+import io.jvfio.abi.vfio_iommu_spapr_tce_info;
+import io.jvfio.abi.vfio_iommu_spapr_tce_remove;
+import io.jvfio.abi.vfio_iommu_type1_dma_map;
+import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
 import io.jvfio.abi.VfioUapi;
 import io.jvfio.emul.mem.AddressSpace;
 import io.jvfio.emul.mem.MmIommu;
@@ -233,11 +240,11 @@ public final class TceContainer {
             return -ENXIO;
         }
         PseriesPe pe = groups.get(0);
-        if (!UserCopy.ok(seg, 16)) {
+        if (!UserCopy.ok(seg, vfio_iommu_spapr_tce_info.MINSZ)) {
             return -EFAULT;
         }
-        int argsz = UserCopy.u32(seg, 0);
-        if (Integer.compareUnsigned(argsz, 16) < 0) {
+        int argsz = vfio_iommu_spapr_tce_info.argsz.get(seg);
+        if (UserCopy.argszBelow(argsz, vfio_iommu_spapr_tce_info.MINSZ)) {
             return -EINVAL;
         }
         int flags = 0;
@@ -250,17 +257,17 @@ public final class TceContainer {
             maxWin = (int) pe.maxDynamicWindowsSupported();
             levels = (int) pe.maxLevels();
         }
-        long minsz = Integer.compareUnsigned(argsz, 32) >= 0 ? 32 : 16;
-        if (!UserCopy.ok(seg, minsz)) {
+        boolean ddw = !UserCopy.argszBelow(argsz, vfio_iommu_spapr_tce_info.MINSZ_DDW);
+        if (!UserCopy.ok(seg, ddw ? vfio_iommu_spapr_tce_info.MINSZ_DDW : vfio_iommu_spapr_tce_info.MINSZ)) {
             return -EFAULT;
         }
-        UserCopy.putU32(seg, 4, flags);
-        UserCopy.putU32(seg, 8, (int) pe.tce32Start());
-        UserCopy.putU32(seg, 12, (int) pe.tce32Size());
-        if (minsz == 32) {
-            UserCopy.putU64(seg, 16, pgsizes);
-            UserCopy.putU32(seg, 24, maxWin);
-            UserCopy.putU32(seg, 28, levels);
+        vfio_iommu_spapr_tce_info.flags.set(seg, flags);
+        vfio_iommu_spapr_tce_info.dma32_window_start.set(seg, (int) pe.tce32Start());
+        vfio_iommu_spapr_tce_info.dma32_window_size.set(seg, (int) pe.tce32Size());
+        if (ddw) {
+            vfio_iommu_spapr_tce_info.ddw_pgsizes.set(seg, pgsizes);
+            vfio_iommu_spapr_tce_info.ddw_max_dynamic_windows_supported.set(seg, maxWin);
+            vfio_iommu_spapr_tce_info.ddw_levels.set(seg, levels);
         }
         return 0;
     }
@@ -394,15 +401,17 @@ public final class TceContainer {
     /**
      * The prologue of the SPAPR ioctls: copy_from_user of {@code minsz} bytes (EFAULT), argsz below
      * minsz (EINVAL) and, for the ioctls that define no flags, any flag (EINVAL). 0 when the call goes on.
+     * Every SPAPR argument starts with {@code argsz} and {@code flags}, at the offsets of
+     * {@code vfio_iommu_type1_dma_map}'s.
      */
-    private static long prologue(MemorySegment seg, int minsz, boolean noFlags) {
+    private static long prologue(MemorySegment seg, long minsz, boolean noFlags) {
         if (!UserCopy.ok(seg, minsz)) {
             return -EFAULT;
         }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), minsz) < 0) {
+        if (UserCopy.argszBelow(vfio_iommu_type1_dma_map.argsz.get(seg), minsz)) {
             return -EINVAL;
         }
-        return noFlags && UserCopy.u32(seg, 4) != 0 ? -EINVAL : 0;
+        return noFlags && vfio_iommu_type1_dma_map.flags.get(seg) != 0 ? -EINVAL : 0;
     }
 
     private long create(MemorySegment seg) {
@@ -410,20 +419,20 @@ public final class TceContainer {
         if (groups.isEmpty()) {
             return -ENXIO;
         }
-        long bad = prologue(seg, 40, true);
+        long bad = prologue(seg, vfio_iommu_spapr_tce_create.MINSZ, true);
         if (bad != 0) {
             return bad;
         }
-        int pageShift = UserCopy.u32(seg, 8);
-        long windowSize = UserCopy.u64(seg, 16);
-        int levels = UserCopy.u32(seg, 24);
+        int pageShift = vfio_iommu_spapr_tce_create.page_shift.get(seg);
+        long windowSize = vfio_iommu_spapr_tce_create.window_size.get(seg);
+        int levels = vfio_iommu_spapr_tce_create.levels.get(seg);
         long ret = createDefaultWindow();
         long[] start = new long[1];
         if (ret == 0) {
             ret = createWindow(pageShift, windowSize, levels, start);
         }
         if (ret == 0) {
-            UserCopy.putU64(seg, 32, start[0]); // the whole struct goes back; only start_addr changed
+            vfio_iommu_spapr_tce_create.start_addr.set(seg, start[0]); // the whole struct goes back; only start_addr changed
         }
         return ret;
     }
@@ -433,11 +442,11 @@ public final class TceContainer {
         if (groups.isEmpty()) {
             return -ENXIO;
         }
-        long bad = prologue(seg, 16, true);
+        long bad = prologue(seg, vfio_iommu_spapr_tce_remove.MINSZ, true);
         if (bad != 0) {
             return bad;
         }
-        long startAddr = UserCopy.u64(seg, 8);
+        long startAddr = vfio_iommu_spapr_tce_remove.start_addr.get(seg);
         if (defWindowPending && startAddr == 0) {
             defWindowPending = false;
             return 0;
@@ -449,12 +458,12 @@ public final class TceContainer {
 
     private long registerMemory(MemorySegment seg) {
         mmSet = true;
-        long bad = prologue(seg, 24, true);
+        long bad = prologue(seg, vfio_iommu_spapr_register_memory.MINSZ, true);
         if (bad != 0) {
             return bad;
         }
-        long vaddr = UserCopy.u64(seg, 8);
-        long size = UserCopy.u64(seg, 16);
+        long vaddr = vfio_iommu_spapr_register_memory.vaddr.get(seg);
+        long size = vfio_iommu_spapr_register_memory.size.get(seg);
         long pageMask = (1L << kps) - 1;
         if ((vaddr & pageMask) != 0 || (size & pageMask) != 0 || Long.compareUnsigned(vaddr + size, vaddr) < 0) {
             return -EINVAL;
@@ -500,12 +509,12 @@ public final class TceContainer {
         if (!mmSet) {
             return -EPERM;
         }
-        long bad = prologue(seg, 24, true);
+        long bad = prologue(seg, vfio_iommu_spapr_register_memory.MINSZ, true);
         if (bad != 0) {
             return bad;
         }
-        long vaddr = UserCopy.u64(seg, 8);
-        long size = UserCopy.u64(seg, 16);
+        long vaddr = vfio_iommu_spapr_register_memory.vaddr.get(seg);
+        long size = vfio_iommu_spapr_register_memory.size.get(seg);
         long pageMask = (1L << kps) - 1;
         if ((vaddr & pageMask) != 0 || (size & pageMask) != 0) {
             return -EINVAL;
@@ -545,17 +554,17 @@ public final class TceContainer {
         if (!enabled) {
             return -EPERM;
         }
-        long bad = prologue(seg, 32, false);
+        long bad = prologue(seg, vfio_iommu_type1_dma_map.MINSZ, false);
         if (bad != 0) {
             return bad;
         }
-        int flags = UserCopy.u32(seg, 4);
+        int flags = vfio_iommu_type1_dma_map.flags.get(seg);
         if ((flags & ~(VfioUapi.VFIO_DMA_MAP_FLAG_READ | VfioUapi.VFIO_DMA_MAP_FLAG_WRITE)) != 0) {
             return -EINVAL;
         }
-        long vaddr = UserCopy.u64(seg, 8);
-        long iova = UserCopy.u64(seg, 16);
-        long size = UserCopy.u64(seg, 24);
+        long vaddr = vfio_iommu_type1_dma_map.vaddr.get(seg);
+        long iova = vfio_iommu_type1_dma_map.iova.get(seg);
+        long size = vfio_iommu_type1_dma_map.size.get(seg);
         long ret = createDefaultWindow();
         if (ret != 0) {
             return ret;
@@ -589,12 +598,12 @@ public final class TceContainer {
         if (!enabled) {
             return -EPERM;
         }
-        long bad = prologue(seg, 24, true);
+        long bad = prologue(seg, vfio_iommu_type1_dma_unmap.MINSZ, true);
         if (bad != 0) {
             return bad;
         }
-        long iova = UserCopy.u64(seg, 8);
-        long size = UserCopy.u64(seg, 16);
+        long iova = vfio_iommu_type1_dma_unmap.iova.get(seg);
+        long size = vfio_iommu_type1_dma_unmap.size.get(seg);
         long ret = createDefaultWindow();
         if (ret != 0) {
             return ret;
@@ -826,17 +835,17 @@ public final class TceContainer {
             if (!eeh) {
                 return -ENODEV;
             }
-            if (!UserCopy.ok(seg, 12)) {
+            if (!UserCopy.ok(seg, vfio_eeh_pe_op.MINSZ)) {
                 return -EFAULT;
             }
-            int argsz = UserCopy.u32(seg, 0);
-            if (Integer.compareUnsigned(argsz, 12) < 0 || UserCopy.u32(seg, 4) != 0) {
+            int argsz = vfio_eeh_pe_op.argsz.get(seg);
+            if (UserCopy.argszBelow(argsz, vfio_eeh_pe_op.MINSZ) || vfio_eeh_pe_op.flags.get(seg) != 0) {
                 return -EINVAL;
             }
             while (eehState.size() <= g) {
                 eehState.add(0);
             }
-            int op = UserCopy.u32(seg, 8);
+            int op = vfio_eeh_pe_op.op.get(seg);
             switch (op) {
                 case VfioUapi.VFIO_EEH_PE_DISABLE, VfioUapi.VFIO_EEH_PE_ENABLE, VfioUapi.VFIO_EEH_PE_CONFIGURE -> ret = 0;
                 case VfioUapi.VFIO_EEH_PE_UNFREEZE_IO, VfioUapi.VFIO_EEH_PE_UNFREEZE_DMA,
@@ -847,13 +856,13 @@ public final class TceContainer {
                 }
                 case VfioUapi.VFIO_EEH_PE_GET_STATE -> ret = eehState.get(g);
                 case VfioUapi.VFIO_EEH_PE_INJECT_ERR -> {
-                    if (Integer.compareUnsigned(argsz, 40) < 0) {
+                    if (UserCopy.argszBelow(argsz, vfio_eeh_pe_op.MINSZ_ERR)) {
                         return -EINVAL;
                     }
-                    if (!UserCopy.ok(seg, 40)) {
+                    if (!UserCopy.ok(seg, vfio_eeh_pe_op.MINSZ_ERR)) {
                         return -EFAULT;
                     }
-                    int type = UserCopy.u32(seg, 16);
+                    int type = vfio_eeh_pe_op.err_type.get(seg);
                     if (type != 0 && type != 1) {
                         return -EINVAL;
                     }

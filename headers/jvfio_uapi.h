@@ -32,7 +32,7 @@
 #define VFIO_PCI_OFFSET_SHIFT 40
 #endif
 
-/* The 22 VFIO ioctls, in io.jvfio.abi.VfioIoctl order. */
+/* The VFIO ioctls, in io.jvfio.abi.VfioIoctl order (numbers repeat across fd kinds). */
 #define JVFIO_IOCTLS(X) \
 	X(VFIO_GET_API_VERSION) \
 	X(VFIO_CHECK_EXTENSION) \
@@ -55,7 +55,11 @@
 	X(VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY) \
 	X(VFIO_IOMMU_SPAPR_TCE_CREATE) \
 	X(VFIO_IOMMU_SPAPR_TCE_REMOVE) \
-	X(VFIO_EEH_PE_OP)
+	X(VFIO_EEH_PE_OP) \
+	X(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) \
+	X(VFIO_DEVICE_PCI_HOT_RESET) \
+	X(VFIO_DEVICE_IOEVENTFD) \
+	X(VFIO_DEVICE_FEATURE)
 
 /* The structs, in io.jvfio.abi.Structs.ALL order. Each has a JVFIO_FIELDS_<struct>(X) list below. */
 #define JVFIO_STRUCTS(X) \

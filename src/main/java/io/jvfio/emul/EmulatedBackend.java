@@ -287,15 +287,14 @@ public final class EmulatedBackend implements VfioBackend {
             if (f == null) {
                 return -Errno.EBADF;
             }
-            VfioIoctl cmd = VfioIoctl.of(arch, request);
             if (f instanceof ContainerFile cf) {
-                return vfio.containerIoctl(cf, cmd, argValue, seg);
+                return vfio.containerIoctl(cf, VfioIoctl.of(arch, VfioIoctl.Fd.CONTAINER, request), argValue, seg);
             }
             if (f instanceof GroupFile gf) {
-                return vfio.groupIoctl(gf, cmd, seg);
+                return vfio.groupIoctl(gf, VfioIoctl.of(arch, VfioIoctl.Fd.GROUP, request), seg);
             }
             if (f instanceof DeviceFile df) {
-                return df.device().ioctl(cmd, seg);
+                return df.device().ioctl(VfioIoctl.of(arch, VfioIoctl.Fd.DEVICE, request), seg);
             }
             return -Errno.ENOTTY; // eventfd has no ioctls
         } finally {

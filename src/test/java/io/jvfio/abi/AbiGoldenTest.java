@@ -111,7 +111,8 @@ class AbiGoldenTest {
                 int javaRequest = ioctl.request(arch);
                 assertEquals("0x" + Long.toHexString(c), IoctlCodec.hex(javaRequest),
                         ioctl.name() + " request number on " + arch.id() + ": C vs VfioIoctl.request");
-                assertEquals(ioctl, VfioIoctl.of(arch, (int) (long) c), "VfioIoctl.of(" + arch.id() + ", C number)");
+                assertEquals(ioctl, VfioIoctl.of(arch, ioctl.fd(), (int) (long) c),
+                        "VfioIoctl.of(" + arch.id() + ", " + ioctl.fd() + ", C number)");
             }));
         }
         return nodes.stream();

@@ -159,17 +159,17 @@ public final class VfioPciDevice {
         if (cmd == null) {
             return -ENOTTY;
         }
-        return switch (cmd.offset()) {
-            case 7 -> getInfo(seg);
-            case 8 -> getRegionInfo(seg);
-            case 9 -> getIrqInfo(seg);
-            case 10 -> setIrqsIoctl(seg);
-            case 11 -> -EINVAL; // VFIO_DEVICE_RESET: no reset method (observed flags 0x2, no RESET)
-            case 12 -> hotResetInfo(seg); // VFIO_DEVICE_GET_PCI_HOT_RESET_INFO
-            case 13 -> hotReset(seg); // VFIO_DEVICE_PCI_HOT_RESET
-            case 16 -> ioeventfd(seg); // VFIO_DEVICE_IOEVENTFD
-            case 17 -> feature(seg); // VFIO_DEVICE_FEATURE
-            case 18 -> -ENOTTY; // VFIO_DEVICE_BIND_IOMMUFD without CONFIG_VFIO_DEVICE_CDEV (to check)
+        return switch (cmd) {
+            case VFIO_DEVICE_GET_INFO -> getInfo(seg);
+            case VFIO_DEVICE_GET_REGION_INFO -> getRegionInfo(seg);
+            case VFIO_DEVICE_GET_IRQ_INFO -> getIrqInfo(seg);
+            case VFIO_DEVICE_SET_IRQS -> setIrqsIoctl(seg);
+            case VFIO_DEVICE_RESET -> -EINVAL; // no reset method (observed flags 0x2, no RESET)
+            case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO -> hotResetInfo(seg);
+            case VFIO_DEVICE_PCI_HOT_RESET -> hotReset(seg);
+            case VFIO_DEVICE_IOEVENTFD -> ioeventfd(seg);
+            case VFIO_DEVICE_FEATURE -> feature(seg);
+            // BASE+18 (VFIO_DEVICE_BIND_IOMMUFD) needs CONFIG_VFIO_DEVICE_CDEV: ENOTTY, as every other number
             default -> -ENOTTY;
         };
     }

@@ -707,15 +707,15 @@ public final class EmulatedBackend implements VfioBackend {
         List<Long> pages = List.of();
         if (ht != null && ht.enabled() && ht.pageShift() == tbl.pageShift()) {
             int shift = tbl.pageShift();
-            long base = ht.busOffset() >>> shift;
-            long from = tbl.itOffset() - base;
-            long to = Math.min(ht.nbTable(), from + tbl.itSize());
+            long[] range = ht.indexRange(tbl.itOffset(), tbl.itSize());
+            long from = range[0];
+            long to = Math.max(from, range[1]);
             SparseTceTable e = ht.entries();
-            mapped = e.countNonZero(Math.max(0, from), to);
+            mapped = e.countNonZero(from, to);
             if (withPages) {
                 List<Long> p = new ArrayList<>();
-                for (long h : e.nonZeroIndexes(Math.max(0, from), to)) {
-                    p.add((base + h) << shift);
+                for (long h : e.nonZeroIndexes(from, to)) {
+                    p.add((ht.firstEntry() + h) << shift);
                 }
                 pages = List.copyOf(p);
             }

@@ -8,7 +8,10 @@ import io.jvfio.backend.Errno;
 import io.jvfio.backend.ErrnoException;
 import io.jvfio.backend.Mmio;
 import io.jvfio.backend.VfioBackend;
+import io.jvfio.abi.VfioUapi;
 import io.jvfio.emul.device.DeviceHost;
+import io.jvfio.emul.device.EduModel;
+import io.jvfio.emul.device.PciFunction;
 import io.jvfio.emul.device.PhbDma;
 import io.jvfio.emul.device.VfioPciDevice;
 import io.jvfio.emul.fs.EmuFile;
@@ -133,8 +136,8 @@ public final class EmulatedBackend implements VfioBackend {
             PhbDma dma = new PhbDma(phb, as);
             List<VfioPciDevice> devs = new ArrayList<>();
             for (DeviceSpec d : g.devices()) {
-                devs.add(new VfioPciDevice(d.pciAddress(), g.number(), d.dmaMask(), profile.kernelPageSize(),
-                        profile.firmware().initialPciCommand(), host, dma));
+                devs.add(new VfioPciDevice(d.pciAddress(), g.number(), profile.kernelPageSize(),
+                        function(d, profile), host, dma));
             }
             phbs.add(phb);
             pes.add(pe);
@@ -163,6 +166,13 @@ public final class EmulatedBackend implements VfioBackend {
         reqCreate = VFIO_IOMMU_SPAPR_TCE_CREATE.request(arch);
         reqRemove = VFIO_IOMMU_SPAPR_TCE_REMOVE.request(arch);
         reqEehPeOp = VFIO_EEH_PE_OP.request(arch);
+    }
+
+    /** The PCI function model of {@code d}, as the profile's firmware left it. */
+    private static PciFunction function(DeviceSpec d, Profile profile) {
+        return switch (d.kind()) {
+            case EDU -> new EduModel(profile.firmware().initialPciCommand(), d.dmaMask());
+        };
     }
 
     public Profile profile() {
@@ -555,24 +565,25 @@ public final class EmulatedBackend implements VfioBackend {
             if (r < 0) {
                 throw new ErrnoException(what, (int) -r);
             }
-            return new EmulatedMmio(this, df.device(), offset & OFFSET_MASK, length);
+            return new EmulatedMmio(this, df.device(), (int) (offset >>> VfioUapi.VFIO_PCI_OFFSET_SHIFT),
+                    offset & OFFSET_MASK, length);
         } finally {
             lock.unlock();
         }
     }
 
     /** One CPU access through a BAR mapping. */
-    long mmio(VfioPciDevice dev, long barOffset, int size, boolean write, long value) {
+    long mmio(VfioPciDevice dev, int bar, long barOffset, int size, boolean write, long value) {
         enter();
         try {
             if (closed) {
                 throw new IllegalStateException("the emulated platform was closed");
             }
             if (write) {
-                dev.mmioWrite(barOffset, value, size);
+                dev.mmioWrite(bar, barOffset, value, size);
                 return 0;
             }
-            return dev.mmioRead(barOffset, size);
+            return dev.mmioRead(bar, barOffset, size);
         } finally {
             lock.unlock();
         }
@@ -689,8 +700,10 @@ public final class EmulatedBackend implements VfioBackend {
             }
             List<EmulatorState.Device> ds = new ArrayList<>();
             for (VfioPciDevice d : devices) {
+                EduModel edu = d.function() instanceof EduModel e ? e : null;
                 ds.add(new EmulatorState.Device(d.name(), d.group(), d.openCount(), d.config().command(), d.irqType(),
-                        d.edu().transfers(), d.edu().failedTransfers(), d.edu().failedBytes()));
+                        edu == null ? 0 : edu.transfers(), edu == null ? 0 : edu.failedTransfers(),
+                        edu == null ? 0 : edu.failedBytes()));
             }
             return new EmulatorState(List.copyOf(cs), as.lockedVmPages() * profile.kernelPageSize(),
                     List.copyOf(regions), Collections.unmodifiableSet(failed), List.copyOf(ds), !kernelBugs.isEmpty(),
@@ -733,7 +746,10 @@ public final class EmulatedBackend implements VfioBackend {
         try {
             for (VfioPciDevice d : devices) {
                 if (d.name().equals(pciAddress)) {
-                    return d.edu().buffer();
+                    if (d.function() instanceof EduModel edu) {
+                        return edu.buffer();
+                    }
+                    throw new IllegalArgumentException(pciAddress + " is not an edu device");
                 }
             }
             throw new IllegalArgumentException("no device " + pciAddress);

@@ -37,7 +37,7 @@ final class VfioPciConfigRegion {
             boolean was = (prevCmd & PciConfig.CMD_INTX_DISABLE) != 0;
             boolean is = config.intxDisabled();
             if (was != is) {
-                intrs.intxDisableChanged(is);
+                intrs.intx.intxDisableChanged(is);
             }
         }
         return count;

@@ -88,7 +88,7 @@ public final class VfioPciDevice {
     }
 
     public boolean intxMasked() {
-        return intrs.intxMasked;
+        return intrs.intx.intxMasked;
     }
 
     /**
@@ -331,7 +331,7 @@ public final class VfioPciDevice {
 
         @Override
         public void setIntx(boolean level) {
-            intrs.setIntxLine(level);
+            intrs.intx.setIntxLine(level);
         }
 
         @Override

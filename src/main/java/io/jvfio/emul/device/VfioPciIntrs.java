@@ -30,12 +30,7 @@ final class VfioPciIntrs {
     private final DeviceHost host;
 
     int irqType = IRQ_NONE;
-    private EventFdFile intxTrigger;
-    boolean intxMasked;
-    boolean intxLine;
-    boolean virqDisabled;
-    private EventFdFile intxUnmaskFd;
-    private final Runnable intxUnmaskHook = this::virqfdUnmask;
+    final VfioPciIntx intx = new VfioPciIntx(this);
     /** MSI or MSI-X triggers per vector, while that mode is on; null entries have no eventfd. */
     private EventFdFile[] vectors = new EventFdFile[0];
     /** Vectors allocated by {@code vfio_msi_enable} ({@code pci_alloc_irq_vectors}): start + count of the enabling call. */
@@ -134,9 +129,9 @@ final class VfioPciIntrs {
         switch (index) {
             case VfioUapi.VFIO_PCI_INTX_IRQ_INDEX:
                 return switch (action) {
-                    case VfioUapi.VFIO_IRQ_SET_ACTION_MASK -> intxMask(start, count, flags, data);
-                    case VfioUapi.VFIO_IRQ_SET_ACTION_UNMASK -> intxUnmask(start, count, flags, data);
-                    case VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER -> intxTrigger(start, count, flags, data);
+                    case VfioUapi.VFIO_IRQ_SET_ACTION_MASK -> intx.intxMask(start, count, flags, data);
+                    case VfioUapi.VFIO_IRQ_SET_ACTION_UNMASK -> intx.intxUnmask(start, count, flags, data);
+                    case VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER -> intx.intxTrigger(start, count, flags, data);
                     default -> -ENOTTY;
                 };
             case VfioUapi.VFIO_PCI_MSI_IRQ_INDEX, VfioUapi.VFIO_PCI_MSIX_IRQ_INDEX:
@@ -181,139 +176,6 @@ final class VfioPciIntrs {
             return null;
         }
         return e;
-    }
-
-    private long intxTrigger(int start, int count, int flags, MemorySegment data) {
-        if (irqType == VfioUapi.VFIO_PCI_INTX_IRQ_INDEX && count == 0 && has(flags, VfioUapi.VFIO_IRQ_SET_DATA_NONE)) {
-            intxDisable();
-            return 0;
-        }
-        if (!(irqType == VfioUapi.VFIO_PCI_INTX_IRQ_INDEX || irqType == IRQ_NONE) || start != 0 || count != 1) {
-            return -EINVAL;
-        }
-        if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD)) {
-            int fd = vfio_irq_set.dataEventfd(data, 0);
-            EventFdFile trigger = null;
-            if (fd >= 0) {
-                long[] err = new long[1];
-                trigger = eventfdGet(fd, err);
-                if (trigger == null) {
-                    return err[0];
-                }
-            }
-            if (irqType == VfioUapi.VFIO_PCI_INTX_IRQ_INDEX) {
-                intxTrigger = trigger; // vfio_intx_set_signal
-            } else {
-                // vfio_intx_enable: request_irq on the (level) line; a pending level fires at once
-                irqType = VfioUapi.VFIO_PCI_INTX_IRQ_INDEX;
-                intxTrigger = trigger;
-                intxMasked = virqDisabled;
-                if (intxLine) {
-                    deliverIntx();
-                }
-            }
-            return 0;
-        }
-        if (irqType != VfioUapi.VFIO_PCI_INTX_IRQ_INDEX) {
-            return -EINVAL;
-        }
-        if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_NONE)) {
-            sendIntx();
-        } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_BOOL) && vfio_irq_set.dataBool(data, 0)) {
-            sendIntx();
-        }
-        return 0;
-    }
-
-    void intxDisable() {
-        if (intxUnmaskFd != null) {
-            intxUnmaskFd.removeWriteListener(intxUnmaskHook);
-            intxUnmaskFd = null;
-        }
-        intxTrigger = null;
-        intxMasked = false;
-        irqType = IRQ_NONE;
-    }
-
-    private long intxMask(int start, int count, int flags, MemorySegment data) {
-        if (irqType != VfioUapi.VFIO_PCI_INTX_IRQ_INDEX || start != 0 || count != 1) {
-            return -EINVAL;
-        }
-        if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_NONE)) {
-            intxMasked = true;
-        } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_BOOL)) {
-            if (vfio_irq_set.dataBool(data, 0)) {
-                intxMasked = true;
-            }
-        } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD)) {
-            return -ENOTTY; /* XXX implement me */
-        }
-        return 0;
-    }
-
-    private long intxUnmask(int start, int count, int flags, MemorySegment data) {
-        if (irqType != VfioUapi.VFIO_PCI_INTX_IRQ_INDEX || start != 0 || count != 1) {
-            return -EINVAL;
-        }
-        if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_NONE)) {
-            unmaskIntx();
-        } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_BOOL)) {
-            if (vfio_irq_set.dataBool(data, 0)) {
-                unmaskIntx();
-            }
-        } else if (has(flags, VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD)) {
-            int fd = vfio_irq_set.dataEventfd(data, 0);
-            if (fd >= 0) {
-                long[] err = new long[1];
-                EventFdFile e = eventfdGet(fd, err);
-                if (e == null) {
-                    return err[0];
-                }
-                if (intxUnmaskFd != null) {
-                    intxUnmaskFd.removeWriteListener(intxUnmaskHook);
-                }
-                intxUnmaskFd = e;
-                e.addWriteListener(intxUnmaskHook);
-            } else if (intxUnmaskFd != null) {
-                intxUnmaskFd.removeWriteListener(intxUnmaskHook);
-                intxUnmaskFd = null;
-            }
-        }
-        return 0;
-    }
-
-    private void virqfdUnmask() {
-        if (intxUnmaskFd != null) {
-            intxUnmaskFd.drain();
-        }
-        unmaskIntx();
-    }
-
-    /** {@code vfio_pci_intx_unmask_handler}: a level still pending fires again (and stays masked). */
-    void unmaskIntx() {
-        if (!intxMasked || virqDisabled) {
-            return;
-        }
-        if (intxLine) {
-            sendIntx();
-        } else {
-            intxMasked = false;
-        }
-    }
-
-    /** The host's vfio_intx_handler on an asserted line: mask, signal. */
-    void deliverIntx() {
-        if (irqType != VfioUapi.VFIO_PCI_INTX_IRQ_INDEX || intxMasked) {
-            return;
-        }
-        intxMasked = true;
-        sendIntx();
-    }
-
-    private void sendIntx() {
-        if (intxTrigger != null) {
-            intxTrigger.signal();
-        }
     }
 
     /** {@code vfio_pci_set_msi_trigger} for MSI or MSI-X ({@code index}). */
@@ -409,28 +271,7 @@ final class VfioPciIntrs {
         }
         reqTrigger.trigger = null;
         errTrigger.trigger = null;
-        virqDisabled = false;
-    }
-
-    /** vfio virtualizes INTx disable in the command register: it masks or unmasks the interrupt. */
-    void intxDisableChanged(boolean disabled) {
-        virqDisabled = disabled;
-        if (disabled) {
-            if (irqType == VfioUapi.VFIO_PCI_INTX_IRQ_INDEX) {
-                intxMasked = true;
-            }
-        } else if (irqType == VfioUapi.VFIO_PCI_INTX_IRQ_INDEX) {
-            unmaskIntx();
-        }
-    }
-
-    /** The function's INTx line changed; a rising edge is delivered. */
-    void setIntxLine(boolean level) {
-        boolean rising = level && !intxLine;
-        intxLine = level;
-        if (rising) {
-            deliverIntx();
-        }
+        intx.release();
     }
 
     /** A single eventfd trigger (REQ, and ERR on PCI Express). */

@@ -22,9 +22,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The VFIO SPAPR TCE IOMMU driver's container ({@code struct tce_container},
- * drivers/vfio/vfio_iommu_spapr_tce.c as in Linux 6.12), v1 or v2, with its ioctls in the kernel's
- * order of checks. The caller holds the platform lock (the kernel's container mutex and more).
+ * Guest kernel, SPAPR TCE IOMMU driver: {@code struct tce_container}
+ * (drivers/vfio/vfio_iommu_spapr_tce.c as in Linux 6.12), v1 or v2: its lifecycle (open, attach,
+ * detach, release), GET_INFO, ENABLE/DISABLE and the decode of its ioctls in the kernel's order of
+ * checks. The windows are {@link TceWindows}, MAP/UNMAP {@link TceBuild}, pre-registration
+ * {@link TcePrereg}, EEH {@link TceEeh}. The caller holds the platform lock (the kernel's
+ * container mutex and more).
  *
  * <p>The {@code container->mm} checks are not modelled beyond "set or not": the emulator is one
  * process, so a second process's EPERM cannot happen.

@@ -152,13 +152,11 @@ public final class VfioPciDevice {
     }
 
     private long getInfo(MemorySegment seg) {
-        if (!UserCopy.ok(seg, vfio_device_info.MINSZ)) {
-            return -EFAULT;
+        long bad = UserCopy.copyIn(seg, vfio_device_info.argsz, vfio_device_info.MINSZ);
+        if (bad != 0) {
+            return bad;
         }
         int argsz = vfio_device_info.argsz.get(seg);
-        if (UserCopy.argszBelow(argsz, vfio_device_info.MINSZ)) {
-            return -EINVAL;
-        }
         long minsz = Math.min(Integer.toUnsignedLong(argsz), vfio_device_info.MINSZ_CAPS);
         if (!UserCopy.ok(seg, minsz)) {
             return -EFAULT;
@@ -174,11 +172,9 @@ public final class VfioPciDevice {
 
     /** {@code VFIO_DEVICE_GET_REGION_INFO}: every BAR the function has is a read/write/mmap memory BAR. */
     private long getRegionInfo(MemorySegment seg) {
-        if (!UserCopy.ok(seg, vfio_region_info.MINSZ)) {
-            return -EFAULT;
-        }
-        if (UserCopy.argszBelow(vfio_region_info.argsz.get(seg), vfio_region_info.MINSZ)) {
-            return -EINVAL;
+        long bad = UserCopy.copyIn(seg, vfio_region_info.argsz, vfio_region_info.MINSZ);
+        if (bad != 0) {
+            return bad;
         }
         int index = vfio_region_info.index.get(seg);
         long size;
@@ -204,21 +200,19 @@ public final class VfioPciDevice {
     }
 
     private long hotResetInfo(MemorySegment seg) {
-        if (!UserCopy.ok(seg, vfio_pci_hot_reset_info.MINSZ)) {
-            return -EFAULT;
-        }
-        if (UserCopy.argszBelow(vfio_pci_hot_reset_info.argsz.get(seg), vfio_pci_hot_reset_info.MINSZ)) {
-            return -EINVAL;
+        long bad = UserCopy.copyIn(seg, vfio_pci_hot_reset_info.argsz, vfio_pci_hot_reset_info.MINSZ);
+        if (bad != 0) {
+            return bad;
         }
         return -ENODEV; // no slot or bus reset for a device on the PHB's root bus (to check)
     }
 
     private long hotReset(MemorySegment seg) {
-        if (!UserCopy.ok(seg, vfio_pci_hot_reset.MINSZ)) {
-            return -EFAULT;
+        long bad = UserCopy.copyIn(seg, vfio_pci_hot_reset.argsz, vfio_pci_hot_reset.MINSZ);
+        if (bad != 0) {
+            return bad;
         }
-        if (UserCopy.argszBelow(vfio_pci_hot_reset.argsz.get(seg), vfio_pci_hot_reset.MINSZ)
-                || vfio_pci_hot_reset.flags.get(seg) != 0) {
+        if (vfio_pci_hot_reset.flags.get(seg) != 0) {
             return -EINVAL;
         }
         return -ENODEV; // (to check)

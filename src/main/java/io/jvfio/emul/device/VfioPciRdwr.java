@@ -1,7 +1,6 @@
 package io.jvfio.emul.device;
 
 import static io.jvfio.backend.Errno.EEXIST;
-import static io.jvfio.backend.Errno.EFAULT;
 import static io.jvfio.backend.Errno.EINVAL;
 import static io.jvfio.backend.Errno.EIO;
 import static io.jvfio.backend.Errno.ENODEV;
@@ -87,11 +86,9 @@ final class VfioPciRdwr {
 
     /** {@code vfio_pci_ioeventfd}: a write of {@code data} to the BAR each time the eventfd is written. */
     long ioeventfd(MemorySegment seg) {
-        if (!UserCopy.ok(seg, vfio_device_ioeventfd.MINSZ)) {
-            return -EFAULT;
-        }
-        if (UserCopy.argszBelow(vfio_device_ioeventfd.argsz.get(seg), vfio_device_ioeventfd.MINSZ)) {
-            return -EINVAL;
+        long bad = UserCopy.copyIn(seg, vfio_device_ioeventfd.argsz, vfio_device_ioeventfd.MINSZ);
+        if (bad != 0) {
+            return bad;
         }
         int flags = vfio_device_ioeventfd.flags.get(seg);
         if ((flags & ~VfioUapi.VFIO_DEVICE_IOEVENTFD_SIZE_MASK) != 0) {

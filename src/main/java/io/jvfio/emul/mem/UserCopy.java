@@ -1,5 +1,7 @@
 package io.jvfio.emul.mem;
 
+import io.jvfio.abi.U32;
+import io.jvfio.backend.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -20,6 +22,17 @@ public final class UserCopy {
     /** {@code get_user} of an {@code int} argument (the caller checked {@link #ok} for its size). */
     public static int getInt(MemorySegment s) {
         return s.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+    }
+
+    /**
+     * Every argsz ioctl's opening: {@code copy_from_user(&arg, uarg, minsz)} (-EFAULT), then
+     * {@code arg.argsz < minsz} (-EINVAL); 0 when the call goes on.
+     */
+    public static long copyIn(MemorySegment s, U32 argsz, long minsz) {
+        if (!ok(s, minsz)) {
+            return -Errno.EFAULT;
+        }
+        return argszBelow(argsz.get(s), minsz) ? -Errno.EINVAL : 0;
     }
 
     /** The kernel's {@code argsz < minsz} on the (unsigned) {@code __u32 argsz}. */

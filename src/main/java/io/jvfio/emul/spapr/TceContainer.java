@@ -236,13 +236,11 @@ public final class TceContainer {
             return -ENXIO;
         }
         PseriesPe pe = groups.get(0);
-        if (!UserCopy.ok(seg, vfio_iommu_spapr_tce_info.MINSZ)) {
-            return -EFAULT;
+        long bad = UserCopy.copyIn(seg, vfio_iommu_spapr_tce_info.argsz, vfio_iommu_spapr_tce_info.MINSZ);
+        if (bad != 0) {
+            return bad;
         }
         int argsz = vfio_iommu_spapr_tce_info.argsz.get(seg);
-        if (UserCopy.argszBelow(argsz, vfio_iommu_spapr_tce_info.MINSZ)) {
-            return -EINVAL;
-        }
         int flags = 0;
         long pgsizes = 0;
         int maxWin = 0;
@@ -305,11 +303,9 @@ public final class TceContainer {
      * {@code vfio_iommu_type1_dma_map}'s.
      */
     static long prologue(MemorySegment seg, long minsz, boolean noFlags) {
-        if (!UserCopy.ok(seg, minsz)) {
-            return -EFAULT;
-        }
-        if (UserCopy.argszBelow(vfio_iommu_type1_dma_map.argsz.get(seg), minsz)) {
-            return -EINVAL;
+        long bad = UserCopy.copyIn(seg, vfio_iommu_type1_dma_map.argsz, minsz);
+        if (bad != 0) {
+            return bad;
         }
         return noFlags && vfio_iommu_type1_dma_map.flags.get(seg) != 0 ? -EINVAL : 0;
     }

@@ -180,11 +180,9 @@ public final class VfioCore {
     }
 
     private long getStatus(VfioGroup g, MemorySegment seg) {
-        if (!UserCopy.ok(seg, vfio_group_status.MINSZ)) {
-            return -EFAULT;
-        }
-        if (UserCopy.argszBelow(vfio_group_status.argsz.get(seg), vfio_group_status.MINSZ)) {
-            return -EINVAL;
+        long bad = UserCopy.copyIn(seg, vfio_group_status.argsz, vfio_group_status.MINSZ);
+        if (bad != 0) {
+            return bad;
         }
         int flags = g.container != null
                 ? VfioUapi.VFIO_GROUP_FLAGS_CONTAINER_SET | VfioUapi.VFIO_GROUP_FLAGS_VIABLE

@@ -80,7 +80,8 @@
 	X(vfio_pci_hot_reset_info) \
 	X(vfio_pci_hot_reset) \
 	X(vfio_device_ioeventfd) \
-	X(vfio_device_feature)
+	X(vfio_device_feature) \
+	X(vfio_info_cap_header)
 
 #define JVFIO_FIELDS_vfio_group_status(X) \
 	X(vfio_group_status, argsz) \
@@ -204,6 +205,11 @@
 	X(vfio_device_feature, argsz) \
 	X(vfio_device_feature, flags)
 
+#define JVFIO_FIELDS_vfio_info_cap_header(X) \
+	X(vfio_info_cap_header, id) \
+	X(vfio_info_cap_header, version) \
+	X(vfio_info_cap_header, next)
+
 /*
  * The kernel's minsz of each ioctl argument: offsetofend of the last member its handler copies, as
  * X(struct, JAVA_CONSTANT, member). The Java side names them <struct>.MINSZ (MINSZ_<part> when a
@@ -255,6 +261,7 @@
 	X(VFIO_REGION_INFO_FLAG_READ) \
 	X(VFIO_REGION_INFO_FLAG_WRITE) \
 	X(VFIO_REGION_INFO_FLAG_MMAP) \
+	X(VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) \
 	X(VFIO_REGION_INFO_FLAG_CAPS) \
 	X(VFIO_PCI_BAR0_REGION_INDEX) \
 	X(VFIO_PCI_BAR5_REGION_INDEX) \

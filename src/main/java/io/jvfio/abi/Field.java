@@ -9,7 +9,7 @@ import java.util.Arrays;
  * accessors compile to one plain load or store. Unaligned access: user-supplied segments (raw tests,
  * argsz games) need not be aligned.
  */
-public abstract sealed class Field permits U32, U64 {
+public abstract sealed class Field permits U16, U32, U64 {
     private final String name;
     private final long offset;
 

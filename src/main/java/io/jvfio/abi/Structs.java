@@ -72,5 +72,7 @@ public final class Structs {
                     List.of(vfio_device_ioeventfd.argsz, vfio_device_ioeventfd.flags, vfio_device_ioeventfd.offset,
                             vfio_device_ioeventfd.data, vfio_device_ioeventfd.fd)),
             new Struct("vfio_device_feature", vfio_device_feature.LAYOUT,
-                    List.of(vfio_device_feature.argsz, vfio_device_feature.flags)));
+                    List.of(vfio_device_feature.argsz, vfio_device_feature.flags)),
+            new Struct("vfio_info_cap_header", vfio_info_cap_header.LAYOUT,
+                    List.of(vfio_info_cap_header.id, vfio_info_cap_header.version, vfio_info_cap_header.next)));
 }

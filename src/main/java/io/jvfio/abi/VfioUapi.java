@@ -28,6 +28,7 @@ public final class VfioUapi {
     public static final int VFIO_REGION_INFO_FLAG_READ = 1 << 0;
     public static final int VFIO_REGION_INFO_FLAG_WRITE = 1 << 1;
     public static final int VFIO_REGION_INFO_FLAG_MMAP = 1 << 2;
+    public static final int VFIO_REGION_INFO_CAP_MSIX_MAPPABLE = 3;
     public static final int VFIO_REGION_INFO_FLAG_CAPS = 1 << 3;
 
     public static final int VFIO_PCI_BAR0_REGION_INDEX = 0;

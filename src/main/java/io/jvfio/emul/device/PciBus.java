@@ -4,8 +4,9 @@ import io.jvfio.emul.QemuAbortException;
 import java.lang.foreign.MemorySegment;
 
 /**
- * What a {@link PciFunction} reaches on its bus (QEMU's {@code pci_dma_*}, {@code pci_set_irq},
- * {@code msi_notify}, {@code msix_notify}, {@code hw_error}). vfio-pci implements it: DMA goes
+ * What a {@link PciFunction} reaches on its bus (QEMU's {@code pci_dma_*} and {@code pci_set_irq}
+ * of hw/pci/pci.c, {@code msi_notify} of hw/pci/msi.c, {@code msix_notify} of hw/pci/msix.c,
+ * {@code hw_error}). vfio-pci implements it: DMA goes
  * through the PHB's IOMMU ({@link DmaPort}) while the command register enables bus mastering;
  * interrupts reach the eventfds userspace set with VFIO_DEVICE_SET_IRQS.
  */

@@ -36,6 +36,8 @@ public final class PciConfig {
     private static final int MSI_FLAGS_QMASK = 0x000e;
     private static final int MSI_FLAGS_WMASK = 0x71; // enable, multiple message enable
     private static final int MSIX_FLAGS_QSIZE = 0x07ff;
+    private static final int MSIX_BIR = 0x7;
+    private static final long MSIX_ENTRY_SIZE = 16;
     private static final int MSIX_FLAGS_WMASK_HI = 0xc0; // enable, function mask (high byte)
     private static final int FIRST_CAP = 0x40;
     private static final long FIRST_BAR_ADDRESS = 0x80000000L; // the PHB's 32-bit window (to check)
@@ -246,6 +248,21 @@ public final class PciConfig {
     /** {@code vfio_pci_get_irq_count} for MSI-X: table size + 1, 0 without the capability. */
     public int msixVectors() {
         return msix == 0 ? 0 : (get16(msix + 2) & MSIX_FLAGS_QSIZE) + 1;
+    }
+
+    /** The BAR holding the MSI-X table ({@code PCI_MSIX_TABLE_BIR}), -1 without MSI-X ({@code vdev->msix_bar}). */
+    public int msixTableBar() {
+        return msix == 0 ? -1 : get32(msix + 4) & MSIX_BIR;
+    }
+
+    /** The MSI-X table's offset in its BAR ({@code vdev->msix_offset}). */
+    public long msixTableOffset() {
+        return Integer.toUnsignedLong(get32(msix + 4) & ~MSIX_BIR);
+    }
+
+    /** The MSI-X table's size in bytes: 16 per vector ({@code vdev->msix_size}). */
+    public long msixTableSize() {
+        return MSIX_ENTRY_SIZE * msixVectors();
     }
 
     /** {@code pci_is_pcie}. */

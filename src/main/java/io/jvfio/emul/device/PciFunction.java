@@ -4,7 +4,7 @@ import java.nio.ByteOrder;
 
 /**
  * A PCI function model that vfio-pci ({@link VfioPciDevice}) can bind: QEMU's {@code PCIDevice}
- * with its BAR {@code MemoryRegionOps}, as seen from the guest kernel. Implementing a new device
+ * (hw/pci/pci.c) with its BAR {@code MemoryRegionOps}, as seen from the guest kernel. Implementing a new device
  * means implementing this interface and nothing of VFIO:
  *
  * <ul>

@@ -9,6 +9,7 @@ import io.jvfio.abi.VfioIoctl;
 import io.jvfio.abi.VfioUapi;
 import io.jvfio.abi.vfio_device_feature;
 import io.jvfio.abi.vfio_device_info;
+import io.jvfio.abi.vfio_info_cap_header;
 import io.jvfio.abi.vfio_pci_hot_reset;
 import io.jvfio.abi.vfio_pci_hot_reset_info;
 import io.jvfio.abi.vfio_region_info;
@@ -192,6 +193,22 @@ public final class VfioPciDevice {
             flags = 0;
         } else {
             return -EINVAL; // VGA (no VGA), or beyond the regions
+        }
+        if (index == cfg.msixTableBar() && size != 0) {
+            // msix_mmappable_cap: the chain holds one header; too small an argsz gets the size it needs
+            flags |= VfioUapi.VFIO_REGION_INFO_FLAG_CAPS;
+            long need = vfio_region_info.SIZE + vfio_info_cap_header.SIZE;
+            if (Integer.toUnsignedLong(vfio_region_info.argsz.get(seg)) < need) {
+                vfio_region_info.argsz.set(seg, (int) need);
+                vfio_region_info.cap_offset.set(seg, 0);
+            } else {
+                if (!UserCopy.ok(seg, need)) {
+                    return -EFAULT;
+                }
+                vfio_info_cap_header.fill(seg.asSlice(vfio_region_info.SIZE), VfioUapi.VFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
+                        1, 0);
+                vfio_region_info.cap_offset.set(seg, (int) vfio_region_info.SIZE);
+            }
         }
         vfio_region_info.flags.set(seg, flags);
         vfio_region_info.size.set(seg, size);

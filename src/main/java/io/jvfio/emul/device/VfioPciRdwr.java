@@ -49,12 +49,25 @@ final class VfioPciRdwr {
             return -EINVAL;
         }
         long count = Math.min(buf.byteSize(), barSize - off);
+        // the MSI-X table is the host's: reads of it return 0xff, writes are dropped
+        long xStart = index == config.msixTableBar() ? config.msixTableOffset() : 0;
+        long xEnd = index == config.msixTableBar() ? xStart + config.msixTableSize() : 0;
         long done = 0;
         while (done < count) {
             long a = off + done;
-            // vfio_pci_core_do_io_rw: 8-byte accesses since 6.11 (ioread64 exists on ppc64), then 4, 2, 1
             long left = count - done;
-            int n = left >= 8 && (a & 7) == 0 ? 8 : left >= 4 && (a & 3) == 0 ? 4 : left >= 2 && (a & 1) == 0 ? 2 : 1;
+            long fillable = a < xStart ? Math.min(left, xStart - a) : a >= xEnd ? left : 0;
+            if (fillable == 0) {
+                long filled = Math.min(left, xEnd - a);
+                if (!write) {
+                    buf.asSlice(done, filled).fill((byte) 0xff);
+                }
+                done += filled;
+                continue;
+            }
+            // vfio_pci_core_do_io_rw: 8-byte accesses since 6.11 (ioread64 exists on ppc64), then 4, 2, 1
+            int n = fillable >= 8 && (a & 7) == 0 ? 8 : fillable >= 4 && (a & 3) == 0 ? 4
+                    : fillable >= 2 && (a & 1) == 0 ? 2 : 1;
             if (!config.memoryEnabled()) {
                 return -EIO; // vfio: memory decode disabled
             }

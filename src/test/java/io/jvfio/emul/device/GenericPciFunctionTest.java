@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jvfio.abi.VfioIoctl;
 import io.jvfio.abi.VfioUapi;
+import io.jvfio.abi.vfio_info_cap_header;
 import io.jvfio.abi.vfio_irq_info;
 import io.jvfio.abi.vfio_irq_set;
 import io.jvfio.abi.vfio_region_info;
@@ -164,6 +165,37 @@ class GenericPciFunctionTest {
         assertEquals(0, dev.mmapCheck(0, BAR0));
         assertEquals(-Errno.EINVAL, dev.mmapCheck(0, BAR0 + 65536));
         assertEquals(-Errno.EINVAL, dev.mmapCheck(VfioUapi.VFIO_PCI_INDEX_TO_OFFSET(1), 4096), "no BAR1");
+    }
+
+    @Test
+    void theMsixBarCarriesTheMappableCapability() {
+        MemorySegment small = vfio_region_info.fill(arena.allocate(vfio_region_info.LAYOUT), 0);
+        assertEquals(0, dev.ioctl(VfioIoctl.VFIO_DEVICE_GET_REGION_INFO, small));
+        int flags = vfio_region_info.flags.get(small);
+        assertEquals(VfioUapi.VFIO_REGION_INFO_FLAG_CAPS, flags & VfioUapi.VFIO_REGION_INFO_FLAG_CAPS);
+        long need = vfio_region_info.SIZE + vfio_info_cap_header.SIZE;
+        assertEquals(need, vfio_region_info.argsz.get(small), "argsz grows to what the chain needs");
+        assertEquals(0, vfio_region_info.cap_offset.get(small));
+        MemorySegment big = arena.allocate(need, 8);
+        vfio_region_info.fill(big, 0);
+        vfio_region_info.argsz.set(big, (int) need);
+        assertEquals(0, dev.ioctl(VfioIoctl.VFIO_DEVICE_GET_REGION_INFO, big));
+        assertEquals(vfio_region_info.SIZE, vfio_region_info.cap_offset.get(big));
+        MemorySegment cap = big.asSlice(vfio_region_info.SIZE);
+        assertEquals(VfioUapi.VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, vfio_info_cap_header.id.get(cap));
+        assertEquals(1, vfio_info_cap_header.version.get(cap));
+        assertEquals(0, vfio_info_cap_header.next.get(cap));
+    }
+
+    @Test
+    void theMsixTableReadsAllOnesAndIgnoresWrites() {
+        fn.regs.put(0x2000L, 0x1234L);
+        MemorySegment b = arena.allocate(16);
+        assertEquals(16, dev.rw(b, 0x1ff8, false), "8 bytes before the table, 8 of it");
+        assertEquals(0L, b.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+        assertEquals(-1L, b.get(ValueLayout.JAVA_LONG_UNALIGNED, 8), "the table: 0xff");
+        assertEquals(16, dev.rw(arena.allocate(16), 0x2000, true));
+        assertEquals(0x1234L, fn.regs.get(0x2000L), "the write never reached the function");
     }
 
     @Test

@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  */
 public final class EmulatedBackend implements VfioBackend {
     private static final Pattern GROUP_PATH = Pattern.compile("/dev/vfio/(0|[1-9][0-9]{0,8})");
-    private static final long OFFSET_MASK = (1L << 40) - 1;
+    private static final long OFFSET_MASK = (1L << VfioUapi.VFIO_PCI_OFFSET_SHIFT) - 1;
 
     private final EmulatorPlatform platform;
     private final Arch arch;

@@ -78,7 +78,7 @@ public final class Container implements AutoCloseable {
 
     private long check(VfioIoctl ioctl, String detail, long r) throws VfioException {
         if (r < 0) {
-            throw Errors.ioctl(ioctl, ioctl.request(backend.arch()), detail, (int) -r);
+            throw Errors.ioctl(backend, ioctl, detail, (int) -r);
         }
         return r;
     }

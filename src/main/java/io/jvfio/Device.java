@@ -42,7 +42,7 @@ public final class Device implements AutoCloseable {
     private long check(VfioIoctl ioctl, String detail, long r) throws VfioException {
         IoctlLog.log(ioctl, ioctl.request(backend.arch()), -1, r);
         if (r < 0) {
-            throw Errors.ioctl(ioctl, ioctl.request(backend.arch()), address + detail, (int) -r);
+            throw Errors.ioctl(backend, ioctl, address + detail, (int) -r);
         }
         return r;
     }

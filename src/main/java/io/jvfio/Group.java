@@ -35,7 +35,7 @@ public final class Group implements AutoCloseable {
 
     private long check(io.jvfio.abi.VfioIoctl ioctl, long r) throws VfioException {
         if (r < 0) {
-            throw Errors.ioctl(ioctl, ioctl.request(backend.arch()), "(group " + number + ")", (int) -r);
+            throw Errors.ioctl(backend, ioctl, "(group " + number + ")", (int) -r);
         }
         return r;
     }

@@ -76,7 +76,7 @@ public final class Vfio implements AutoCloseable {
     public Container openContainer() throws VfioException {
         int fd = backend.open(CONTAINER_PATH);
         if (fd < 0) {
-            throw Errors.open(CONTAINER_PATH, -fd);
+            throw Errors.open(backend, CONTAINER_PATH, -fd);
         }
         return new Container(this, new FdHandle(backend, fd, "container"));
     }
@@ -86,7 +86,7 @@ public final class Vfio implements AutoCloseable {
         String path = "/dev/vfio/" + number;
         int fd = backend.open(path);
         if (fd < 0) {
-            throw Errors.open(path, -fd);
+            throw Errors.open(backend, path, -fd);
         }
         return new Group(this, number, new FdHandle(backend, fd, "group " + number));
     }

@@ -16,6 +16,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -38,6 +39,10 @@ public final class Container implements AutoCloseable {
     private volatile IommuType type;
     /** The windows, copy-on-write: read without locking on the map path. */
     private volatile DmaWindow[] windows = new DmaWindow[0];
+    /** The memory registered through this container (v2), copy-on-write like the windows. */
+    private volatile MemorySegment[] registered = new MemorySegment[0];
+    /** What is mapped where, so that a freed buffer can be unmapped. */
+    private final Mappings mappings = new Mappings();
 
     /** MAP/UNMAP argument structs, one per thread: the hot path allocates nothing. */
     private static final ThreadLocal<MemorySegment> MAP_ARGS = ThreadLocal.withInitial(
@@ -71,9 +76,16 @@ public final class Container implements AutoCloseable {
         groups.remove(g);
         if (groups.isEmpty()) {
             // The last group's detach releases the IOMMU driver in the kernel: back to no type.
+            // The kernel releases the windows, the mappings and the registrations with it.
             type = null;
             windows = new DmaWindow[0];
+            forgetAll();
         }
+    }
+
+    private synchronized void forgetAll() {
+        registered = new MemorySegment[0];
+        mappings.clearAll();
     }
 
     private long check(VfioIoctl ioctl, String detail, long r) throws VfioException {
@@ -185,6 +197,7 @@ public final class Container implements AutoCloseable {
 
     /** A closed buffer keeps its address; the kernel would pin whatever is mapped there now. */
     private static void requireAlive(MemorySegment memory) {
+        Objects.requireNonNull(memory, "memory");
         if (!memory.scope().isAlive()) {
             throw new IllegalStateException("the memory segment's arena is closed (buffer already freed)");
         }
@@ -201,8 +214,61 @@ public final class Container implements AutoCloseable {
             long r = ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY
                     ? backend.spaprRegisterMemory(f, s) : backend.spaprUnregisterMemory(f, s);
             check(ioctl, "size=0x" + Long.toHexString(memory.byteSize()), log(ioctl, f, r));
+            tracked(memory, ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY);
         } finally {
             fd.release();
+        }
+    }
+
+    /** Records a registration, or drops the one with exactly this address and size (as the kernel matches). */
+    private synchronized void tracked(MemorySegment memory, boolean add) {
+        List<MemorySegment> l = new ArrayList<>(List.of(registered));
+        if (add) {
+            l.add(memory);
+        } else {
+            l.removeIf(m -> m.address() == memory.address() && m.byteSize() == memory.byteSize());
+        }
+        registered = l.toArray(new MemorySegment[0]);
+    }
+
+    /**
+     * Refuses a MAP by address into registered memory whose segment was freed: the kernel would map
+     * whatever the process has at that address now.
+     */
+    private void requireLiveRegistration(long vaddr, long size) {
+        for (MemorySegment m : registered) {
+            if (Long.compareUnsigned(vaddr, m.address() + m.byteSize()) < 0
+                    && Long.compareUnsigned(m.address(), vaddr + size) < 0 && !m.scope().isAlive()) {
+                throw new IllegalStateException(String.format("the registered memory [0x%x, +0x%x) was freed (its "
+                        + "arena is closed): map live memory, and unregister memory before freeing it",
+                        m.address(), m.byteSize()));
+            }
+        }
+    }
+
+    /**
+     * Undoes what this container holds of the process memory {@code [address, address+size)}:
+     * unmaps every IOVA range that maps into it, then unregisters every registration inside it. A
+     * closed container holds nothing (the kernel released it all).
+     */
+    void release(long address, long size) throws VfioException {
+        if (!isOpen()) {
+            return;
+        }
+        try {
+            long[] ranges = mappings.rangesInto(address, size);
+            for (int i = 0; i < ranges.length; i += 2) {
+                unmap(ranges[i], ranges[i + 1]);
+            }
+            for (MemorySegment m : registered) {
+                if (m.address() >= address && m.address() + m.byteSize() <= address + size) {
+                    unregisterMemory(m);
+                }
+            }
+        } catch (IllegalStateException closedMeanwhile) {
+            if (isOpen()) {
+                throw closedMeanwhile;
+            }
         }
     }
 
@@ -255,6 +321,11 @@ public final class Container implements AutoCloseable {
 
     private synchronized void removeTracked(long addr) {
         List<DmaWindow> l = new ArrayList<>(List.of(windows));
+        for (DmaWindow w : l) {
+            if (w.contains(addr)) {
+                mappings.unmapped(w.start(), w.size()); // REMOVE clears every TCE of the window
+            }
+        }
         if (!l.removeIf(w -> w.contains(addr)) && addr == 0) {
             // REMOVE(0) succeeded without a window at 0: the kernel dropped the still-pending default
             // window, wherever it would have started.
@@ -284,11 +355,14 @@ public final class Container implements AutoCloseable {
      */
     public void map(long iova, MemorySegment memory, DmaDirection direction) throws VfioException {
         requireAlive(memory);
+        Objects.requireNonNull(direction, "direction");
         map(iova, memory.address(), memory.byteSize(), direction);
     }
 
     /** VFIO_IOMMU_MAP_DMA by address: {@code vaddr} must be registered (v2) process memory. */
     public void map(long iova, long vaddr, long size, DmaDirection direction) throws VfioException {
+        Objects.requireNonNull(direction, "direction");
+        requireLiveRegistration(vaddr, size);
         DmaWindow w = windowAt(iova);
         if (w != null && !w.containsRange(iova, size)) {
             throw new VfioGuardException(String.format("VFIO_IOMMU_MAP_DMA iova=0x%x size=0x%x", iova, size),
@@ -312,6 +386,7 @@ public final class Container implements AutoCloseable {
         if (r != 0) {
             mapFailed(VFIO_IOMMU_MAP_DMA, iova, size, r);
         }
+        mappings.mapped(iova, size, vaddr);
     }
 
     /** VFIO_IOMMU_UNMAP_DMA. Unmapping space that is not mapped succeeds. */
@@ -331,6 +406,7 @@ public final class Container implements AutoCloseable {
         if (r != 0) {
             mapFailed(VFIO_IOMMU_UNMAP_DMA, iova, size, r);
         }
+        mappings.unmapped(iova, size);
     }
 
     private void mapFailed(VfioIoctl ioctl, long iova, long size, long r) throws VfioException {
@@ -366,6 +442,9 @@ public final class Container implements AutoCloseable {
         for (Group g : groups) {
             g.close();
         }
-        fd.close();
+        if (fd.close()) {
+            forgetAll();
+            vfio.closed(this);
+        }
     }
 }

@@ -15,6 +15,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -92,6 +93,7 @@ public final class Device implements AutoCloseable {
 
     /** VFIO_DEVICE_SET_IRQS: trigger vector 0 of {@code index} on {@code eventfd}. */
     public void setIrqEventfd(int index, EventFd eventfd) throws VfioException {
+        Objects.requireNonNull(eventfd, "eventfd");
         int f = fd.acquire();
         int e = eventfd.acquire();
         try (Arena a = Arena.ofConfined()) {
@@ -144,6 +146,8 @@ public final class Device implements AutoCloseable {
     }
 
     private void io(Region r, long offset, MemorySegment buf, boolean write) throws VfioException {
+        Objects.requireNonNull(r, "region");
+        Objects.requireNonNull(buf, write ? "src" : "dst");
         if (offset < 0 || offset + buf.byteSize() > r.size()) {
             throw new VfioGuardException((write ? "pwrite" : "pread") + " region " + r.index() + " offset 0x"
                     + Long.toHexString(offset), 0, "outside the region's 0x" + Long.toHexString(r.size()) + " bytes");

@@ -9,12 +9,14 @@ import java.lang.foreign.MemorySegment;
  * through the segment throws {@link IllegalStateException} instead of faulting.
  */
 public final class DmaBuffer implements AutoCloseable {
+    private final Vfio vfio;
     private final Arena arena;
     private final MemorySegment segment;
     private final long pageSize;
     private final boolean hugetlb;
 
-    DmaBuffer(Arena arena, MemorySegment segment, long pageSize, boolean hugetlb) {
+    DmaBuffer(Vfio vfio, Arena arena, MemorySegment segment, long pageSize, boolean hugetlb) {
+        this.vfio = vfio;
         this.arena = arena;
         this.segment = segment;
         this.pageSize = pageSize;
@@ -49,7 +51,9 @@ public final class DmaBuffer implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (arena.scope().isAlive()) {
+            vfio.release(this);
             arena.close();
+            vfio.closed(this);
         }
     }
 }

@@ -1,20 +1,23 @@
 package io.jvfio;
 
+import io.jvfio.backend.Errno;
 import io.jvfio.backend.VfioBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
-import io.jvfio.backend.Errno;
 
 /** An eventfd a device signals its interrupts on ({@link Device#setIrqEventfd}). */
 public final class EventFd implements AutoCloseable {
+    private final Vfio vfio;
     private final VfioBackend backend;
     private final FdHandle fd;
 
-    EventFd(VfioBackend backend, FdHandle fd) {
-        this.backend = backend;
+    EventFd(Vfio vfio, FdHandle fd) {
+        this.vfio = vfio;
+        this.backend = vfio.backend();
         this.fd = fd;
     }
 
@@ -32,7 +35,7 @@ public final class EventFd implements AutoCloseable {
      * never interrupts cannot hang the caller.
      */
     public long await(Duration timeout) throws VfioException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + Objects.requireNonNull(timeout, "timeout").toNanos();
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ValueLayout.JAVA_LONG);
@@ -56,6 +59,8 @@ public final class EventFd implements AutoCloseable {
 
     @Override
     public void close() {
-        fd.close();
+        if (fd.close()) {
+            vfio.closed(this);
+        }
     }
 }

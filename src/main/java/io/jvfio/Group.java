@@ -7,6 +7,7 @@ import io.jvfio.backend.VfioBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -57,6 +58,7 @@ public final class Group implements AutoCloseable {
 
     /** VFIO_GROUP_SET_CONTAINER. On pSeries this is when the platform hands the group's DMA windows over. */
     public void attach(Container c) throws VfioException {
+        Objects.requireNonNull(c, "container");
         int f = fd.acquire();
         try {
             int cf = c.acquire();
@@ -93,6 +95,7 @@ public final class Group implements AutoCloseable {
 
     /** VFIO_GROUP_GET_DEVICE_FD, e.g. {@code openDevice("0000:00:00.0")}. */
     public Device openDevice(String pciAddress) throws VfioException {
+        Objects.requireNonNull(pciAddress, "pciAddress");
         int f = fd.acquire();
         try {
             long r = backend.groupGetDeviceFd(f, pciAddress);
@@ -126,6 +129,7 @@ public final class Group implements AutoCloseable {
             if (c != null) {
                 c.detached(this);
             }
+            vfio.closed(this);
         }
     }
 }

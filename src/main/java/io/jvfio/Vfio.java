@@ -9,6 +9,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The entry point. A {@code Vfio} owns one backend, chosen explicitly: {@link #kernel()} for the
@@ -39,9 +44,38 @@ public final class Vfio implements AutoCloseable {
     public static final String CONTAINER_PATH = "/dev/vfio/vfio";
 
     private final VfioBackend backend;
+    /** What this Vfio opened and has not seen closed: closing the Vfio closes it. */
+    private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Vfio(VfioBackend backend) {
-        this.backend = backend;
+        this.backend = Objects.requireNonNull(backend, "backend");
+    }
+
+    /** Tracks a new object; if this Vfio closed meanwhile, closes it and refuses. */
+    private <T extends AutoCloseable> T opened(T child) {
+        open.add(child);
+        if (closed.get()) {
+            closeQuietly(child);
+            requireOpen();
+        }
+        return child;
+    }
+
+    void closed(AutoCloseable child) {
+        open.remove(child);
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this Vfio is closed, and with it everything it opened: make a new one "
+                    + "(Vfio.kernel() or Vfio.emulated(profile))");
+        }
+    }
+
+    /** True until {@link #close()}. */
+    public boolean isOpen() {
+        return !closed.get();
     }
 
     /** The running kernel, through FFM. Nothing is opened until {@link #openContainer()}. */
@@ -55,7 +89,7 @@ public final class Vfio implements AutoCloseable {
      * {@code big-window}), speaking ppc64le request numbers.
      */
     public static Vfio emulated(String profile) {
-        return new Vfio(new EmulatedBackend(Profile.named(profile)));
+        return new Vfio(new EmulatedBackend(Profile.named(Objects.requireNonNull(profile, "profile"))));
     }
 
     /** Any backend, e.g. an emulator built with a custom profile. */
@@ -74,21 +108,23 @@ public final class Vfio implements AutoCloseable {
 
     /** Opens {@code /dev/vfio/vfio}: a new, empty container. */
     public Container openContainer() throws VfioException {
+        requireOpen();
         int fd = backend.open(CONTAINER_PATH);
         if (fd < 0) {
             throw Errors.open(backend, CONTAINER_PATH, -fd);
         }
-        return new Container(this, new FdHandle(backend, fd, "container"));
+        return opened(new Container(this, new FdHandle(backend, fd, "container")));
     }
 
     /** Opens {@code /dev/vfio/N}. One opener at a time: a second open of the same group is EBUSY. */
     public Group openGroup(int number) throws VfioException {
+        requireOpen();
         String path = "/dev/vfio/" + number;
         int fd = backend.open(path);
         if (fd < 0) {
             throw Errors.open(backend, path, -fd);
         }
-        return new Group(this, number, new FdHandle(backend, fd, "group " + number));
+        return opened(new Group(this, number, new FdHandle(backend, fd, "group " + number)));
     }
 
     /**
@@ -96,6 +132,7 @@ public final class Vfio implements AutoCloseable {
      * above the base page size), aligned to its page size. Closing the buffer unmaps it.
      */
     public DmaBuffer allocate(long size, boolean hugetlb) throws VfioException {
+        requireOpen();
         long page = hugetlb ? backend.hugePageSize() : backend.pageSize();
         if (size <= 0 || size % page != 0) {
             throw new VfioGuardException("allocate(" + size + (hugetlb ? ", hugetlb" : "") + ")", 0,
@@ -104,7 +141,7 @@ public final class Vfio implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try {
             MemorySegment seg = backend.mmapAnonymous(size, hugetlb, arena);
-            return new DmaBuffer(arena, seg, page, hugetlb);
+            return opened(new DmaBuffer(this, arena, seg, page, hugetlb));
         } catch (ErrnoException e) {
             arena.close();
             throw Errors.system(e.operation(), e.errno(), hugetlb
@@ -115,16 +152,62 @@ public final class Vfio implements AutoCloseable {
 
     /** A new eventfd, for device interrupts. */
     public EventFd eventfd() throws VfioException {
+        requireOpen();
         int fd = backend.eventfd(0, EFD_NONBLOCK);
         if (fd < 0) {
             throw Errors.system("eventfd", -fd, "out of file descriptors? (ulimit -n)");
         }
-        return new EventFd(backend, new FdHandle(backend, fd, "eventfd"));
+        return opened(new EventFd(this, new FdHandle(backend, fd, "eventfd")));
     }
 
-    /** Releases the backend (for the emulator: the whole emulated platform). */
+    /**
+     * Undoes, in every container this Vfio opened, what maps or registers {@code buffer}'s memory.
+     *
+     * @throws IllegalStateException when the platform refused to undo it: the buffer then stays
+     *     allocated, since the device may still reach it
+     */
+    void release(DmaBuffer buffer) {
+        for (AutoCloseable c : open) {
+            if (c instanceof Container container) {
+                try {
+                    container.release(buffer.address(), buffer.size());
+                } catch (VfioException e) {
+                    throw new IllegalStateException("cannot free the DMA buffer at 0x" + Long.toHexString(buffer.address())
+                            + ": undoing its mapping or registration failed (" + e.getMessage() + "); it stays allocated "
+                            + "until its container closes", e);
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing " + c + " failed", e);
+        }
+    }
+
+    /**
+     * Closes everything this Vfio opened (devices, groups, containers, eventfds, then the DMA buffers),
+     * then releases the backend (for the emulator: the whole emulated platform). Later calls on any of
+     * them throw {@link IllegalStateException}. Idempotent.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        // Groups before containers (a container closes its attached groups first anyway), the kernel's
+        // holders of buffer memory before the buffers.
+        for (Class<?> kind : List.of(Group.class, Container.class, EventFd.class, DmaBuffer.class)) {
+            for (AutoCloseable c : open) {
+                if (kind.isInstance(c)) {
+                    closeQuietly(c);
+                }
+            }
+        }
+        open.clear();
         backend.close();
     }
 }

@@ -9,7 +9,12 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 
-/** An eventfd a device signals its interrupts on ({@link Device#setIrqEventfd}). */
+/**
+ * An eventfd a device signals its interrupts on ({@link Device#setIrqEventfd}).
+ *
+ * <p>Thread-safe: {@link #close()} from any thread; a concurrent {@link #await} then ends with
+ * {@link IllegalStateException} or its result, never on another object's fd.
+ */
 public final class EventFd implements AutoCloseable {
     private final Vfio vfio;
     private final VfioBackend backend;
@@ -33,6 +38,12 @@ public final class EventFd implements AutoCloseable {
      * Waits until the device signals, at most {@code timeout}, and returns how many signals arrived
      * since the last read; 0 when the time ran out. The eventfd is non-blocking, so a device that
      * never interrupts cannot hang the caller.
+     *
+     * @param timeout how long to wait at most; zero or negative polls once
+     * @return the number of signals, or 0 on timeout
+     * @throws VfioException if reading the eventfd failed
+     * @throws IllegalStateException if the eventfd (or its {@link Vfio}) is closed
+     * @throws NullPointerException if {@code timeout} is null
      */
     public long await(Duration timeout) throws VfioException {
         long deadline = System.nanoTime() + Objects.requireNonNull(timeout, "timeout").toNanos();
@@ -57,6 +68,7 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
+    /** Closes the eventfd. Idempotent. */
     @Override
     public void close() {
         if (fd.close()) {

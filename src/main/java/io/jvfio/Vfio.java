@@ -34,13 +34,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  *
- * Objects close in the order device, group, container; closing an owner closes what it owns first.
+ * Objects close in the order device, group, container; closing an owner closes what it owns first,
+ * and closing the {@code Vfio} closes everything it opened or allocated. See the package
+ * documentation for the exception contract; most programs start from the toolkit's
+ * {@code io.jvfio.toolkit.DmaSession} instead of this raw API.
+ *
+ * <p>Thread-safe: every method may be called from any thread, and {@link #close()} from another
+ * thread makes later calls throw {@link IllegalStateException}.
  */
 public final class Vfio implements AutoCloseable {
     /** eventfd's EFD_NONBLOCK (O_NONBLOCK), the same on x86-64, aarch64 and ppc64le. */
     static final int EFD_NONBLOCK = 04000;
 
-    /** The container device node. */
+    /** The container device node: {@value}. */
     public static final String CONTAINER_PATH = "/dev/vfio/vfio";
 
     private final VfioBackend backend;
@@ -73,12 +79,21 @@ public final class Vfio implements AutoCloseable {
         }
     }
 
-    /** True until {@link #close()}. */
+    /**
+     * Whether this Vfio can still open things.
+     *
+     * @return true until {@link #close()}
+     */
     public boolean isOpen() {
         return !closed.get();
     }
 
-    /** The running kernel, through FFM. Nothing is opened until {@link #openContainer()}. */
+    /**
+     * The running kernel, through FFM. Nothing is opened until {@link #openContainer()}, so this
+     * succeeds on hosts without VFIO; the first open then says what is missing.
+     *
+     * @return a Vfio over the kernel backend
+     */
     public static Vfio kernel() {
         return new Vfio(new KernelBackend());
     }
@@ -87,26 +102,55 @@ public final class Vfio implements AutoCloseable {
      * The in-process emulator of a 6.12 pSeries guest with a named platform profile
      * ({@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw},
      * {@code big-window}), speaking ppc64le request numbers.
+     *
+     * @param profile the profile's name
+     * @return a Vfio over a fresh emulated platform
+     * @throws IllegalArgumentException if no profile has that name
+     * @throws NullPointerException if {@code profile} is null
      */
     public static Vfio emulated(String profile) {
         return new Vfio(new EmulatedBackend(Profile.named(Objects.requireNonNull(profile, "profile"))));
     }
 
-    /** Any backend, e.g. an emulator built with a custom profile. */
+    /**
+     * Any backend, e.g. an emulator built with a custom profile. The Vfio owns it: closing the Vfio
+     * closes the backend.
+     *
+     * @param backend the backend
+     * @return a Vfio over it
+     * @throws NullPointerException if {@code backend} is null
+     */
     public static Vfio over(VfioBackend backend) {
         return new Vfio(backend);
     }
 
-    /** True when this host has a VFIO container node, i.e. {@link #kernel()} can work. */
+    /**
+     * Whether this host has a VFIO container node, i.e. {@link #kernel()} can work.
+     *
+     * @return true when {@value #CONTAINER_PATH} exists
+     */
     public static boolean kernelAvailable() {
         return Files.exists(Path.of(CONTAINER_PATH));
     }
 
+    /**
+     * The backend, for the raw seam (one method per ioctl, no guards).
+     *
+     * @return the backend this Vfio owns
+     */
     public VfioBackend backend() {
         return backend;
     }
 
-    /** Opens {@code /dev/vfio/vfio}: a new, empty container. */
+    /**
+     * Opens {@code /dev/vfio/vfio}: a new, empty container.
+     *
+     * @return the container
+     * @throws VfioUnavailableException if there is no VFIO here
+     * @throws VfioPermissionException if the process may not open it
+     * @throws VfioException for any other failure of the open
+     * @throws IllegalStateException if this Vfio is closed
+     */
     public Container openContainer() throws VfioException {
         requireOpen();
         int fd = backend.open(CONTAINER_PATH);
@@ -116,7 +160,16 @@ public final class Vfio implements AutoCloseable {
         return opened(new Container(this, new FdHandle(backend, fd, "container")));
     }
 
-    /** Opens {@code /dev/vfio/N}. One opener at a time: a second open of the same group is EBUSY. */
+    /**
+     * Opens {@code /dev/vfio/N}. One opener at a time: a second open of the same group is EBUSY.
+     *
+     * @param number the IOMMU group number
+     * @return the group
+     * @throws VfioUnavailableException if there is no such group
+     * @throws VfioPermissionException if the process may not open it
+     * @throws VfioException for any other failure (EBUSY: already open)
+     * @throws IllegalStateException if this Vfio is closed
+     */
     public Group openGroup(int number) throws VfioException {
         requireOpen();
         String path = "/dev/vfio/" + number;
@@ -130,6 +183,13 @@ public final class Vfio implements AutoCloseable {
     /**
      * Process memory for DMA: anonymous, or MAP_HUGETLB with {@code hugetlb} (needed for TCE pages
      * above the base page size), aligned to its page size. Closing the buffer unmaps it.
+     *
+     * @param size bytes, a positive multiple of the page size
+     * @param hugetlb whether to use the default huge page size
+     * @return the buffer
+     * @throws VfioGuardException if {@code size} is not a positive multiple of the page size
+     * @throws VfioSystemException if the mmap failed (no free huge pages, out of memory)
+     * @throws IllegalStateException if this Vfio is closed
      */
     public DmaBuffer allocate(long size, boolean hugetlb) throws VfioException {
         requireOpen();
@@ -150,7 +210,13 @@ public final class Vfio implements AutoCloseable {
         }
     }
 
-    /** A new eventfd, for device interrupts. */
+    /**
+     * A new eventfd, for device interrupts.
+     *
+     * @return the eventfd, non-blocking
+     * @throws VfioSystemException if the eventfd could not be created
+     * @throws IllegalStateException if this Vfio is closed
+     */
     public EventFd eventfd() throws VfioException {
         requireOpen();
         int fd = backend.eventfd(0, EFD_NONBLOCK);

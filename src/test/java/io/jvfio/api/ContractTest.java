@@ -48,10 +48,7 @@ class ContractTest {
     }
 
     private Container v2(Group g) throws VfioException {
-        Container c = vfio.openContainer();
-        g.attach(c);
-        c.setIommu(IommuType.SPAPR_TCE_V2);
-        return c;
+        return MisuseTest.v2(vfio, g);
     }
 
     private static void assertClosed(Executable call, String what) {

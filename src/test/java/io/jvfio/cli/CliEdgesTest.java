@@ -145,6 +145,7 @@ class CliEdgesTest {
         for (String[] cmd : List.of(new String[] {"run", "--backend", "kernel", f.toString()},
                 new String[] {"info", "--backend=kernel"},
                 new String[] {"plan", "--backend", "kernel", "--memory", "64M"},
+                new String[] {"probe", "--backend", "kernel", "--group", "0"},
                 new String[] {"demo", "--backend", "kernel"})) {
             CliTest.Result r = jvfio(cmd);
             assertEquals(3, r.status(), r.err());

@@ -34,6 +34,14 @@ public final class DemoFlow {
     private final String deviceAddress;
     private final PrintWriter out;
 
+    /**
+     * A flow on one device, not yet run.
+     *
+     * @param vfio the platform, kernel or emulated
+     * @param groupNumber the IOMMU group holding the edu device
+     * @param deviceAddress the edu device's PCI address
+     * @param out where the report goes
+     */
     public DemoFlow(Vfio vfio, int groupNumber, String deviceAddress, PrintWriter out) {
         this.vfio = vfio;
         this.groupNumber = groupNumber;
@@ -45,7 +53,13 @@ public final class DemoFlow {
         out.println("  " + String.format(fmt, args));
     }
 
-    /** Runs the flow; throws on the first failure, with the failing operation in the message. */
+    /**
+     * Runs the flow; throws on the first failure, with the failing operation in the message.
+     *
+     * @throws VfioGuardException if the platform has no safe DMA window (nothing was mapped), or the DMA
+     *     did not verify
+     * @throws VfioException if any VFIO operation failed
+     */
     public void run() throws VfioException {
         out.println("demo: backend " + vfio.backend().description());
         try (Container c = vfio.openContainer(); Group g = vfio.openGroup(groupNumber)) {

@@ -91,6 +91,17 @@ class ContractTest {
     }
 
     @Test
+    void closingTheVfio_beforeASessionOnIt_leavesTheSessionNothingToFailOn() throws Exception {
+        io.jvfio.toolkit.DmaSession s = io.jvfio.toolkit.DmaSession.open(vfio, 0);
+        io.jvfio.toolkit.DmaMemory m = s.allocate(64 << 10);
+        s.map(m);
+        vfio.close();
+        assertFalse(s.container().isOpen());
+        assertFalse(m.segment().scope().isAlive(), "the memory went with the Vfio");
+        s.close(); // the kernel released everything with the container: no EBADF, no exception
+    }
+
+    @Test
     void closingTheVfio_onTheKernelBackend_isIllegalStateNotEnoent() {
         Vfio k = Vfio.kernel();
         k.close();

@@ -212,6 +212,17 @@ class CliEdgesTest {
         assertTrue(m.readTree(lines.get(3)).at("/out/start").isNumber(), lines.get(3));
     }
 
+    /** The repository's copy of the language stays current: every operation the parser knows has its row. */
+    @Test
+    void scenarioDoc_hasARowForEveryOperation() throws Exception {
+        Path doc = Path.of(System.getProperty("jvfio.project.dir", "."), "docs", "scenario-format.md");
+        String text = Files.readString(doc);
+        for (io.jvfio.scenario.Op op : io.jvfio.scenario.Op.values()) {
+            assertTrue(text.contains("| `" + op.text() + "` |") || text.contains("`" + op.text() + "` / `")
+                    || text.contains("/ `" + op.text() + "` |"), op.text() + " missing in " + doc);
+        }
+    }
+
     @Test
     void helpPointsToTheScenarioDocInTheRepository() {
         assertTrue(jvfio("--help").out().contains("docs/scenario-format.md"));

@@ -240,7 +240,7 @@ public final class PciConfig {
         return cfg[INTERRUPT_PIN];
     }
 
-    /** {@code vfio_pci_get_irq_count} for MSI: 1 << (multiple message capable), 0 without the capability. */
+    /** {@code vfio_pci_get_irq_count} for MSI: {@code 1 << multiple_message_capable}, 0 without the capability. */
     public int msiVectors() {
         return msi == 0 ? 0 : 1 << ((get16(msi + 2) & MSI_FLAGS_QMASK) >>> 1);
     }

@@ -198,8 +198,7 @@ public final class Container implements AutoCloseable {
     public TceInfo tceInfo() throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_iommu_spapr_tce_info.LAYOUT);
-            vfio_iommu_spapr_tce_info.argsz.set(s, (int) vfio_iommu_spapr_tce_info.SIZE);
+            MemorySegment s = vfio_iommu_spapr_tce_info.fill(a.allocate(vfio_iommu_spapr_tce_info.LAYOUT));
             check(VFIO_IOMMU_SPAPR_TCE_GET_INFO, "", log(VFIO_IOMMU_SPAPR_TCE_GET_INFO, f, backend.spaprTceGetInfo(f, s)));
             int flags = vfio_iommu_spapr_tce_info.flags.get(s);
             Optional<DdwInfo> ddw = (flags & VfioUapi.VFIO_IOMMU_SPAPR_INFO_DDW) == 0 ? Optional.empty()
@@ -282,10 +281,8 @@ public final class Container implements AutoCloseable {
         requireAlive(memory);
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_iommu_spapr_register_memory.LAYOUT);
-            vfio_iommu_spapr_register_memory.argsz.set(s, (int) vfio_iommu_spapr_register_memory.SIZE);
-            vfio_iommu_spapr_register_memory.vaddr.set(s, memory.address());
-            vfio_iommu_spapr_register_memory.size.set(s, memory.byteSize());
+            MemorySegment s = vfio_iommu_spapr_register_memory.fill(
+                    a.allocate(vfio_iommu_spapr_register_memory.LAYOUT), memory.address(), memory.byteSize());
             long r = ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY
                     ? backend.spaprRegisterMemory(f, s) : backend.spaprUnregisterMemory(f, s);
             check(ioctl, "size=0x" + Long.toHexString(memory.byteSize()), log(ioctl, f, r));
@@ -362,11 +359,8 @@ public final class Container implements AutoCloseable {
     public DmaWindow createWindow(int pageShift, long windowSize, int levels) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_iommu_spapr_tce_create.LAYOUT);
-            vfio_iommu_spapr_tce_create.argsz.set(s, (int) vfio_iommu_spapr_tce_create.SIZE);
-            vfio_iommu_spapr_tce_create.page_shift.set(s, pageShift);
-            vfio_iommu_spapr_tce_create.window_size.set(s, windowSize);
-            vfio_iommu_spapr_tce_create.levels.set(s, levels);
+            MemorySegment s = vfio_iommu_spapr_tce_create.fill(a.allocate(vfio_iommu_spapr_tce_create.LAYOUT),
+                    pageShift, windowSize, levels);
             check(VFIO_IOMMU_SPAPR_TCE_CREATE, String.format("page_shift=%d window_size=0x%x levels=%d",
                     pageShift, windowSize, levels), log(VFIO_IOMMU_SPAPR_TCE_CREATE, f, backend.spaprTceCreate(f, s)));
             DmaWindow w = new DmaWindow(vfio_iommu_spapr_tce_create.start_addr.get(s), windowSize, pageShift, levels, false);
@@ -389,9 +383,7 @@ public final class Container implements AutoCloseable {
     public void removeWindow(long start) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_iommu_spapr_tce_remove.LAYOUT);
-            vfio_iommu_spapr_tce_remove.argsz.set(s, (int) vfio_iommu_spapr_tce_remove.SIZE);
-            vfio_iommu_spapr_tce_remove.start_addr.set(s, start);
+            MemorySegment s = vfio_iommu_spapr_tce_remove.fill(a.allocate(vfio_iommu_spapr_tce_remove.LAYOUT), start);
             check(VFIO_IOMMU_SPAPR_TCE_REMOVE, "start_addr=0x" + Long.toHexString(start),
                     log(VFIO_IOMMU_SPAPR_TCE_REMOVE, f, backend.spaprTceRemove(f, s)));
             removeTracked(start);
@@ -488,12 +480,7 @@ public final class Container implements AutoCloseable {
                     "the range leaves its " + w + "; the 6.12 pSeries kernel oopses on such a MAP_DMA: split the "
                             + "mapping at the window end");
         }
-        MemorySegment s = MAP_ARGS.get();
-        vfio_iommu_type1_dma_map.argsz.set(s, (int) vfio_iommu_type1_dma_map.SIZE);
-        vfio_iommu_type1_dma_map.flags.set(s, direction.flags());
-        vfio_iommu_type1_dma_map.vaddr.set(s, vaddr);
-        vfio_iommu_type1_dma_map.iova.set(s, iova);
-        vfio_iommu_type1_dma_map.size.set(s, size);
+        MemorySegment s = vfio_iommu_type1_dma_map.fill(MAP_ARGS.get(), direction.flags(), vaddr, iova, size);
         int f = fd.acquire();
         long r;
         try {
@@ -516,11 +503,7 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public void unmap(long iova, long size) throws VfioException {
-        MemorySegment s = UNMAP_ARGS.get();
-        vfio_iommu_type1_dma_unmap.argsz.set(s, (int) vfio_iommu_type1_dma_unmap.SIZE);
-        vfio_iommu_type1_dma_unmap.flags.set(s, 0);
-        vfio_iommu_type1_dma_unmap.iova.set(s, iova);
-        vfio_iommu_type1_dma_unmap.size.set(s, size);
+        MemorySegment s = vfio_iommu_type1_dma_unmap.fill(UNMAP_ARGS.get(), iova, size);
         int f = fd.acquire();
         long r;
         try {
@@ -555,9 +538,7 @@ public final class Container implements AutoCloseable {
     public int eehPeOp(int op) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_eeh_pe_op.LAYOUT);
-            vfio_eeh_pe_op.argsz.set(s, (int) vfio_eeh_pe_op.SIZE);
-            vfio_eeh_pe_op.op.set(s, op);
+            MemorySegment s = vfio_eeh_pe_op.fill(a.allocate(vfio_eeh_pe_op.LAYOUT), op);
             return (int) check(VFIO_EEH_PE_OP, "op=" + op, log(VFIO_EEH_PE_OP, f, backend.eehPeOp(f, s)));
         } finally {
             fd.release();

@@ -66,8 +66,7 @@ public final class Device implements AutoCloseable {
     public DeviceInfo info() throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_device_info.LAYOUT);
-            vfio_device_info.argsz.set(s, (int) vfio_device_info.SIZE);
+            MemorySegment s = vfio_device_info.fill(a.allocate(vfio_device_info.LAYOUT));
             check(VFIO_DEVICE_GET_INFO, "", backend.deviceGetInfo(f, s));
             return new DeviceInfo(vfio_device_info.flags.get(s), vfio_device_info.num_regions.get(s),
                     vfio_device_info.num_irqs.get(s));
@@ -87,9 +86,7 @@ public final class Device implements AutoCloseable {
     public Region region(int index) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_region_info.LAYOUT);
-            vfio_region_info.argsz.set(s, (int) vfio_region_info.SIZE);
-            vfio_region_info.index.set(s, index);
+            MemorySegment s = vfio_region_info.fill(a.allocate(vfio_region_info.LAYOUT), index);
             check(VFIO_DEVICE_GET_REGION_INFO, " region " + index, backend.deviceGetRegionInfo(f, s));
             return new Region(index, vfio_region_info.flags.get(s), vfio_region_info.size.get(s),
                     vfio_region_info.offset.get(s));
@@ -109,9 +106,7 @@ public final class Device implements AutoCloseable {
     public IrqInfo irqInfo(int index) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_irq_info.LAYOUT);
-            vfio_irq_info.argsz.set(s, (int) vfio_irq_info.SIZE);
-            vfio_irq_info.index.set(s, index);
+            MemorySegment s = vfio_irq_info.fill(a.allocate(vfio_irq_info.LAYOUT), index);
             check(VFIO_DEVICE_GET_IRQ_INFO, " irq " + index, backend.deviceGetIrqInfo(f, s));
             return new IrqInfo(index, vfio_irq_info.flags.get(s), vfio_irq_info.count.get(s));
         } finally {
@@ -133,12 +128,9 @@ public final class Device implements AutoCloseable {
         int f = fd.acquire();
         int e = eventfd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_irq_set.SIZE + 4, 4);
-            vfio_irq_set.argsz.set(s, (int) s.byteSize());
-            vfio_irq_set.flags.set(s, VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER);
-            vfio_irq_set.index.set(s, index);
-            vfio_irq_set.start.set(s, 0);
-            vfio_irq_set.count.set(s, 1);
+            MemorySegment s = vfio_irq_set.fill(a.allocate(vfio_irq_set.SIZE + vfio_irq_set.EVENTFD_SIZE, 4),
+                    VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 1,
+                    vfio_irq_set.EVENTFD_SIZE);
             s.set(ValueLayout.JAVA_INT_UNALIGNED, vfio_irq_set.SIZE, e);
             check(VFIO_DEVICE_SET_IRQS, " irq " + index, backend.deviceSetIrqs(f, s));
         } finally {
@@ -157,10 +149,8 @@ public final class Device implements AutoCloseable {
     public void disableIrq(int index) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_irq_set.LAYOUT);
-            vfio_irq_set.argsz.set(s, (int) vfio_irq_set.SIZE);
-            vfio_irq_set.flags.set(s, VfioUapi.VFIO_IRQ_SET_DATA_NONE | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER);
-            vfio_irq_set.index.set(s, index);
+            MemorySegment s = vfio_irq_set.fill(a.allocate(vfio_irq_set.LAYOUT),
+                    VfioUapi.VFIO_IRQ_SET_DATA_NONE | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 0, 0);
             check(VFIO_DEVICE_SET_IRQS, " irq " + index + " off", backend.deviceSetIrqs(f, s));
         } finally {
             fd.release();

@@ -59,8 +59,7 @@ public final class Group implements AutoCloseable {
     public GroupStatus status() throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_group_status.LAYOUT);
-            vfio_group_status.argsz.set(s, (int) vfio_group_status.SIZE);
+            MemorySegment s = vfio_group_status.fill(a.allocate(vfio_group_status.LAYOUT));
             long r = backend.groupGetStatus(f, s);
             IoctlLog.log(VFIO_GROUP_GET_STATUS, VFIO_GROUP_GET_STATUS.request(backend.arch()), f, r);
             check(VFIO_GROUP_GET_STATUS, r);

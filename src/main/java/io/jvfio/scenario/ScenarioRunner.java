@@ -12,8 +12,8 @@ import io.jvfio.abi.vfio_iommu_type1_dma_map;
 import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
 import io.jvfio.abi.vfio_region_info;
 import io.jvfio.backend.ErrnoException;
+import io.jvfio.backend.PlatformFault;
 import io.jvfio.backend.VfioBackend;
-import io.jvfio.emul.KernelBugException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -33,8 +33,8 @@ import java.util.function.Supplier;
  * alloc leaves address 0; a freed buffer keeps its old address. Everything the run opened is closed
  * at the end, devices first, then groups, the container, and last the buffers.
  *
- * <p>Where the emulator reports a call on which the real kernel oopses ({@link KernelBugException}),
- * the step's result is {@code KERNEL-BUG} and the run stops there (exit status 4).
+ * <p>Where the backend reports a call on which the real kernel oopses (a {@link PlatformFault} of kind
+ * {@link PlatformFault.Kind#KERNEL_BUG}), the step's result is {@code KERNEL-BUG} and the run stops there (exit status 4).
  */
 public final class ScenarioRunner {
     /** The container node, opened once before step 1. */
@@ -167,14 +167,18 @@ public final class ScenarioRunner {
 
         /**
          * Executes one step and checks its EXPECT. A call on which the real kernel would have oopsed
-         * (the emulator's {@link KernelBugException}) gives a {@code KERNEL-BUG} result.
+         * (a {@link PlatformFault.Kind#KERNEL_BUG} fault) gives a {@code KERNEL-BUG} result; a hypervisor
+         * abort propagates (there is no platform left to run on).
          */
         public StepResult execute(Step step) {
             steps++;
             StepResult r;
             try (Arena a = Arena.ofConfined()) {
                 r = execute(step, a);
-            } catch (KernelBugException e) {
+            } catch (PlatformFault e) {
+                if (e.kind() != PlatformFault.Kind.KERNEL_BUG) {
+                    throw e;
+                }
                 r = StepResult.kernelBug(step, e.getMessage());
             }
             return r.checkedAgainst(step.expect());

@@ -25,7 +25,7 @@ final class Platforms {
 
     /** The kernel inside the guest (when /dev/vfio/0 exists), else the emulator's QEMU pseries defaults. */
     static Vfio guestOrEmulated() {
-        return VfioHost.kernelOrEmulated();
+        return VfioHost.kernelHasGroup(0) ? Vfio.kernel() : VfioHost.emulated(VfioHost.DEFAULT_PROFILE);
     }
 
     static boolean onKernel(Vfio vfio) {

@@ -65,12 +65,12 @@ public final class ScenarioRunner {
     }
 
     /** Runs {@code scenario}, handing each step's result to {@code sink} as soon as it is known. */
-    public Outcome run(Scenario scenario, Consumer<StepResult> sink) throws ContainerUnavailableException {
+    public Outcome run(Scenario scenario, Consumer<StepResult> sink) throws ScenarioStartException {
         return run(scenario, step -> {}, sink);
     }
 
     /** As {@link #run(Scenario, Consumer)}, telling {@code before} each step just before it runs. */
-    public Outcome run(Scenario scenario, Consumer<Step> before, Consumer<StepResult> sink) throws ContainerUnavailableException {
+    public Outcome run(Scenario scenario, Consumer<Step> before, Consumer<StepResult> sink) throws ScenarioStartException {
         List<StepResult> results = new ArrayList<>();
         int status = ExitStatus.OK;
         try (Session s = open()) {
@@ -92,7 +92,7 @@ public final class ScenarioRunner {
     }
 
     /** Runs {@code scenario} and collects the results. */
-    public Outcome run(Scenario scenario) throws ContainerUnavailableException {
+    public Outcome run(Scenario scenario) throws ScenarioStartException {
         return run(scenario, r -> {});
     }
 
@@ -101,7 +101,7 @@ public final class ScenarioRunner {
      * decide the next step from the last result ({@code jvfio probe}). Closing it closes everything it
      * opened.
      */
-    public Session open() throws ContainerUnavailableException {
+    public Session open() throws ScenarioStartException {
         return new Session();
     }
 
@@ -157,10 +157,10 @@ public final class ScenarioRunner {
         private int steps;
         private boolean closed;
 
-        private Session() throws ContainerUnavailableException {
+        private Session() throws ScenarioStartException {
             int fd = backend.open(CONTAINER_PATH);
             if (fd < 0) {
-                throw new ContainerUnavailableException(CONTAINER_PATH, -fd);
+                throw new ScenarioStartException(CONTAINER_PATH, -fd);
             }
             container = fd;
         }

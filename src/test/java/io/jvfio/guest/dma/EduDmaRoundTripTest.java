@@ -78,27 +78,43 @@ class EduDmaRoundTripTest {
         }
     }
 
-    @ContractTest
-    void defaultWindow_v2_bothDirections(Fixture f) throws Exception {
+    /** The body of a test in a v2 container's default window: 128 KiB registered and mapped at {@code iova}. */
+    interface MappedBody {
+        void run(Container c, EduDevice edu, MemorySegment mem, long iova) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} with group {@code group} in a v2 container, {@code device} open, and 128 KiB
+     * registered and mapped at the default window's start + {@link #MAP_OFFSET}; unmaps and
+     * unregisters afterwards.
+     */
+    static void inDefaultWindowV2(Fixture f, int group, String device, MappedBody body) throws Exception {
         Vfio vfio = f.vfio();
-        try (Container c = vfio.openContainer(); Group g = vfio.openGroup(0)) {
+        try (Container c = vfio.openContainer(); Group g = vfio.openGroup(group)) {
             g.attach(c);
             c.setIommu(IommuType.SPAPR_TCE_V2);
-            TceInfo info = c.tceInfo();
-            try (Device d = g.openDevice(DEVICE0); EduDevice edu = EduDevice.open(d);
+            long start = c.tceInfo().dma32WindowStart();
+            try (Device d = g.openDevice(device); EduDevice edu = EduDevice.open(d);
                     DmaBuffer buf = vfio.allocate(128 << 10, false)) {
-                assertEquals(0x6, edu.pciCommand() & 0x6, "memory + bus master enabled");
                 c.registerMemory(buf.segment());
-                long iova = info.dma32WindowStart() + MAP_OFFSET;
+                long iova = start + MAP_OFFSET;
                 c.map(iova, buf.segment(), DmaDirection.BIDIRECTIONAL);
                 try {
-                    roundTrip(f, DEVICE0, edu, buf.segment(), iova, 0, iova + DST, DST, 1);
+                    body.run(c, edu, buf.segment(), iova);
                 } finally {
                     c.unmap(iova, buf.size());
                     c.unregisterMemory(buf.segment());
                 }
             }
         }
+    }
+
+    @ContractTest
+    void defaultWindow_v2_bothDirections(Fixture f) throws Exception {
+        inDefaultWindowV2(f, 0, DEVICE0, (c, edu, mem, iova) -> {
+            assertEquals(0x6, edu.pciCommand() & 0x6, "memory + bus master enabled");
+            roundTrip(f, DEVICE0, edu, mem, iova, 0, iova + DST, DST, 1);
+        });
     }
 
     @ContractTest
@@ -179,41 +195,25 @@ class EduDmaRoundTripTest {
     /** The negative control: after UNMAP the device cannot write there; the memory keeps its bytes. */
     @ContractTest
     void unmappedDestination_isNotWritten(Fixture f) throws Exception {
-        Vfio vfio = f.vfio();
-        try (Container c = vfio.openContainer(); Group g = vfio.openGroup(0)) {
-            g.attach(c);
-            c.setIommu(IommuType.SPAPR_TCE_V2);
-            long start = c.tceInfo().dma32WindowStart();
-            try (Device d = g.openDevice(DEVICE0); EduDevice edu = EduDevice.open(d);
-                    DmaBuffer buf = vfio.allocate(128 << 10, false)) {
-                MemorySegment mem = buf.segment();
-                c.registerMemory(mem);
-                long iova = start + MAP_OFFSET;
-                c.map(iova, mem, DmaDirection.BIDIRECTIONAL);
-                try {
-                    byte[] p = pattern(3);
-                    fill(mem, 0, p);
-                    edu.dmaToDevice(iova, 0, LEN);
-                    // the positive half first: the same transfer reaches a mapped destination
-                    mem.asSlice(DST, LEN).fill((byte) 0);
-                    edu.dmaFromDevice(0, iova + DST, LEN);
-                    assertBytes(p, mem, DST, "mapped destination");
-                    // then unmap the destination pages and repeat
-                    c.unmap(iova + DST, 0x10000);
-                    mem.asSlice(DST, LEN).fill((byte) 0x5a);
-                    edu.dmaFromDevice(0, iova + DST, LEN);
-                    byte[] sentinel = new byte[LEN];
-                    java.util.Arrays.fill(sentinel, (byte) 0x5a);
-                    assertBytes(sentinel, mem, DST, "unmapped destination must be untouched");
-                    if (f.emulated()) {
-                        assertEquals(1, f.failedDmaTransfers(DEVICE0), "the emulated IOMMU refused the transfer");
-                    }
-                } finally {
-                    c.unmap(iova, buf.size());
-                    c.unregisterMemory(mem);
-                }
+        inDefaultWindowV2(f, 0, DEVICE0, (c, edu, mem, iova) -> {
+            byte[] p = pattern(3);
+            fill(mem, 0, p);
+            edu.dmaToDevice(iova, 0, LEN);
+            // the positive half first: the same transfer reaches a mapped destination
+            mem.asSlice(DST, LEN).fill((byte) 0);
+            edu.dmaFromDevice(0, iova + DST, LEN);
+            assertBytes(p, mem, DST, "mapped destination");
+            // then unmap the destination pages and repeat
+            c.unmap(iova + DST, 0x10000);
+            mem.asSlice(DST, LEN).fill((byte) 0x5a);
+            edu.dmaFromDevice(0, iova + DST, LEN);
+            byte[] sentinel = new byte[LEN];
+            java.util.Arrays.fill(sentinel, (byte) 0x5a);
+            assertBytes(sentinel, mem, DST, "unmapped destination must be untouched");
+            if (f.emulated()) {
+                assertEquals(1, f.failedDmaTransfers(DEVICE0), "the emulated IOMMU refused the transfer");
             }
-        }
+        });
     }
 
     /** The second IOMMU group (its own PHB) works independently, in its own container. */
@@ -222,23 +222,7 @@ class EduDmaRoundTripTest {
     void secondGroup_ownContainer(Fixture f) throws Exception {
         Assumptions.assumeTrue(f.emulated() || Files.exists(Path.of("/dev/vfio/1")),
                 "no group 1 (machine without the second PHB)");
-        Vfio vfio = f.vfio();
-        try (Container c = vfio.openContainer(); Group g = vfio.openGroup(1)) {
-            g.attach(c);
-            c.setIommu(IommuType.SPAPR_TCE_V2);
-            long start = c.tceInfo().dma32WindowStart();
-            try (Device d = g.openDevice(DEVICE1); EduDevice edu = EduDevice.open(d);
-                    DmaBuffer buf = vfio.allocate(128 << 10, false)) {
-                c.registerMemory(buf.segment());
-                long iova = start + MAP_OFFSET;
-                c.map(iova, buf.segment(), DmaDirection.BIDIRECTIONAL);
-                try {
-                    roundTrip(f, DEVICE1, edu, buf.segment(), iova, 0, iova + DST, DST, 4);
-                } finally {
-                    c.unmap(iova, buf.size());
-                    c.unregisterMemory(buf.segment());
-                }
-            }
-        }
+        inDefaultWindowV2(f, 1, DEVICE1,
+                (c, edu, mem, iova) -> roundTrip(f, DEVICE1, edu, mem, iova, 0, iova + DST, DST, 4));
     }
 }

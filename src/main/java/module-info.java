@@ -2,10 +2,11 @@
  * jvfio: userspace VFIO (SPAPR TCE) for IBM POWER over the Java FFM API.
  *
  * <p>Exported: the public API ({@code io.jvfio}), the toolkit, the drivers, the JUnit extension, the
- * harness's entry points, and for advanced users the raw tier: the ABI layouts ({@code io.jvfio.abi})
- * and the backend seam ({@code io.jvfio.backend}), plus the emulator's entry points
- * ({@code io.jvfio.emul}: {@code Vfio.over(new EmulatedBackend(profile))}). Internal: the emulator's
- * parts (its sub-packages), the FFM downcall tier ({@code io.jvfio.backend.kernel}), the demo, the in-guest and nested harness, and the CLI.
+ * scenario language, the harness's entry points, and for advanced users the raw tier: the ABI layouts
+ * ({@code io.jvfio.abi}) and the backend seam ({@code io.jvfio.backend}), plus the emulator's entry
+ * points ({@code io.jvfio.emul}: {@code Vfio.over(new EmulatedBackend(profile))}). Internal: the
+ * emulator's parts (its sub-packages), the FFM downcall tier ({@code io.jvfio.backend.kernel}), the
+ * toolkit's map benchmark, the demo, the in-guest and nested harness, and the CLI.
  *
  * <p>Native access (FFM downcalls) is needed by this module: run with
  * {@code --enable-native-access=io.jvfio} on the module path ({@code ALL-UNNAMED} on the class path,

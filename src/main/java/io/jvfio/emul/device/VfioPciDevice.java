@@ -683,7 +683,7 @@ public final class VfioPciDevice {
 
     // ---- regions: read/write -----------------------------------------------------------------------
 
-    /** {@code vfio_pci_rw}: bytes transferred, or -errno. {@code pos} is the fd offset (index << 40 | offset). */
+    /** {@code vfio_pci_rw}: bytes transferred, or -errno. {@code pos} is the fd offset ({@code index << 40 | offset}). */
     public long rw(MemorySegment buf, long pos, boolean write) {
         if (pos < 0) {
             return -EINVAL;

@@ -83,6 +83,12 @@ public final class EmulatedBackend implements VfioBackend {
     }
 
     @Override
+    public List<String> groupDevices(int group) {
+        GroupSpec g = profile.group(group);
+        return g == null ? List.of() : g.devices().stream().map(DeviceSpec::pciAddress).sorted().toList();
+    }
+
+    @Override
     public long pageSize() {
         return platform.profile.kernelPageSize();
     }

@@ -19,6 +19,7 @@ import io.jvfio.emul.vfio.GroupFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -84,8 +85,7 @@ public final class EmulatedBackend implements VfioBackend {
 
     @Override
     public List<String> groupDevices(int group) {
-        GroupSpec g = profile.group(group);
-        return g == null ? List.of() : g.devices().stream().map(DeviceSpec::pciAddress).sorted().toList();
+        return platform.groupDevices(group);
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A minimal host driving the controller the way the bring-up in series-and-platform-facts.md does,
@@ -102,7 +103,7 @@ final class NvmeHost implements AutoCloseable {
     final NvmeNamespace ns;
     final NvmeCtrl ctrl;
     Queue admin;
-    private int nextCid = 1;
+    private final AtomicInteger nextCid = new AtomicInteger(1);
 
     NvmeHost(NvmeNamespace ns) {
         this.bus = new FakeBus(64L << 20);
@@ -140,7 +141,7 @@ final class NvmeHost implements AutoCloseable {
 
     /** Put {@code cmd} at the SQ tail (a fresh CID) without ringing; returns the CID. */
     int post(Queue q, Cmd cmd) {
-        int cid = nextCid++ & 0xffff;
+        int cid = nextCid.getAndIncrement() & 0xffff;
         cmd.raw.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2, (short) cid);
         bus.at(q.sq + q.tail * 64L, 64).copyFrom(cmd.raw);
         q.tail = (q.tail + 1) % q.sqSize;

@@ -8,7 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.jvfio.emul.nvme.NvmeHost.Cmd;
 import io.jvfio.emul.nvme.NvmeHost.Cqe;
 import io.jvfio.emul.nvme.NvmeHost.Queue;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** Rings: the phase tag, a full CQ, MSI-X per CQ, and what QEMU does with doorbell misuse. */
@@ -74,6 +80,46 @@ class NvmeQueueTest {
             h.irq.enabled = false;
             h.run(q1, new Cmd(CMD_FLUSH, 1));
             assertEquals(List.of(), h.irq.raised, "MSI-X disabled: no message");
+        }
+    }
+
+    /** One queue pair per thread, as the driver uses them: every thread's data comes back intact. */
+    @Test
+    void queuePairsOnSeveralThreads() throws Exception {
+        try (NvmeHost h = NvmeHost.memory()) {
+            h.enable();
+            int threads = 4;
+            Queue[] qs = new Queue[threads];
+            long[] bufs = new long[threads];
+            for (int t = 0; t < threads; t++) {
+                qs[t] = h.createPair(t + 1, 4, 0, false);
+                bufs[t] = h.bus.alloc(2 * 4096);
+            }
+            List<Callable<Boolean>> work = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                work.add(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        byte[] data = NvmeIoTest.pattern(4096, id * 1000 + i);
+                        h.bus.fill(bufs[id], data);
+                        long lba = id * 8L;
+                        if (h.run(qs[id], NvmeHost.rw(CMD_WRITE, lba, 8, bufs[id], 0)).status() != 0
+                                || h.run(qs[id], NvmeHost.rw(CMD_READ, lba, 8, bufs[id] + 4096, 0)).status() != 0
+                                || !Arrays.equals(data, h.bus.bytes(bufs[id] + 4096, 4096))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                for (Future<Boolean> f : pool.invokeAll(work)) {
+                    assertEquals(true, f.get(), "a thread's write/read cycle");
+                }
+            } finally {
+                pool.shutdown();
+            }
         }
     }
 

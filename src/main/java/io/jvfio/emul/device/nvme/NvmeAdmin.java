@@ -51,7 +51,7 @@ final class NvmeAdmin {
             }
             case ADM_SET_FEATURES -> setFeature(cmd, req);
             case ADM_GET_FEATURES -> getFeature(cmd, req);
-            default -> aer(req);
+            default -> n.aer.request(req);
         };
     }
 
@@ -203,7 +203,7 @@ final class NvmeAdmin {
             return INVALID_FIELD | DNR;
         }
         if (!rae) {
-            n.clearEvents(AER_TYPE_ERROR);
+            n.aer.clear(AER_TYPE_ERROR);
         }
         return c2h(cmd, MemorySegment.ofArray(new byte[(int) Math.min(ERROR_LOG_SIZE - off, len)]));
     }
@@ -265,15 +265,5 @@ final class NvmeAdmin {
 
     private static int numberOfQueues() {
         return (NvmeCtrl.MAX_IOQPAIRS - 1) | (NvmeCtrl.MAX_IOQPAIRS - 1) << 16;
-    }
-
-    /** nvme_aer: held until an event arrives; at most AERL + 1 outstanding. */
-    private int aer(Request req) {
-        if (n.aerReqs.size() > NvmeCtrl.AERL) {
-            return AER_LIMIT_EXCEEDED;
-        }
-        n.aerReqs.add(req);
-        n.processAers();
-        return NO_COMPLETE;
     }
 }

@@ -28,8 +28,6 @@ public final class NvmeCtrl {
     public static final int MMIO_SIZE = NvmePciIdentity.MSIX_TABLE_OFFSET;
     static final int MAX_IOQPAIRS = 64;
     static final int MSIX_QSIZE = NvmePciIdentity.MSIX_VECTORS;
-    static final int AERL = 3;
-    static final int AER_MAX_QUEUED = 64;
     static final int MDTS = 7;
     static final int MQES = 0x7ff;
 
@@ -56,10 +54,7 @@ public final class NvmeCtrl {
     long pageSize;
     boolean qsCreated;
 
-    // asynchronous events (aer_reqs, aer_queue, aer_mask)
-    final ArrayDeque<Request> aerReqs = new ArrayDeque<>();
-    private final ArrayDeque<int[]> aerQueue = new ArrayDeque<>();
-    private int aerMask;
+    final NvmeAer aer = new NvmeAer(this);
 
     private final ArrayDeque<Object> bottomHalves = new ArrayDeque<>();
     private boolean inBottomHalves;
@@ -231,9 +226,7 @@ public final class NvmeCtrl {
     private void ctrlReset() {
         java.util.Arrays.fill(sqs, null);
         java.util.Arrays.fill(cqs, null);
-        aerQueue.clear();
-        aerReqs.clear();
-        aerMask = 0;
+        aer.reset();
         qsCreated = false;
         csts = 0;
         intms = 0;
@@ -300,8 +293,8 @@ public final class NvmeCtrl {
     }
 
     private void dbError(int info) {
-        if (!aerReqs.isEmpty()) {
-            enqueueEvent(AER_TYPE_ERROR, info, LOG_ERROR_INFO);
+        if (aer.outstanding()) {
+            aer.enqueue(AER_TYPE_ERROR, info, LOG_ERROR_INFO);
         }
     }
 
@@ -392,39 +385,6 @@ public final class NvmeCtrl {
         if (cq.tail != cq.head && cq.irqEnabled && irq.msixEnabled()) {
             irq.msixNotify(cq.vector);
         }
-    }
-
-    /** nvme_enqueue_event: queue (bounded) and deliver to a waiting AER. */
-    void enqueueEvent(int type, int info, int logPage) {
-        if (aerQueue.size() == AER_MAX_QUEUED) {
-            return;
-        }
-        aerQueue.add(new int[] {type, info, logPage});
-        processAers();
-    }
-
-    /** nvme_process_aers: an unmasked event completes the latest AER and masks its type. */
-    void processAers() {
-        for (var it = aerQueue.iterator(); it.hasNext(); ) {
-            int[] ev = it.next();
-            if (aerReqs.isEmpty()) {
-                break;
-            }
-            if ((aerMask & (1 << ev[0])) != 0) {
-                continue;
-            }
-            it.remove();
-            aerMask |= 1 << ev[0];
-            Request req = aerReqs.pollLast();
-            req.result = ev[0] | ev[1] << 8 | ev[2] << 16;
-            enqueueCompletion(cqs[0], req);
-        }
-    }
-
-    /** nvme_clear_events: reading the log page (without RAE) unmasks and drops events of a type. */
-    void clearEvents(int type) {
-        aerMask &= ~(1 << type);
-        aerQueue.removeIf(ev -> ev[0] == type);
     }
 
     /** nvme_check_mdts. */

@@ -33,7 +33,7 @@ final class NvmeIdentify {
         NvmeCmd.putU32(id, 96, 1 << 15); // ctratt: extended LBA formats
         id.set(ValueLayout.JAVA_BYTE, 111, (byte) 1); // cntrltype: I/O controller
         id.set(ValueLayout.JAVA_BYTE, 258, (byte) 3); // acl
-        id.set(ValueLayout.JAVA_BYTE, 259, (byte) NvmeCtrl.AERL); // aerl
+        id.set(ValueLayout.JAVA_BYTE, 259, (byte) NvmeAer.AERL); // aerl
         id.set(ValueLayout.JAVA_BYTE, 260, (byte) ((1 << 1) | 1)); // frmw: one slot, slot 1 read-only
         id.set(U16, 266, (short) 0x157); // wctemp
         id.set(U16, 268, (short) 0x175); // cctemp

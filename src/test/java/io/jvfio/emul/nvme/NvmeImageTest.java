@@ -39,8 +39,10 @@ class NvmeImageTest {
             assertEquals(0, h.run(q, NvmeHost.rw(CMD_WRITE, 2000, 16, src, src + 4096)).status());
             assertEquals(LBA_RANGE | DNR, h.run(q, NvmeHost.rw(CMD_WRITE, 2040, 9, src, src + 4096)).status(),
                     "the partial block at the end is beyond the namespace");
+            assertEquals(0, h.ns.flushes());
             h.write32(REG_CC, NvmeHost.CC_ENABLE | 1 << 14);
             assertEquals(CSTS_SHST_COMPLETE, h.reg32(REG_CSTS) & CSTS_SHST_MASK);
+            assertEquals(1, h.ns.flushes(), "shutdown forced the image");
         }
         byte[] after = Files.readAllBytes(img);
         assertEquals(before.length, after.length, "the image keeps its size");
@@ -53,6 +55,7 @@ class NvmeImageTest {
             Queue q = h.createPair(1, 4, 0, false);
             assertArrayEquals(written, NvmeIoTest.readBack(h, q, 2000, 16), "a second controller reads them back");
             assertEquals(0, h.run(q, new Cmd(CMD_FLUSH, 1)).status());
+            assertEquals(1, h.ns.flushes(), "FLUSH forced the image");
         }
     }
 

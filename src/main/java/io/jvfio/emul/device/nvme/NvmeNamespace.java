@@ -26,6 +26,7 @@ public final class NvmeNamespace implements AutoCloseable {
     private final MemorySegment memory;
     private final long size;
     private final String what;
+    private long flushes;
 
     private NvmeNamespace(FileChannel file, Arena arena, MemorySegment memory, long size, String what) {
         this.file = file;
@@ -66,6 +67,11 @@ public final class NvmeNamespace implements AutoCloseable {
         return size / LBA_SIZE;
     }
 
+    /** How many times the backing store was forced (FLUSH commands and shutdowns). */
+    public long flushes() {
+        return flushes;
+    }
+
     /** Reads {@code dst.byteSize()} bytes at byte offset {@code off}. */
     void read(long off, MemorySegment dst) throws IOException {
         if (file == null) {
@@ -95,6 +101,7 @@ public final class NvmeNamespace implements AutoCloseable {
 
     /** blk_flush: data and metadata of the image reach the disk. */
     void flush() throws IOException {
+        flushes++;
         if (file != null) {
             file.force(true);
         }

@@ -78,7 +78,6 @@ class NvmeRegistersTest {
     @Test
     void startFailuresSetCfsNotRdy() {
         int[][] bad = {
-            {8, 5 << 7}, // MPS 5 (128 KiB) beyond MPSMAX
             {8, 1 << 4}, // CSS 1: not supported
             {8, 1 << 16}, // IOSQES 7 instead of 6
             {8, 1 << 20}, // IOCQES 5 instead of 4
@@ -105,6 +104,18 @@ class NvmeRegistersTest {
             assertEquals(CSTS_FAILED, h.reg32(REG_CSTS), "ASQ not page aligned");
             h.write32(REG_CC, 0);
             assertEquals(0, h.reg32(REG_CSTS), "disable clears CFS");
+        }
+    }
+
+    @Test
+    void pagesBeyondMpsmaxAreRefused() {
+        try (NvmeHost h = NvmeHost.memory()) {
+            long q = h.bus.alloc(1 << 19) + (1 << 17) & -(1L << 17); // 128 KiB aligned
+            h.write32(REG_AQA, 7 << 16 | 7);
+            h.ctrl.mmioWrite(REG_ASQ, q, 8);
+            h.ctrl.mmioWrite(REG_ACQ, q + (1 << 17), 8);
+            h.write32(REG_CC, NvmeHost.CC_ENABLE | 5 << 7);
+            assertEquals(CSTS_FAILED, h.reg32(REG_CSTS), "MPS 5 (128 KiB) is beyond MPSMAX 4");
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A minimal host driving the controller the way the bring-up in series-and-platform-facts.md does,
- * through BAR0 accesses and memory on a {@link FakeBus} only: the tests' view of the device.
+ * through BAR0 accesses and memory on a {@link PhbBus} only: the tests' view of the device.
  */
 final class NvmeHost implements AutoCloseable {
     static final int CC_ENABLE = 1 | 6 << 16 | 4 << 20; // EN, IOSQES 64 bytes, IOCQES 16 bytes
@@ -98,7 +98,7 @@ final class NvmeHost implements AutoCloseable {
         }
     }
 
-    final FakeBus bus;
+    final PhbBus bus;
     final Irq irq = new Irq();
     final NvmeNamespace ns;
     final NvmeCtrl ctrl;
@@ -106,7 +106,7 @@ final class NvmeHost implements AutoCloseable {
     private final AtomicInteger nextCid = new AtomicInteger(1);
 
     NvmeHost(NvmeNamespace ns) {
-        this.bus = new FakeBus(64L << 20);
+        this.bus = new PhbBus(26);
         this.ns = ns;
         this.ctrl = new NvmeCtrl(bus, irq, ns, "jvfio-nvme-1");
     }

@@ -171,5 +171,16 @@ class NvmeIoTest {
             assertEquals(CSTS_FAILED, h.reg32(REG_CSTS), "SQ entry read failed: CFS");
             assertNull(h.poll(q));
         }
+        try (NvmeHost h = NvmeHost.memory()) {
+            h.enable();
+            Queue q = h.createPair(1, 8, 0, false);
+            h.bus.readOnly(q.sq);
+            h.run(q, new Cmd(CMD_FLUSH, 1));
+            assertEquals(CSTS_READY, h.reg32(REG_CSTS), "a read-only TCE serves the SQ");
+            h.bus.readOnly(q.cq);
+            h.post(q, new Cmd(CMD_FLUSH, 1));
+            h.ringSq(q);
+            assertEquals(CSTS_FAILED, h.reg32(REG_CSTS), "but not the CQ: the device cannot write it");
+        }
     }
 }

@@ -89,8 +89,8 @@ class NvmeRegistersTest {
         }
         try (NvmeHost h = NvmeHost.memory()) {
             h.write32(REG_AQA, 0); // 1-entry queues (0's based 0): not allowed
-            h.ctrl.mmioWrite(REG_ASQ, FakeBus.BASE, 8);
-            h.ctrl.mmioWrite(REG_ACQ, FakeBus.BASE + 4096, 8);
+            h.ctrl.mmioWrite(REG_ASQ, PhbBus.BASE, 8);
+            h.ctrl.mmioWrite(REG_ACQ, PhbBus.BASE + 4096, 8);
             h.write32(REG_CC, NvmeHost.CC_ENABLE);
             assertEquals(CSTS_FAILED, h.reg32(REG_CSTS), "AQA ASQS 0");
         }
@@ -99,7 +99,7 @@ class NvmeRegistersTest {
             h.write32(REG_ASQ, 0x800); // 32-bit halves: low then high
             h.write32(REG_ASQ + 4, 0x08000000);
             assertEquals(0x0800000000000800L, h.ctrl.mmioRead(REG_ASQ, 8));
-            h.ctrl.mmioWrite(REG_ACQ, FakeBus.BASE, 8);
+            h.ctrl.mmioWrite(REG_ACQ, PhbBus.BASE, 8);
             h.write32(REG_CC, NvmeHost.CC_ENABLE);
             assertEquals(CSTS_FAILED, h.reg32(REG_CSTS), "ASQ not page aligned");
             h.write32(REG_CC, 0);

@@ -125,14 +125,22 @@ final class NvmeHost implements AutoCloseable {
 
     /** AQA, ASQ, ACQ, then CC with EN; returns CSTS. Admin queues of {@code size} entries. */
     int enable(int size, int ccExtra) {
-        long asq = bus.alloc(size * 64L);
-        long acq = bus.alloc(size * 16L);
+        return enableAt(bus.alloc(size * 64L), bus.alloc(size * 16L), size, ccExtra);
+    }
+
+    /** The same with the admin queues at {@code asq} and {@code acq}. */
+    int enableAt(long asq, long acq, int size, int ccExtra) {
         write32(NvmeSpec.REG_AQA, (size - 1) << 16 | (size - 1));
         ctrl.mmioWrite(NvmeSpec.REG_ASQ, asq, 8);
         ctrl.mmioWrite(NvmeSpec.REG_ACQ, acq, 8);
         write32(NvmeSpec.REG_CC, CC_ENABLE | ccExtra);
         admin = new Queue(0, asq, acq, size, size);
         return reg32(NvmeSpec.REG_CSTS);
+    }
+
+    /** A fresh range of {@code 2 << shift} bytes aligned to {@code 1 << shift}: room for two pages. */
+    long aligned(int shift) {
+        return bus.alloc(3L << shift) + (1L << shift) & -(1L << shift);
     }
 
     void enable() {

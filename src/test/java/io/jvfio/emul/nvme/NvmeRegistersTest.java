@@ -88,11 +88,7 @@ class NvmeRegistersTest {
             }
         }
         try (NvmeHost h = NvmeHost.memory()) {
-            h.write32(REG_AQA, 0); // 1-entry queues (0's based 0): not allowed
-            h.ctrl.mmioWrite(REG_ASQ, PhbBus.BASE, 8);
-            h.ctrl.mmioWrite(REG_ACQ, PhbBus.BASE + 4096, 8);
-            h.write32(REG_CC, NvmeHost.CC_ENABLE);
-            assertEquals(CSTS_FAILED, h.reg32(REG_CSTS), "AQA ASQS 0");
+            assertEquals(CSTS_FAILED, h.enable(1, 0), "AQA 0: 1-entry admin queues are not allowed");
         }
         try (NvmeHost h = NvmeHost.memory()) {
             h.write32(REG_AQA, 7 << 16 | 7);
@@ -110,29 +106,18 @@ class NvmeRegistersTest {
     @Test
     void pagesBeyondMpsmaxAreRefused() {
         try (NvmeHost h = NvmeHost.memory()) {
-            long q = h.bus.alloc(1 << 19) + (1 << 17) & -(1L << 17); // 128 KiB aligned
-            h.write32(REG_AQA, 7 << 16 | 7);
-            h.ctrl.mmioWrite(REG_ASQ, q, 8);
-            h.ctrl.mmioWrite(REG_ACQ, q + (1 << 17), 8);
-            h.write32(REG_CC, NvmeHost.CC_ENABLE | 5 << 7);
-            assertEquals(CSTS_FAILED, h.reg32(REG_CSTS), "MPS 5 (128 KiB) is beyond MPSMAX 4");
+            long q = h.aligned(17);
+            assertEquals(CSTS_FAILED, h.enableAt(q, q + (1 << 17), 8, 5 << 7), "MPS 5 (128 KiB) is beyond MPSMAX 4");
         }
     }
 
     @Test
     void largestMemoryPageIsAccepted() {
         try (NvmeHost h = NvmeHost.memory()) {
-            long asq = h.bus.alloc(1 << 17) + (1 << 16) & -(1L << 16); // 64 KiB aligned
-            h.write32(REG_AQA, 7 << 16 | 7);
-            h.ctrl.mmioWrite(REG_ASQ, asq, 8);
-            h.ctrl.mmioWrite(REG_ACQ, asq + 4096, 8); // not 64 KiB aligned
-            h.write32(REG_CC, NvmeHost.CC_ENABLE | 4 << 7);
-            assertEquals(CSTS_FAILED, h.reg32(REG_CSTS), "ACQ must be aligned to the 64 KiB page");
+            long q = h.aligned(16);
+            assertEquals(CSTS_FAILED, h.enableAt(q, q + 4096, 8, 4 << 7), "ACQ must be aligned to the 64 KiB page");
             h.write32(REG_CC, 0);
-            long acq = h.bus.alloc(1 << 17) + (1 << 16) & -(1L << 16);
-            h.ctrl.mmioWrite(REG_ACQ, acq, 8);
-            h.write32(REG_CC, NvmeHost.CC_ENABLE | 4 << 7);
-            assertEquals(CSTS_READY, h.reg32(REG_CSTS), "MPS 4: 64 KiB pages");
+            assertEquals(CSTS_READY, h.enableAt(q, q + (1 << 16), 8, 4 << 7), "MPS 4: 64 KiB pages");
         }
     }
 

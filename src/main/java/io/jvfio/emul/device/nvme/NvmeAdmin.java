@@ -65,11 +65,9 @@ final class NvmeAdmin {
         if (cqid == 0 || cqid > NvmeCtrl.MAX_IOQPAIRS || n.cqs[cqid] != null) {
             return INVALID_QID | DNR;
         }
-        if (qsize == 0 || qsize > n.capMqes()) {
-            return MAX_QSIZE_EXCEEDED | DNR;
-        }
-        if ((prp1 & (n.pageSize - 1)) != 0) {
-            return INVALID_PRP_OFFSET | DNR;
+        int status = checkSizeAndBase(qsize, prp1);
+        if (status != SUCCESS) {
+            return status;
         }
         if (!n.irq.msixEnabled() && vector != 0) {
             return INVALID_IRQ_VECTOR | DNR;
@@ -98,16 +96,25 @@ final class NvmeAdmin {
         if (sqid == 0 || sqid > NvmeCtrl.MAX_IOQPAIRS || n.sqs[sqid] != null) {
             return INVALID_QID | DNR;
         }
+        int status = checkSizeAndBase(qsize, prp1);
+        if (status != SUCCESS) {
+            return status;
+        }
+        if ((qflags & 1) == 0) {
+            return INVALID_FIELD | DNR;
+        }
+        n.initSq(new Sq(sqid, cqid, prp1, qsize + 1));
+        return SUCCESS;
+    }
+
+    /** The size (0's based, at most CAP.MQES) and page alignment checks both creations make. */
+    private int checkSizeAndBase(int qsize, long prp1) {
         if (qsize == 0 || qsize > n.capMqes()) {
             return MAX_QSIZE_EXCEEDED | DNR;
         }
         if ((prp1 & (n.pageSize - 1)) != 0) {
             return INVALID_PRP_OFFSET | DNR;
         }
-        if ((qflags & 1) == 0) {
-            return INVALID_FIELD | DNR;
-        }
-        n.initSq(new Sq(sqid, cqid, prp1, qsize + 1));
         return SUCCESS;
     }
 
@@ -173,7 +180,7 @@ final class NvmeAdmin {
         if (sg.status != SUCCESS) {
             return sg.status;
         }
-        n.prp.toHost(sg, data);
+        n.prp.transfer(sg, data, true);
         return SUCCESS;
     }
 

@@ -63,11 +63,11 @@ final class NvmeIo {
         long off = slba * NvmeNamespace.LBA_SIZE;
         try {
             if (write) {
-                n.prp.fromHost(sg, buf);
+                n.prp.transfer(sg, buf, false);
                 n.ns.write(off, buf);
             } else {
                 n.ns.read(off, buf);
-                n.prp.toHost(sg, buf);
+                n.prp.transfer(sg, buf, true);
             }
         } catch (IOException e) {
             return write ? WRITE_FAULT : UNRECOVERED_READ; // nvme_rw_complete_cb, without DNR

@@ -104,23 +104,16 @@ final class NvmePrp {
         return sg;
     }
 
-    /** Device to host memory (dma_buf_read / dma_blk_read): {@code src} scattered over {@code sg}. */
-    void toHost(Sg sg, MemorySegment src) {
+    /**
+     * Moves {@code buf} to the host pages of {@code sg} ({@code toHost}: dma_buf_read, dma_blk_read)
+     * or gathers them into it (dma_buf_write, dma_blk_write).
+     */
+    void transfer(Sg sg, MemorySegment buf, boolean toHost) {
         long off = 0;
-        for (int k = 0; k < sg.n && off < src.byteSize(); k++) {
-            long l = Math.min(sg.len[k], src.byteSize() - off);
-            failedBytes += dma.write(sg.addr[k], src.asSlice(off, l));
-            off += l;
-        }
-    }
-
-    /** Host memory to device (dma_buf_write / dma_blk_write): {@code sg} gathered into {@code dst}. */
-    void fromHost(Sg sg, MemorySegment dst) {
-        long off = 0;
-        for (int k = 0; k < sg.n && off < dst.byteSize(); k++) {
-            long l = Math.min(sg.len[k], dst.byteSize() - off);
-            failedBytes += dma.read(sg.addr[k], dst.asSlice(off, l));
-            off += l;
+        for (int k = 0; k < sg.n && off < buf.byteSize(); k++) {
+            MemorySegment part = buf.asSlice(off, Math.min(sg.len[k], buf.byteSize() - off));
+            failedBytes += toHost ? dma.write(sg.addr[k], part) : dma.read(sg.addr[k], part);
+            off += part.byteSize();
         }
     }
 }

@@ -60,6 +60,20 @@ class NvmeImageTest {
     }
 
     @Test
+    void createdImageHasTheSizeAskedForAndReadsZeros() throws IOException {
+        Path img = dir.resolve("new.img");
+        try (NvmeHost h = new NvmeHost(NvmeNamespace.create(img, 64 * 512))) {
+            assertEquals(64, h.ns.blocks());
+            h.enable();
+            Queue q = h.createPair(1, 4, 0, false);
+            assertArrayEquals(new byte[8 * 512], NvmeIoTest.readBack(h, q, 56, 8));
+        }
+        assertEquals(64 * 512, Files.size(img));
+        assertThrows(IOException.class, () -> NvmeNamespace.create(img, 512), "never over an existing image");
+        assertThrows(IllegalArgumentException.class, () -> NvmeNamespace.create(dir.resolve("odd.img"), 1000));
+    }
+
+    @Test
     void badImagesAreRefusedWithAReason() throws IOException {
         Path tiny = dir.resolve("tiny.img");
         Files.write(tiny, new byte[100]);

@@ -10,7 +10,11 @@ public interface NvmeInterrupts {
     /** MSI-X enable bit of the function's capability, as the PCI layer sees it now. */
     boolean msixEnabled();
 
-    /** Raise MSI-X vector {@code vector} (0-based, below the table size). */
+    /**
+     * Raise MSI-X vector {@code vector} (0-based, below the table size). Called with the
+     * controller's lock held, from the thread whose register write completed the command: it must
+     * not wait for another thread that accesses the controller.
+     */
     void msixNotify(int vector);
 
     /** No interrupts at all: MSI-X disabled, polled use only. */

@@ -62,6 +62,23 @@ public final class NvmeNamespace implements AutoCloseable {
         return new NvmeNamespace(ch, null, null, size, image.toString());
     }
 
+    /**
+     * Creates the raw image {@code image} of {@code bytes} zero bytes (sparse where the file system
+     * allows) and opens it as {@link #file} does.
+     *
+     * @throws IOException when the file exists already or cannot be created
+     */
+    public static NvmeNamespace create(Path image, long bytes) throws IOException {
+        if (bytes <= 0 || bytes % LBA_SIZE != 0) {
+            throw new IllegalArgumentException("NVMe image size " + bytes
+                    + " is not a positive multiple of the 512-byte block size");
+        }
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(1), bytes - 1); // the size, without writing the blocks
+        }
+        return file(image);
+    }
+
     /** NSZE: the number of logical blocks. */
     public long blocks() {
         return size / LBA_SIZE;

@@ -4,8 +4,10 @@
  * io.jvfio.emul.device.nvme.NvmeCtrl} is the controller behind BAR0, {@link
  * io.jvfio.emul.device.nvme.NvmeNamespace} its namespace 1 (memory or a raw image file), {@link
  * io.jvfio.emul.device.nvme.NvmeInterrupts} the MSI-X it raises and {@link
- * io.jvfio.emul.device.nvme.NvmePciIdentity} the PCI identity for the config space. DMA goes
- * through {@link io.jvfio.emul.device.DmaPort}, so through the PHB's TCE windows as edu's does.
+ * io.jvfio.emul.device.nvme.NvmePciIdentity} the PCI identity for the config space; {@link
+ * io.jvfio.emul.device.nvme.NvmeFunction} puts them together as a {@link
+ * io.jvfio.emul.device.PciFunction} for vfio-pci. DMA goes through {@link
+ * io.jvfio.emul.device.DmaPort}, so through the PHB's TCE windows as edu's does.
  *
  * <h2>Fidelity</h2>
  * Followed line by line: the register file and its write side effects (CC.EN start checks setting

@@ -24,12 +24,12 @@ class NvmeFunctionTest {
 
         @Override
         public long dmaRead(long busAddr, MemorySegment dst) {
-            return phb.read(busAddr, dst);
+            return phb.dma().read(busAddr, dst);
         }
 
         @Override
         public long dmaWrite(long busAddr, MemorySegment src) {
-            return phb.write(busAddr, src);
+            return phb.dma().write(busAddr, src);
         }
 
         @Override

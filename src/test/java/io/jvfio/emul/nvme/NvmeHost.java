@@ -108,7 +108,7 @@ final class NvmeHost implements AutoCloseable {
     NvmeHost(NvmeNamespace ns) {
         this.bus = new PhbBus(26);
         this.ns = ns;
-        this.ctrl = new NvmeCtrl(bus, irq, ns, "jvfio-nvme-1");
+        this.ctrl = new NvmeCtrl(bus.dma(), irq, ns, "jvfio-nvme-1");
     }
 
     static NvmeHost memory() {

@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
  * mapped read-write to one anonymous mapping; {@link #hole} clears a TCE, so that page no longer
  * translates.
  */
-final class PhbBus implements DmaPort, AutoCloseable {
+final class PhbBus implements AutoCloseable {
     static final long PAGE = 4096;
     static final long BASE = 0x0800000000000000L;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -81,14 +81,9 @@ final class PhbBus implements DmaPort, AutoCloseable {
         at(addr, data.length).copyFrom(MemorySegment.ofArray(data));
     }
 
-    @Override
-    public long read(long busAddr, MemorySegment dst) {
-        return dma.read(busAddr, dst);
-    }
-
-    @Override
-    public long write(long busAddr, MemorySegment src) {
-        return dma.write(busAddr, src);
+    /** The device's side: DMA through the window. */
+    DmaPort dma() {
+        return dma;
     }
 
     @Override

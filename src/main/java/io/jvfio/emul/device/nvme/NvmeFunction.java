@@ -76,6 +76,18 @@ public final class NvmeFunction implements PciFunction {
         ctrl = new NvmeCtrl(dma, irq, ns, serial);
     }
 
+    /** QEMU's nvme has FLR (pcie_cap_flr_init): vfio-pci reports VFIO_DEVICE_FLAGS_RESET. */
+    @Override
+    public boolean resettable() {
+        return true;
+    }
+
+    /** FLR: QEMU's nvme_pci_reset, a controller reset (queues deleted, CC and CSTS cleared). */
+    @Override
+    public void functionReset() {
+        ctrl.reset();
+    }
+
     /** The controller behind BAR0 (after {@link #attach}). */
     public NvmeCtrl controller() {
         return ctrl;

@@ -33,7 +33,14 @@ import org.testcontainers.utility.DockerImageName;
  * labelled {@value #LABEL}=1 plus its owner JVM; containers of dead owners are removed before each
  * run, and this JVM's on exit.
  *
- * <p>Lives in the test tree: Testcontainers is a test-scoped dependency.
+ * <p>Testcontainers is an optional dependency of jvfio: a project using this launcher adds
+ * {@code org.testcontainers:testcontainers} to its test dependencies (the shaded jar does not carry it).
+ * The image is built locally from Debian packages ({@code qemu-images/docker/build-image.sh}, no
+ * registry), once, on first use.
+ *
+ * <pre>{@code
+ * GuestResult r = new TestcontainersLauncher().run(setup.machine(), GuestImages.ensure(Flavour.K4), run);
+ * }</pre>
  */
 public final class TestcontainersLauncher implements GuestLauncher {
     public static final String LABEL = "jvfio.harness";
@@ -46,10 +53,12 @@ public final class TestcontainersLauncher implements GuestLauncher {
 
     private final Path workRoot;
 
+    /** A launcher with run directories under {@link RunDirectory#defaultRoot()}. */
     public TestcontainersLauncher() {
         this(RunDirectory.defaultRoot());
     }
 
+    /** A launcher with run directories under {@code workRoot} (the daemon must see it: bind mounts). */
     public TestcontainersLauncher(Path workRoot) {
         this.workRoot = workRoot;
     }

@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
             "N:the guest command's own exit status (0 when it succeeded)",
             "2:bad command line (nothing booted)",
             "3:the guest cannot boot here: no QEMU, no Docker, the images cannot be built, a kernel not built yet",
-            "123:the guest kernel logged an Oops, BUG or WARNING (the lines are printed)",
+            "123:the guest kernel logged an Oops, BUG, WARNING or panic (the lines are printed)",
             "124:the guest did not finish within --timeout (killed; the console's tail is printed)",
             "125:the guest ended before the command did (it died; the console's tail is printed)"})
 public final class GuestCommand implements Callable<Integer> {
@@ -170,7 +170,8 @@ public final class GuestCommand implements Callable<Integer> {
     private void report(PrintWriter out, PrintWriter err, String stdout, String stderr, int status, List<String> problems,
             GuestResult r, String failure) {
         Path console = ConsoleArchive.save(r, failure);
-        List<String> tail = failure == null || !problems.isEmpty() && r.completed() ? List.of()
+        // the problems carry their own context; a tail is for the runs that just stopped
+        List<String> tail = failure == null || !problems.isEmpty() ? List.of()
                 : r.lines().subList(Math.max(0, r.lines().size() - TAIL), r.lines().size()).stream().map(ConsoleLine::text).toList();
         if (json) {
             ObjectNode o = Json.object();

@@ -75,6 +75,11 @@ public final class TestcontainersLauncher implements GuestLauncher {
 
     @Override
     public Optional<String> unavailableReason(GuestMachine machine) {
+        if (!Boolean.parseBoolean(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))) {
+            // Testcontainers reads this from the environment only; Ryuk's image would come from a registry
+            return Optional.of("set TESTCONTAINERS_RYUK_DISABLED=true: Testcontainers' Ryuk image needs a registry,"
+                    + " and this launcher removes its own labelled containers instead");
+        }
         DockerSetup.Outcome o = DockerSetup.prepare();
         if (o.failure() != null) {
             return Optional.of("Docker is not usable: " + o.failure());

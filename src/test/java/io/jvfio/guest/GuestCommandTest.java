@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jvfio guest} as a user runs it: the shaded jar alone, copied to a directory outside the
- * repository, started as its own process. Three boots: {@code info --json}, the edu demo, and a guest
- * that hangs (it must end at its timeout with the console's tail and leave no QEMU behind).
+ * repository, started as its own process. Four boots: {@code info --json}, the edu demo, a guest that
+ * hangs (it must end at its timeout with the console's tail) and one that panics (reported with the
+ * kernel's lines); neither may leave a QEMU behind.
  */
 @Tag("guest")
 class GuestCommandTest {
@@ -94,5 +95,15 @@ class GuestCommandTest {
         }
         // the bound is the timeout plus the JVM's start and the kill, far from the 600 s the guest wanted
         assertTrue(r.millis() < (timeout + 60) * 1000L, () -> "took " + r.millis() + " ms");
+    }
+
+    @Test
+    void aGuestKernelPanicIsReportedWithItsLinesAndNoQemuLeft() throws Exception {
+        Run r = jvfio("guest", "--timeout", "120", "--shell-command", "echo c > /proc/sysrq-trigger");
+        assertEquals(123, r.status(), () -> r.stdout() + r.stderr());
+        assertTrue(r.stderr().contains("Kernel panic - not syncing: sysrq triggered crash"), r::stderr);
+        for (long pid : r.qemuPids()) {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "QEMU " + pid + " outlived the run");
+        }
     }
 }

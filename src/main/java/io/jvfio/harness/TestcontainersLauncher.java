@@ -80,6 +80,11 @@ public final class TestcontainersLauncher implements GuestLauncher {
             return Optional.of("set TESTCONTAINERS_RYUK_DISABLED=true: Testcontainers' Ryuk image needs a registry,"
                     + " and this launcher removes its own labelled containers instead");
         }
+        if (java.nio.file.Files.exists(Path.of("/.dockerenv")) && System.getenv("TESTCONTAINERS_HOST_OVERRIDE") == null) {
+            // inside a container Testcontainers finds the Docker host by running alpine, pulled from a registry
+            return Optional.of("running inside a container: set TESTCONTAINERS_HOST_OVERRIDE=localhost (Testcontainers"
+                    + " would otherwise pull alpine from a registry to find the Docker host)");
+        }
         DockerSetup.Outcome o = DockerSetup.prepare();
         if (o.failure() != null) {
             return Optional.of("Docker is not usable: " + o.failure());

@@ -75,15 +75,8 @@ public final class HostQemuLauncher implements GuestLauncher {
     }
 
     private GuestResult execute(GuestMachine machine, GuestRun run, List<String> argv, RunDirectory rd) {
-        QemuProcess.Outcome o = QemuProcess.run(new ProcessBuilder(argv).directory(rd.dir().toFile()),
-                machine.timeout(), "[" + run.name() + "] ");
-        GuestResult r = GuestResult.parse(run.name(), name(), argv, o.console(), o.stderr(), o.exitCode(),
-                o.timedOut(), o.took());
-        if (o.timedOut()) {
-            throw new GuestTimeoutException("the guest run '" + run.name() + "' exceeded its timeout of "
-                    + machine.timeout().toSeconds() + " s and was killed (" + r.timing() + ")", r);
-        }
-        return r;
+        return QemuProcess.run(new ProcessBuilder(argv).directory(rd.dir().toFile()), machine.timeout(),
+                "[" + run.name() + "] ").result(run, name(), argv, machine.timeout());
     }
 
     /**

@@ -7,7 +7,6 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Volume;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.OutputFrame;
-import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
+import org.testcontainers.containers.startupcheck.IsRunningStartupCheckStrategy;
 import org.testcontainers.utility.DockerImageName;
 
 /**
@@ -118,12 +117,16 @@ public final class TestcontainersLauncher implements GuestLauncher {
         }
     }
 
-    @SuppressWarnings("resource")
     private GuestResult execute(GuestMachine machine, GuestImages images, GuestRun run, String image,
             List<String> argv, RunDirectory rd) {
-        long t0 = System.nanoTime();
-        ConsoleCapture console = new ConsoleCapture(t0, ConsoleCapture.echoIfRequested("[" + run.name() + "/tc] "));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        return QemuProcess.supervise(machine.timeout(), "[" + run.name() + "/tc] ",
+                (console, err) -> start(image, images, rd, argv, console, err)).result(run, name(), argv, machine.timeout());
+    }
+
+    /** Starts the container (returning once QEMU runs, or has already ended) as a {@link QemuProcess.Running}. */
+    @SuppressWarnings("resource")
+    private static QemuProcess.Running start(String image, GuestImages images, RunDirectory rd, List<String> argv,
+            ConsoleCapture console, ByteArrayOutputStream err) {
         CountDownLatch ended = new CountDownLatch(1);
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
                 .withLabels(Map.of(LABEL, "1", OWNER_LABEL, OWNER, "jvfio.harness.run", rd.id()))
@@ -134,50 +137,51 @@ public final class TestcontainersLauncher implements GuestLauncher {
                         new Bind(rd.dir().toAbsolutePath().toString(), new Volume(RUN_DIR), AccessMode.ro))))
                 .withCommand(argv.toArray(String[]::new))
                 .withLogConsumer(f -> consume(f, console, err, ended))
-                .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(machine.timeout()));
-        boolean timedOut = false;
-        int exit = -1;
-        Exception failure = null;
-        String containerId = null;
+                .withStartupCheckStrategy(new IsRunningStartupCheckStrategy());
         try {
-            try {
-                c.start();
-            } catch (RuntimeException e) {
-                failure = e;
+            c.start();
+        } catch (RuntimeException e) {
+            if (c.getContainerId() == null) {
+                c.stop();
+                throw new GuestUnavailableException("cannot start the QEMU container (" + image + "): " + e, e);
             }
-            containerId = c.getContainerId();
-            InspectContainerResponse.ContainerState state = containerId == null ? null
-                    : c.getDockerClient().inspectContainerCmd(containerId).exec().getState();
-            if (state != null && Boolean.TRUE.equals(state.getRunning())) {
-                timedOut = true; // the one-shot check gave up: QEMU still runs
-            } else if (state != null && state.getExitCodeLong() != null) {
-                exit = state.getExitCodeLong().intValue();
+            // QEMU already ended with a failure status: its state and logs tell the rest
+        }
+        String id = c.getContainerId();
+        return new QemuProcess.Running() {
+            private int exit = -1;
+
+            @Override
+            public boolean waitFor(Duration d) throws InterruptedException {
+                long deadline = System.nanoTime() + d.toNanos();
+                while (true) {
+                    InspectContainerResponse.ContainerState state = c.getDockerClient().inspectContainerCmd(id).exec().getState();
+                    if (!Boolean.TRUE.equals(state.getRunning())) {
+                        exit = state.getExitCodeLong() == null ? -1 : state.getExitCodeLong().intValue();
+                        return true;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        return false;
+                    }
+                    Thread.sleep(250);
+                }
             }
-            if (!timedOut) {
+
+            @Override
+            public int exitCode() {
+                return exit;
+            }
+
+            @Override
+            public void kill() {
+                c.stop(); // kills and removes the container; idempotent
+            }
+
+            @Override
+            public void drain() throws InterruptedException {
                 ended.await(10, TimeUnit.SECONDS); // the log stream trails the exit a little
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GuestRunException("interrupted while the guest ran", null, e);
-        } finally {
-            c.stop(); // kills and removes the container
-        }
-        console.finish();
-        Duration total = Duration.ofNanos(System.nanoTime() - t0);
-        String stderr;
-        synchronized (err) {
-            stderr = err.toString(StandardCharsets.UTF_8);
-        }
-        GuestResult r = GuestResult.parse(run.name(), name(), argv, console.lines(), stderr, timedOut ? -1 : exit,
-                timedOut, total);
-        if (timedOut) {
-            throw new GuestTimeoutException("the guest run '" + run.name() + "' exceeded its timeout of "
-                    + machine.timeout().toSeconds() + " s and was killed (" + r.timing() + ")", r);
-        }
-        if (containerId == null && failure != null) {
-            throw new GuestUnavailableException("cannot start the QEMU container (" + image + "): " + failure, failure);
-        }
-        return r;
+        };
     }
 
     private static void consume(OutputFrame f, ConsoleCapture console, ByteArrayOutputStream err, CountDownLatch ended) {

@@ -76,18 +76,20 @@ public final class ImagesCommand implements Callable<Integer> {
         }
         GuestImages images = GuestImages.at(GuestImages.defaultDir());
         String missing = images.missing(flavour).orElse(null);
+        // versions.lock: the guest image's packages, then (after a marker) those of the nested L1 image
+        List<String> packages = images.versions().lines().takeWhile(l -> !l.startsWith("# --- nested"))
+                .filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
         if (json) {
             ObjectNode o = Json.object();
             o.put("kernel", kernel);
             o.put("dir", images.dir().toString());
             o.put("scripts", ImageScripts.dir().toString());
             o.put("ready", missing == null);
-            o.put("versions", images.versions());
+            packages.forEach(o.putArray("packages")::add);
             out.println(Json.pretty(o));
         } else {
             out.println(missing == null ? "guest images (kernel " + kernel + ") ready in " + images.dir() : missing);
-            out.print(images.versions().lines().filter(l -> !l.startsWith("#")).map(l -> "  " + l + "\n")
-                    .reduce("", String::concat));
+            packages.forEach(l -> out.println("  " + l));
         }
         out.flush();
         return missing == null ? ExitStatus.OK : ExitStatus.UNAVAILABLE;

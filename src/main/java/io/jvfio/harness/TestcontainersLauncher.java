@@ -2,24 +2,17 @@ package io.jvfio.harness;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Volume;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.OutputFrame;
-import org.testcontainers.containers.startupcheck.IsRunningStartupCheckStrategy;
-import org.testcontainers.utility.DockerImageName;
 
 /**
  * Runs QEMU in a container (Testcontainers) from a local image built from Debian packages only
@@ -29,7 +22,7 @@ import org.testcontainers.utility.DockerImageName;
  * <p>The kernel and the run directory (the initramfs) are bind-mounted read-only, so the daemon must
  * share this machine's filesystem (a local dockerd, as {@code ensure-docker.sh} starts). Without Ryuk
  * (disabled: no registry to pull it from) a killed JVM would leak containers, so every container is
- * labelled {@value #LABEL}=1 plus its owner JVM; containers of dead owners are removed before each
+ * labelled ({@link PseriesGuestContainer#LABEL}) with its owner JVM; containers of dead owners are removed before each
  * run, and this JVM's on exit.
  *
  * <p>Testcontainers is an optional dependency of jvfio: a project using this launcher adds
@@ -42,12 +35,9 @@ import org.testcontainers.utility.DockerImageName;
  * }</pre>
  */
 public final class TestcontainersLauncher implements GuestLauncher {
-    public static final String LABEL = "jvfio.harness";
-    public static final String OWNER_LABEL = "jvfio.harness.owner";
-    private static final String KERNEL_DIR = "/images";
-    private static final String RUN_DIR = "/run/jvfio";
-    private static final String OWNER = ProcessHandle.current().pid() + "-"
-            + ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+    private static final String LABEL = PseriesGuestContainer.LABEL;
+    private static final String OWNER_LABEL = PseriesGuestContainer.OWNER_LABEL;
+    private static final String OWNER = PseriesGuestContainer.OWNER;
     private static volatile boolean hookInstalled;
 
     private final Path workRoot;
@@ -103,47 +93,29 @@ public final class TestcontainersLauncher implements GuestLauncher {
         unavailableReason(machine).ifPresent(r -> {
             throw new GuestUnavailableException(r);
         });
-        String image = DockerSetup.prepare().image();
+        String image = PseriesGuestContainer.localImage();
         DockerClient docker = DockerClientFactory.instance().client();
         removeStale(docker);
         installHook();
         try (RunDirectory rd = RunDirectory.create(workRoot)) {
             rd.writeInitrd(images.initramfs(machine.flavour()), run);
-            String kernelFile = machine.flavour().kernelFile();
-            List<String> argv = new ArrayList<>(machine.qemuCommand(KERNEL_DIR + "/" + kernelFile,
-                    RUN_DIR + "/" + RunDirectory.INITRD, HostQemuLauncher.NAME_PREFIX + rd.id(), null));
-            argv.set(0, "qemu-system-ppc64"); // the image's QEMU, whatever the host's is called
-            return execute(machine, images, run, image, argv, rd);
+            PseriesGuestContainer c = new PseriesGuestContainer(image, machine, images, rd);
+            List<String> argv = c.qemuCommand();
+            return QemuProcess.supervise(machine.timeout(), "[" + run.name() + "/tc] ", (console, err) -> start(c, console, err))
+                    .result(run, name(), argv, machine.timeout());
         }
     }
 
-    private GuestResult execute(GuestMachine machine, GuestImages images, GuestRun run, String image,
-            List<String> argv, RunDirectory rd) {
-        return QemuProcess.supervise(machine.timeout(), "[" + run.name() + "/tc] ",
-                (console, err) -> start(image, images, rd, argv, console, err)).result(run, name(), argv, machine.timeout());
-    }
-
     /** Starts the container (returning once QEMU runs, or has already ended) as a {@link QemuProcess.Running}. */
-    @SuppressWarnings("resource")
-    private static QemuProcess.Running start(String image, GuestImages images, RunDirectory rd, List<String> argv,
-            ConsoleCapture console, ByteArrayOutputStream err) {
+    private static QemuProcess.Running start(PseriesGuestContainer c, ConsoleCapture console, ByteArrayOutputStream err) {
         CountDownLatch ended = new CountDownLatch(1);
-        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
-                .withLabels(Map.of(LABEL, "1", OWNER_LABEL, OWNER, "jvfio.harness.run", rd.id()))
-                // Plain docker binds: Testcontainers' own withFileSystemBind first probes file mounting
-                // with an alpine container, which cannot be pulled here (no registry).
-                .withCreateContainerCmdModifier(cmd -> cmd.withHostConfig(cmd.getHostConfig().withBinds(
-                        new Bind(images.dir().toAbsolutePath().toString(), new Volume(KERNEL_DIR), AccessMode.ro),
-                        new Bind(rd.dir().toAbsolutePath().toString(), new Volume(RUN_DIR), AccessMode.ro))))
-                .withCommand(argv.toArray(String[]::new))
-                .withLogConsumer(f -> consume(f, console, err, ended))
-                .withStartupCheckStrategy(new IsRunningStartupCheckStrategy());
+        c.withLogConsumer(f -> consume(f, console, err, ended));
         try {
             c.start();
         } catch (RuntimeException e) {
             if (c.getContainerId() == null) {
                 c.stop();
-                throw new GuestUnavailableException("cannot start the QEMU container (" + image + "): " + e, e);
+                throw new GuestUnavailableException("cannot start the QEMU container (" + c.getDockerImageName() + "): " + e, e);
             }
             // QEMU already ended with a failure status: its state and logs tell the rest
         }

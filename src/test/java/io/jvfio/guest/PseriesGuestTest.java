@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
@@ -26,8 +27,8 @@ import org.junit.platform.launcher.core.LauncherFactory;
 /**
  * {@link PseriesGuest} end to end: a fixture class with a passing, a failing and an aborted test runs
  * through the JUnit launcher on the host; each must come back with the verdict it had in the guest
- * (the passing one asserts it ran on ppc64le with the kernel's VFIO, so a host run could not pass it).
- * One boot.
+ * (the passing ones assert they ran on ppc64le with the kernel's VFIO, so a host run could not pass
+ * them). One boot, the {@code @Nested} class included.
  */
 @Tag("guest")
 class PseriesGuestTest {
@@ -60,6 +61,14 @@ class PseriesGuestTest {
         void abortsInTheGuest() {
             Assumptions.abort("a deliberate skip");
         }
+
+        @Nested
+        class Inner {
+            @Test
+            void nestedRunsInTheSameBoot() {
+                assertEquals("ppc64le", System.getProperty("os.arch"));
+            }
+        }
     }
 
     @Test
@@ -82,10 +91,11 @@ class PseriesGuestTest {
                     }
                 });
         assertTrue(skipped.isEmpty(), skipped::toString);
-        assertEquals(List.of("abortsInTheGuest()", "failsInTheGuest()", "runsInTheGuest(Vfio)"),
+        assertEquals(List.of("abortsInTheGuest()", "failsInTheGuest()", "nestedRunsInTheSameBoot()", "runsInTheGuest(Vfio)"),
                 results.keySet().stream().sorted().toList());
         TestExecutionResult ok = results.get("runsInTheGuest(Vfio)");
         assertEquals(TestExecutionResult.Status.SUCCESSFUL, ok.getStatus(), () -> ok.getThrowable().map(Throwable::toString).orElse(""));
+        assertEquals(TestExecutionResult.Status.SUCCESSFUL, results.get("nestedRunsInTheSameBoot()").getStatus());
         TestExecutionResult failed = results.get("failsInTheGuest()");
         assertEquals(TestExecutionResult.Status.FAILED, failed.getStatus());
         String msg = failed.getThrowable().orElseThrow().getMessage();

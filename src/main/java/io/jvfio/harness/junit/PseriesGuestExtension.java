@@ -57,13 +57,17 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
         if (inside()) {
             return;
         }
-        Class<?> testClass = context.getRequiredTestClass();
-        context.getStore(NS).getOrComputeIfAbsent(testClass.getName(), k -> boot(testClass), Verdicts.class);
+        verdicts(context);
+    }
+
+    /** The verdicts of the annotated class's boot (stores are inherited: a nested class finds its outer's). */
+    private static Verdicts verdicts(ExtensionContext context) {
+        Class<?> owner = annotated(context.getRequiredTestClass());
+        return context.getStore(NS).getOrComputeIfAbsent(owner.getName(), k -> boot(owner), Verdicts.class);
     }
 
     static Verdicts boot(Class<?> testClass) {
-        PseriesGuest cfg = AnnotationSupport.findAnnotation(testClass, PseriesGuest.class)
-                .orElseThrow(() -> new IllegalStateException(testClass + " has no @PseriesGuest"));
+        PseriesGuest cfg = AnnotationSupport.findAnnotation(testClass, PseriesGuest.class).orElseThrow();
         String mode = System.getProperty("jvfio.guest", "auto").strip().toLowerCase(Locale.ROOT);
         if (mode.equals("off") || mode.equals("false")) {
             return new Verdicts(Map.of(), "guest tests are off (-Djvfio.guest=" + mode + ")", null, null);
@@ -73,10 +77,11 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
             GuestSetup setup = new GuestSetup(cfg.kernel(), Arrays.stream(cfg.devices()).map(DeviceSpec::parse).toList(),
                     cfg.phbs(), cfg.memory(), Duration.ofSeconds(cfg.timeoutSeconds()));
             GuestLauncher launcher = GuestLaunchers.byName(cfg.launcher());
+            // the images first, as jvfio guest does: as root their build also installs QEMU
+            GuestImages images = GuestImages.ensure(setup.flavour());
             launcher.unavailableReason(setup.machine()).ifPresent(r -> {
                 throw new GuestUnavailableException(r);
             });
-            GuestImages images = GuestImages.ensure(setup.flavour());
             List<String> prefixes = Arrays.asList(cfg.jars());
             GuestTestRun.Builder b = GuestTestRun.builder(name).selectClass(testClass.getName())
                     .systemProperty(INSIDE, "true").cds(images)
@@ -104,6 +109,19 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
         } catch (GuestException e) {
             return new Verdicts(Map.of(), null, e.getMessage(), null);
         }
+    }
+
+    /**
+     * The class that carries the annotation: {@code testClass}, or for a {@code @Nested} class its nearest
+     * annotated enclosing class, whose one boot runs the nested classes too.
+     */
+    static Class<?> annotated(Class<?> testClass) {
+        for (Class<?> c = testClass; c != null; c = c.getEnclosingClass()) {
+            if (AnnotationSupport.isAnnotated(c, PseriesGuest.class)) {
+                return c;
+            }
+        }
+        throw new IllegalStateException(testClass + " has no @PseriesGuest (register the extension through the annotation)");
     }
 
     private static boolean startsWithAny(String fileName, List<String> prefixes) {
@@ -160,8 +178,7 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
             return;
         }
         invocation.skip();
-        Class<?> testClass = context.getRequiredTestClass();
-        Verdicts v = context.getStore(NS).getOrComputeIfAbsent(testClass.getName(), k -> boot(testClass), Verdicts.class);
+        Verdicts v = verdicts(context);
         if (v.unavailable() != null) {
             boolean required = System.getProperty("jvfio.guest", "auto").strip().equalsIgnoreCase("required");
             System.err.println("[guest] " + (required ? "FAIL" : "SKIPPED") + ": " + context.getDisplayName() + ": " + v.unavailable());

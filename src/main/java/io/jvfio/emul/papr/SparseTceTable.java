@@ -4,43 +4,51 @@ import java.util.Arrays;
 
 /**
  * A table of {@code long} entries indexed 0..size-1 whose memory grows with what is set, not with
- * its size: entries live in chunks of {@value #CHUNK} allocated on first non-zero store and freed
- * when their last non-zero entry is cleared. A 2^59-byte window of 4 KiB TCEs (2^47 entries) costs
- * a few hundred bytes until something is mapped. Used for QEMU's TCE tables and for the guest
- * kernel's {@code it_userspace} view.
+ * its size. A 2^59-byte window of 4 KiB TCEs (2^47 entries) costs a few hundred bytes until
+ * something is mapped. Used for QEMU's TCE tables and for the guest kernel's {@code it_userspace}
+ * view.
+ *
+ * <p>Entries are grouped in chunks of {@value #CHUNK} consecutive indexes. A chunk is created by its
+ * first non-zero store and dropped with its last non-zero entry. It starts <em>sparse</em>: sorted
+ * (offset, value) pairs that grow with the entries, so an isolated mapped TCE costs tens of bytes,
+ * not a whole chunk. Past {@value #SPARSE_MAX} entries it turns <em>dense</em> (a plain
+ * {@code long[CHUNK]}): 8 bytes an entry, one array store per access, for the windows drivers map
+ * end to end.
  *
  * <p>Chunks are found through an open-addressing map with primitive keys (no boxing) and a
- * one-entry cache, so sequential access costs one array store per entry. Not thread-safe: callers
- * hold the platform lock.
+ * one-entry cache, so sequential access costs one lookup per chunk. Not thread-safe: callers hold
+ * the platform lock.
  */
 public final class SparseTceTable {
     /** Entries per chunk. */
     public static final int CHUNK = 4096;
+    /** Entries a chunk keeps as sorted pairs before it becomes a plain array. */
+    static final int SPARSE_MAX = 256;
     private static final int SHIFT = 12;
     private static final int MASK = CHUNK - 1;
+    private static final int SPARSE_INITIAL = 2;
 
     private final long size;
 
-    // open addressing, linear probing, backward-shift deletion; key -1 = empty
+    // The chunk map: open addressing, linear probing, backward-shift deletion; key -1 = empty.
     private long[] keys;
-    private long[][] chunks;
-    private int[] live;
+    private long[][] values; // dense: indexed by offset; sparse: the values, in offset order
+    private char[][] offsets; // null for a dense chunk; else the sorted offsets of its values
+    private int[] live; // non-zero entries per chunk
     private int count;
 
     private long cachedKey = -1;
     private int cachedSlot = -1;
 
     private long nonZero;
+    private long chunkBytes;
 
     public SparseTceTable(long size) {
         if (size < 0) {
             throw new IllegalArgumentException("size " + size);
         }
         this.size = size;
-        this.keys = new long[16];
-        Arrays.fill(keys, -1L);
-        this.chunks = new long[16][];
-        this.live = new int[16];
+        allocateMap(16);
     }
 
     public long size() {
@@ -52,15 +60,24 @@ public final class SparseTceTable {
         return nonZero;
     }
 
-    /** Bytes held for entries and the chunk map (what the table costs). */
+    /** Bytes held for entries and the chunk map (what the table costs, array headers aside). */
     public long allocatedBytes() {
-        return (long) count * CHUNK * Long.BYTES + (long) keys.length * (Long.BYTES + 8 + Integer.BYTES);
+        return chunkBytes + (long) keys.length * (Long.BYTES + 8 + 8 + Integer.BYTES);
     }
 
     /** The entry at {@code index} (0 for never set); {@code index} must be in [0, size). */
     public long get(long index) {
         int slot = find(index >>> SHIFT);
-        return slot < 0 ? 0 : chunks[slot][(int) (index & MASK)];
+        if (slot < 0) {
+            return 0;
+        }
+        int i = (int) (index & MASK);
+        char[] o = offsets[slot];
+        if (o == null) {
+            return values[slot][i];
+        }
+        int p = search(o, live[slot], i);
+        return p >= 0 ? values[slot][p] : 0;
     }
 
     /** Stores {@code value} at {@code index} and returns the previous value. */
@@ -73,8 +90,12 @@ public final class SparseTceTable {
             }
             slot = insert(key);
         }
-        long[] c = chunks[slot];
         int i = (int) (index & MASK);
+        return offsets[slot] == null ? exchangeDense(slot, i, value) : exchangeSparse(slot, i, value);
+    }
+
+    private long exchangeDense(int slot, int i, long value) {
+        long[] c = values[slot];
         long old = c[i];
         c[i] = value;
         if (old == 0) {
@@ -83,12 +104,46 @@ public final class SparseTceTable {
                 nonZero++;
             }
         } else if (value == 0) {
-            nonZero--;
-            if (--live[slot] == 0) {
-                remove(slot);
-            }
+            entryCleared(slot);
         }
         return old;
+    }
+
+    private long exchangeSparse(int slot, int i, long value) {
+        int n = live[slot];
+        int p = search(offsets[slot], n, i);
+        if (p >= 0) {
+            long[] v = values[slot];
+            long old = v[p];
+            if (value != 0) {
+                v[p] = value;
+            } else {
+                closeGap(slot, p, p + 1);
+                entryCleared(slot);
+            }
+            return old;
+        }
+        if (value == 0) {
+            return 0;
+        }
+        p = -(p + 1);
+        if (n == SPARSE_MAX) {
+            makeDense(slot);
+            values[slot][i] = value;
+        } else {
+            if (n == offsets[slot].length) {
+                resizeSparse(slot, Math.min(SPARSE_MAX, n * 2));
+            }
+            char[] o = offsets[slot];
+            long[] v = values[slot];
+            System.arraycopy(o, p, o, p + 1, n - p);
+            System.arraycopy(v, p, v, p + 1, n - p);
+            o[p] = (char) i;
+            v[p] = value;
+        }
+        live[slot]++;
+        nonZero++;
+        return 0;
     }
 
     /** Receives the entries {@link #clearRange} clears. */
@@ -111,35 +166,64 @@ public final class SparseTceTable {
         }
         for (long key : sortedKeys(from, to)) {
             int slot = find(key);
-            long[] c = chunks[slot];
             long base = key << SHIFT;
             int lo = (int) Math.max(0, from - base);
             int hi = (int) Math.min(CHUNK, to - base);
-            try {
-                for (int i = lo; i < hi; i++) {
-                    long old = c[i];
-                    if (old != 0) {
-                        c[i] = 0;
-                        nonZero--;
-                        live[slot]--;
-                        visitor.cleared(base + i, old);
-                    }
+            if (offsets[slot] == null) {
+                clearDense(slot, base, lo, hi, visitor);
+            } else {
+                clearSparse(slot, base, lo, hi, visitor);
+            }
+        }
+    }
+
+    private void clearDense(int slot, long base, int lo, int hi, Cleared visitor) {
+        long[] c = values[slot];
+        try {
+            for (int i = lo; i < hi; i++) {
+                long old = c[i];
+                if (old != 0) {
+                    c[i] = 0;
+                    nonZero--;
+                    live[slot]--;
+                    visitor.cleared(base + i, old);
                 }
-            } finally {
-                if (live[slot] == 0) {
-                    remove(slot);
-                }
+            }
+        } finally {
+            if (live[slot] == 0) {
+                remove(slot);
+            }
+        }
+    }
+
+    private void clearSparse(int slot, long base, int lo, int hi, Cleared visitor) {
+        char[] o = offsets[slot];
+        long[] v = values[slot];
+        int first = lowerBound(o, live[slot], lo);
+        int p = first;
+        try {
+            while (p < live[slot] && o[p] < hi) {
+                long old = v[p];
+                int offset = o[p];
+                p++;
+                nonZero--;
+                visitor.cleared(base + offset, old);
+            }
+        } finally {
+            closeGap(slot, first, p);
+            live[slot] -= p - first;
+            if (live[slot] == 0) {
+                remove(slot);
             }
         }
     }
 
     /** Drops every entry. */
     public void clear() {
-        Arrays.fill(keys, -1L);
-        Arrays.fill(chunks, null);
-        Arrays.fill(live, 0);
+        allocateMap(16);
         count = 0;
         nonZero = 0;
+        chunkBytes = 0;
         cachedKey = -1;
         cachedSlot = -1;
     }
@@ -151,10 +235,16 @@ public final class SparseTceTable {
         }
         long n = 0;
         for (long key : sortedKeys(from, to)) {
-            long[] c = chunks[find(key)];
+            int slot = find(key);
             long base = key << SHIFT;
             int lo = (int) Math.max(0, from - base);
             int hi = (int) Math.min(CHUNK, to - base);
+            char[] o = offsets[slot];
+            if (o != null) {
+                n += lowerBound(o, live[slot], hi) - lowerBound(o, live[slot], lo);
+                continue;
+            }
+            long[] c = values[slot];
             for (int i = lo; i < hi; i++) {
                 if (c[i] != 0) {
                     n++;
@@ -174,21 +264,24 @@ public final class SparseTceTable {
         if (from >= to || nonZero == 0) {
             return new long[0];
         }
-        long[] keysInRange = sortedKeys(from, to);
         long[] out = new long[16];
         int n = 0;
-        for (long key : keysInRange) {
-            long[] c = chunks[find(key)];
+        for (long key : sortedKeys(from, to)) {
+            int slot = find(key);
             long base = key << SHIFT;
             int lo = (int) Math.max(0, from - base);
             int hi = (int) Math.min(CHUNK, to - base);
-            for (int i = lo; i < hi; i++) {
-                if (c[i] != 0) {
-                    if (n == out.length) {
-                        out = Arrays.copyOf(out, n * 2);
-                    }
-                    out[n++] = base + i;
+            char[] o = offsets[slot];
+            int first = o == null ? lo : lowerBound(o, live[slot], lo);
+            int end = o == null ? hi : lowerBound(o, live[slot], hi);
+            for (int j = first; j < end; j++) {
+                if (o == null && values[slot][j] == 0) {
+                    continue;
                 }
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, n * 2);
+                }
+                out[n++] = base + (o == null ? j : o[j]);
             }
         }
         return Arrays.copyOf(out, n);
@@ -209,7 +302,72 @@ public final class SparseTceTable {
         return r;
     }
 
+    // ---- a chunk's storage --------------------------------------------------------------------------
+
+    /** Position of offset {@code i} among the first {@code n} sorted offsets, or -(insertion point) - 1. */
+    private static int search(char[] o, int n, int i) {
+        // Drivers map upwards: the common store lands at or past the last entry.
+        if (n == 0 || o[n - 1] < i) {
+            return -(n + 1);
+        }
+        if (o[n - 1] == i) {
+            return n - 1;
+        }
+        return Arrays.binarySearch(o, 0, n, (char) i);
+    }
+
+    /** The first position whose offset is at least {@code i}. */
+    private static int lowerBound(char[] o, int n, int i) {
+        int p = search(o, n, i);
+        return p >= 0 ? p : -(p + 1);
+    }
+
+    /** Removes the pairs at positions [from, to) of a sparse chunk (its {@code live} not yet updated). */
+    private void closeGap(int slot, int from, int to) {
+        int n = live[slot];
+        System.arraycopy(offsets[slot], to, offsets[slot], from, n - to);
+        System.arraycopy(values[slot], to, values[slot], from, n - to);
+    }
+
+    private void entryCleared(int slot) {
+        nonZero--;
+        if (--live[slot] == 0) {
+            remove(slot);
+        }
+    }
+
+    private void resizeSparse(int slot, int capacity) {
+        chunkBytes += (long) (capacity - offsets[slot].length) * (Character.BYTES + Long.BYTES);
+        offsets[slot] = Arrays.copyOf(offsets[slot], capacity);
+        values[slot] = Arrays.copyOf(values[slot], capacity);
+    }
+
+    private void makeDense(int slot) {
+        char[] o = offsets[slot];
+        long[] v = values[slot];
+        long[] dense = new long[CHUNK];
+        for (int j = 0; j < live[slot]; j++) {
+            dense[o[j]] = v[j];
+        }
+        chunkBytes += (long) CHUNK * Long.BYTES - (long) o.length * (Character.BYTES + Long.BYTES);
+        values[slot] = dense;
+        offsets[slot] = null;
+    }
+
+    private long storageBytes(int slot) {
+        char[] o = offsets[slot];
+        return o == null ? (long) CHUNK * Long.BYTES : (long) o.length * (Character.BYTES + Long.BYTES);
+    }
+
     // ---- the chunk map ---------------------------------------------------------------------------
+
+    private void allocateMap(int n) {
+        keys = new long[n];
+        Arrays.fill(keys, -1L);
+        values = new long[n][];
+        offsets = new char[n][];
+        live = new int[n];
+    }
 
     private static int hash(long key, int mask) {
         long h = key * 0x9E3779B97F4A7C15L;
@@ -246,7 +404,9 @@ public final class SparseTceTable {
             i = (i + 1) & mask;
         }
         keys[i] = key;
-        chunks[i] = new long[CHUNK];
+        offsets[i] = new char[SPARSE_INITIAL];
+        values[i] = new long[SPARSE_INITIAL];
+        chunkBytes += (long) SPARSE_INITIAL * (Character.BYTES + Long.BYTES);
         live[i] = 0;
         count++;
         cachedKey = key;
@@ -256,34 +416,35 @@ public final class SparseTceTable {
 
     private void grow() {
         long[] ok = keys;
-        long[][] oc = chunks;
+        long[][] ov = values;
+        char[][] oo = offsets;
         int[] ol = live;
-        int n = ok.length * 2;
-        keys = new long[n];
-        Arrays.fill(keys, -1L);
-        chunks = new long[n][];
-        live = new int[n];
-        int mask = n - 1;
+        allocateMap(ok.length * 2);
+        int mask = keys.length - 1;
         for (int j = 0; j < ok.length; j++) {
             if (ok[j] != -1L) {
                 int i = hash(ok[j], mask);
                 while (keys[i] != -1L) {
                     i = (i + 1) & mask;
                 }
-                keys[i] = ok[j];
-                chunks[i] = oc[j];
-                live[i] = ol[j];
+                moveSlot(ok, ov, oo, ol, j, i);
             }
         }
         cachedKey = -1;
         cachedSlot = -1;
     }
 
+    private void moveSlot(long[] k, long[][] v, char[][] o, int[] l, int from, int to) {
+        keys[to] = k[from];
+        values[to] = v[from];
+        offsets[to] = o[from];
+        live[to] = l[from];
+    }
+
     private void remove(int slot) {
+        chunkBytes -= storageBytes(slot);
         int mask = keys.length - 1;
-        keys[slot] = -1L;
-        chunks[slot] = null;
-        live[slot] = 0;
+        clearSlot(slot);
         count--;
         // backward-shift deletion keeps probe sequences intact
         int hole = slot;
@@ -292,17 +453,20 @@ public final class SparseTceTable {
             int home = hash(keys[i], mask);
             boolean move = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
             if (move) {
-                keys[hole] = keys[i];
-                chunks[hole] = chunks[i];
-                live[hole] = live[i];
-                keys[i] = -1L;
-                chunks[i] = null;
-                live[i] = 0;
+                moveSlot(keys, values, offsets, live, i, hole);
+                clearSlot(i);
                 hole = i;
             }
             i = (i + 1) & mask;
         }
         cachedKey = -1;
         cachedSlot = -1;
+    }
+
+    private void clearSlot(int slot) {
+        keys[slot] = -1L;
+        values[slot] = null;
+        offsets[slot] = null;
+        live[slot] = 0;
     }
 }

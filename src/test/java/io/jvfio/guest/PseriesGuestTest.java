@@ -13,11 +13,14 @@ import io.jvfio.harness.junit.PseriesGuest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
@@ -28,7 +31,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * {@link PseriesGuest} end to end: a fixture class with a passing, a failing and an aborted test runs
  * through the JUnit launcher on the host; each must come back with the verdict it had in the guest
  * (the passing ones assert they ran on ppc64le with the kernel's VFIO, so a host run could not pass
- * them). One boot, the {@code @Nested} class included.
+ * them). One boot, the {@code @Nested} class and a {@code @TestFactory}'s dynamic tests included.
  */
 @Tag("guest")
 class PseriesGuestTest {
@@ -62,6 +65,12 @@ class PseriesGuestTest {
             Assumptions.abort("a deliberate skip");
         }
 
+        @TestFactory
+        Stream<DynamicTest> dynamicTestsToo() {
+            return Stream.of("a", "b").map(n -> DynamicTest.dynamicTest("arch " + n,
+                    () -> assertEquals("ppc64le", System.getProperty("os.arch"))));
+        }
+
         @Nested
         class Inner {
             @Test
@@ -91,11 +100,14 @@ class PseriesGuestTest {
                     }
                 });
         assertTrue(skipped.isEmpty(), skipped::toString);
-        assertEquals(List.of("abortsInTheGuest()", "failsInTheGuest()", "nestedRunsInTheSameBoot()", "runsInTheGuest(Vfio)"),
+        assertEquals(List.of("abortsInTheGuest()", "arch a", "arch b", "failsInTheGuest()", "nestedRunsInTheSameBoot()",
+                "runsInTheGuest(Vfio)"),
                 results.keySet().stream().sorted().toList());
         TestExecutionResult ok = results.get("runsInTheGuest(Vfio)");
         assertEquals(TestExecutionResult.Status.SUCCESSFUL, ok.getStatus(), () -> ok.getThrowable().map(Throwable::toString).orElse(""));
-        assertEquals(TestExecutionResult.Status.SUCCESSFUL, results.get("nestedRunsInTheSameBoot()").getStatus());
+        for (String t : List.of("nestedRunsInTheSameBoot()", "arch a", "arch b")) {
+            assertEquals(TestExecutionResult.Status.SUCCESSFUL, results.get(t).getStatus(), t);
+        }
         TestExecutionResult failed = results.get("failsInTheGuest()");
         assertEquals(TestExecutionResult.Status.FAILED, failed.getStatus());
         String msg = failed.getThrowable().orElseThrow().getMessage();

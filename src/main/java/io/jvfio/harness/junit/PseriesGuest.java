@@ -18,7 +18,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * ({@link io.jvfio.harness.guest.GuestTestMain}), from the test classpath (the class directories, and
  * the jars named by {@link #jars()} plus jvfio's own and JUnit's). In the guest the tests run normally
  * against {@code /dev/vfio}; a {@link io.jvfio.Vfio} parameter gets {@link io.jvfio.Vfio#kernel()}
- * there. The console is kept under {@code target/guest-console} when anything fails.
+ * there. The console is kept under {@code target/guest-console} when anything fails. {@code @Nested}
+ * classes run in their outer class's boot; a {@code @TestFactory}'s dynamic tests are the ones the
+ * guest generated, each with its guest verdict.
  *
  * <pre>{@code
  * @PseriesGuest(devices = "edu")

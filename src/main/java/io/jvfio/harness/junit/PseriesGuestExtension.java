@@ -17,11 +17,13 @@ import io.jvfio.harness.GuestUnavailableException;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.InvocationInterceptor;
@@ -102,7 +104,8 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
             String console = failure != null || t.failed() > 0
                     ? ConsoleArchive.save(r, failure != null ? failure : t.countsLine()).toString() : null;
             System.err.println("[guest] " + testClass.getName() + ": " + t.countsLine() + " (" + r.timing() + ")");
-            return new Verdicts(t.tests().stream().collect(Collectors.toMap(GuestTestCase::uid, Function.identity(), (a, c) -> c)),
+            return new Verdicts(t.tests().stream().collect(Collectors.toMap(GuestTestCase::uid, Function.identity(), (a, c) -> c,
+                    LinkedHashMap::new)),
                     null, failure, console);
         } catch (GuestUnavailableException e) {
             return new Verdicts(Map.of(), e.getMessage(), null, null);
@@ -178,6 +181,38 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
             return;
         }
         invocation.skip();
+        Verdicts v = available(context);
+        judge(v.byUid().get(context.getUniqueId()), v);
+    }
+
+    /**
+     * A {@code @TestFactory}: on the host its dynamic tests are the guest's, one per test the guest ran
+     * under this factory, each judged by its guest verdict.
+     */
+    @Override
+    public <T> T interceptTestFactoryMethod(Invocation<T> invocation, ReflectiveInvocationContext<Method> ic,
+            ExtensionContext context) throws Throwable {
+        if (inside()) {
+            return invocation.proceed();
+        }
+        invocation.skip();
+        Verdicts v = available(context);
+        String under = context.getUniqueId() + "/";
+        String prefix = context.getDisplayName() + " ";
+        List<DynamicTest> tests = v.byUid().values().stream().filter(c -> c.uid().startsWith(under))
+                .map(c -> DynamicTest.dynamicTest(c.name().startsWith(prefix) ? c.name().substring(prefix.length()) : c.name(),
+                        () -> judge(c, v)))
+                .toList();
+        if (tests.isEmpty()) {
+            judge(null, v);
+        }
+        @SuppressWarnings("unchecked")
+        T stream = (T) tests.stream(); // Jupiter takes a Stream whatever the factory declares
+        return stream;
+    }
+
+    /** The class's verdicts; aborts (or, with -Djvfio.guest=required, fails) when the guest cannot run here. */
+    private static Verdicts available(ExtensionContext context) {
         Verdicts v = verdicts(context);
         if (v.unavailable() != null) {
             boolean required = System.getProperty("jvfio.guest", "auto").strip().equalsIgnoreCase("required");
@@ -187,7 +222,11 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
             }
             throw new TestAbortedException("the pSeries guest cannot run here: " + v.unavailable());
         }
-        GuestTestCase c = v.byUid().get(context.getUniqueId());
+        return v;
+    }
+
+    /** Passes, fails or aborts as the guest's test {@code c} did (null: the guest never reported it). */
+    private static void judge(GuestTestCase c, Verdicts v) {
         String where = v.console() == null ? "" : " (guest console: " + v.console() + ")";
         if (c == null) {
             throw new AssertionFailedError("the guest did not report this test"

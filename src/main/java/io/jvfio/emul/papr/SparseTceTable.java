@@ -8,33 +8,23 @@ import java.util.Arrays;
  * something is mapped. Used for QEMU's TCE tables and for the guest kernel's {@code it_userspace}
  * view.
  *
- * <p>Entries are grouped in chunks of {@value #CHUNK} consecutive indexes. A chunk is created by its
- * first non-zero store and dropped with its last non-zero entry. It starts <em>sparse</em>: sorted
- * (offset, value) pairs that grow with the entries, so an isolated mapped TCE costs tens of bytes,
- * not a whole chunk. Past {@value #SPARSE_MAX} entries it turns <em>dense</em> (a plain
- * {@code long[CHUNK]}): 8 bytes an entry, one array store per access, for the windows drivers map
- * end to end.
- *
- * <p>Chunks are found through an open-addressing map with primitive keys (no boxing) and a
- * one-entry cache, so sequential access costs one lookup per chunk. Not thread-safe: callers hold
- * the platform lock.
+ * <p>Entries are grouped in chunks of {@value #CHUNK} consecutive indexes ({@link TceChunk}: sorted
+ * pairs while sparse, a plain array once dense), created by their first non-zero store and dropped
+ * with their last non-zero entry. Chunks are found through an open-addressing map with primitive
+ * keys (no boxing) and a one-entry cache, so sequential access costs one lookup per chunk. Not
+ * thread-safe: callers hold the platform lock.
  */
 public final class SparseTceTable {
     /** Entries per chunk. */
     public static final int CHUNK = 4096;
-    /** Entries a chunk keeps as sorted pairs before it becomes a plain array. */
-    static final int SPARSE_MAX = 256;
     private static final int SHIFT = 12;
     private static final int MASK = CHUNK - 1;
-    private static final int SPARSE_INITIAL = 2;
 
     private final long size;
 
     // The chunk map: open addressing, linear probing, backward-shift deletion; key -1 = empty.
     private long[] keys;
-    private long[][] values; // dense: indexed by offset; sparse: the values, in offset order
-    private char[][] offsets; // null for a dense chunk; else the sorted offsets of its values
-    private int[] live; // non-zero entries per chunk
+    private TceChunk[] chunks;
     private int count;
 
     private long cachedKey = -1;
@@ -62,22 +52,13 @@ public final class SparseTceTable {
 
     /** Bytes held for entries and the chunk map (what the table costs, array headers aside). */
     public long allocatedBytes() {
-        return chunkBytes + (long) keys.length * (Long.BYTES + 8 + 8 + Integer.BYTES);
+        return chunkBytes + (long) keys.length * (Long.BYTES + 8);
     }
 
     /** The entry at {@code index} (0 for never set); {@code index} must be in [0, size). */
     public long get(long index) {
         int slot = find(index >>> SHIFT);
-        if (slot < 0) {
-            return 0;
-        }
-        int i = (int) (index & MASK);
-        char[] o = offsets[slot];
-        if (o == null) {
-            return values[slot][i];
-        }
-        int p = search(o, live[slot], i);
-        return p >= 0 ? values[slot][p] : 0;
+        return slot < 0 ? 0 : chunks[slot].get((int) (index & MASK));
     }
 
     /** Stores {@code value} at {@code index} and returns the previous value. */
@@ -90,60 +71,12 @@ public final class SparseTceTable {
             }
             slot = insert(key);
         }
-        int i = (int) (index & MASK);
-        return offsets[slot] == null ? exchangeDense(slot, i, value) : exchangeSparse(slot, i, value);
-    }
-
-    private long exchangeDense(int slot, int i, long value) {
-        long[] c = values[slot];
-        long old = c[i];
-        c[i] = value;
-        if (old == 0) {
-            if (value != 0) {
-                live[slot]++;
-                nonZero++;
-            }
-        } else if (value == 0) {
-            entryCleared(slot);
-        }
+        TceChunk c = chunks[slot];
+        int liveBefore = c.live();
+        long bytesBefore = c.bytes();
+        long old = c.exchange((int) (index & MASK), value);
+        chunkChanged(slot, liveBefore, bytesBefore);
         return old;
-    }
-
-    private long exchangeSparse(int slot, int i, long value) {
-        int n = live[slot];
-        int p = search(offsets[slot], n, i);
-        if (p >= 0) {
-            long[] v = values[slot];
-            long old = v[p];
-            if (value != 0) {
-                v[p] = value;
-            } else {
-                closeGap(slot, p, p + 1);
-                entryCleared(slot);
-            }
-            return old;
-        }
-        if (value == 0) {
-            return 0;
-        }
-        p = -(p + 1);
-        if (n == SPARSE_MAX) {
-            makeDense(slot);
-            values[slot][i] = value;
-        } else {
-            if (n == offsets[slot].length) {
-                resizeSparse(slot, Math.min(SPARSE_MAX, n * 2));
-            }
-            char[] o = offsets[slot];
-            long[] v = values[slot];
-            System.arraycopy(o, p, o, p + 1, n - p);
-            System.arraycopy(v, p, v, p + 1, n - p);
-            o[p] = (char) i;
-            v[p] = value;
-        }
-        live[slot]++;
-        nonZero++;
-        return 0;
     }
 
     /** Receives the entries {@link #clearRange} clears. */
@@ -167,53 +100,13 @@ public final class SparseTceTable {
         for (long key : sortedKeys(from, to)) {
             int slot = find(key);
             long base = key << SHIFT;
-            int lo = (int) Math.max(0, from - base);
-            int hi = (int) Math.min(CHUNK, to - base);
-            if (offsets[slot] == null) {
-                clearDense(slot, base, lo, hi, visitor);
-            } else {
-                clearSparse(slot, base, lo, hi, visitor);
-            }
-        }
-    }
-
-    private void clearDense(int slot, long base, int lo, int hi, Cleared visitor) {
-        long[] c = values[slot];
-        try {
-            for (int i = lo; i < hi; i++) {
-                long old = c[i];
-                if (old != 0) {
-                    c[i] = 0;
-                    nonZero--;
-                    live[slot]--;
-                    visitor.cleared(base + i, old);
-                }
-            }
-        } finally {
-            if (live[slot] == 0) {
-                remove(slot);
-            }
-        }
-    }
-
-    private void clearSparse(int slot, long base, int lo, int hi, Cleared visitor) {
-        char[] o = offsets[slot];
-        long[] v = values[slot];
-        int first = lowerBound(o, live[slot], lo);
-        int p = first;
-        try {
-            while (p < live[slot] && o[p] < hi) {
-                long old = v[p];
-                int offset = o[p];
-                p++;
-                nonZero--;
-                visitor.cleared(base + offset, old);
-            }
-        } finally {
-            closeGap(slot, first, p);
-            live[slot] -= p - first;
-            if (live[slot] == 0) {
-                remove(slot);
+            TceChunk c = chunks[slot];
+            int liveBefore = c.live();
+            long bytesBefore = c.bytes();
+            try {
+                c.clear((int) Math.max(0, from - base), (int) Math.min(CHUNK, to - base), base, visitor);
+            } finally {
+                chunkChanged(slot, liveBefore, bytesBefore);
             }
         }
     }
@@ -235,21 +128,8 @@ public final class SparseTceTable {
         }
         long n = 0;
         for (long key : sortedKeys(from, to)) {
-            int slot = find(key);
             long base = key << SHIFT;
-            int lo = (int) Math.max(0, from - base);
-            int hi = (int) Math.min(CHUNK, to - base);
-            char[] o = offsets[slot];
-            if (o != null) {
-                n += lowerBound(o, live[slot], hi) - lowerBound(o, live[slot], lo);
-                continue;
-            }
-            long[] c = values[slot];
-            for (int i = lo; i < hi; i++) {
-                if (c[i] != 0) {
-                    n++;
-                }
-            }
+            n += chunks[find(key)].count((int) Math.max(0, from - base), (int) Math.min(CHUNK, to - base));
         }
         return n;
     }
@@ -264,27 +144,12 @@ public final class SparseTceTable {
         if (from >= to || nonZero == 0) {
             return new long[0];
         }
-        long[] out = new long[16];
-        int n = 0;
+        TceChunk.Longs out = new TceChunk.Longs();
         for (long key : sortedKeys(from, to)) {
-            int slot = find(key);
             long base = key << SHIFT;
-            int lo = (int) Math.max(0, from - base);
-            int hi = (int) Math.min(CHUNK, to - base);
-            char[] o = offsets[slot];
-            int first = o == null ? lo : lowerBound(o, live[slot], lo);
-            int end = o == null ? hi : lowerBound(o, live[slot], hi);
-            for (int j = first; j < end; j++) {
-                if (o == null && values[slot][j] == 0) {
-                    continue;
-                }
-                if (n == out.length) {
-                    out = Arrays.copyOf(out, n * 2);
-                }
-                out[n++] = base + (o == null ? j : o[j]);
-            }
+            chunks[find(key)].indexes((int) Math.max(0, from - base), (int) Math.min(CHUNK, to - base), base, out);
         }
-        return Arrays.copyOf(out, n);
+        return out.toArray();
     }
 
     private long[] sortedKeys(long from, long to) {
@@ -302,61 +167,14 @@ public final class SparseTceTable {
         return r;
     }
 
-    // ---- a chunk's storage --------------------------------------------------------------------------
-
-    /** Position of offset {@code i} among the first {@code n} sorted offsets, or -(insertion point) - 1. */
-    private static int search(char[] o, int n, int i) {
-        // Drivers map upwards: the common store lands at or past the last entry.
-        if (n == 0 || o[n - 1] < i) {
-            return -(n + 1);
-        }
-        if (o[n - 1] == i) {
-            return n - 1;
-        }
-        return Arrays.binarySearch(o, 0, n, (char) i);
-    }
-
-    /** The first position whose offset is at least {@code i}. */
-    private static int lowerBound(char[] o, int n, int i) {
-        int p = search(o, n, i);
-        return p >= 0 ? p : -(p + 1);
-    }
-
-    /** Removes the pairs at positions [from, to) of a sparse chunk (its {@code live} not yet updated). */
-    private void closeGap(int slot, int from, int to) {
-        int n = live[slot];
-        System.arraycopy(offsets[slot], to, offsets[slot], from, n - to);
-        System.arraycopy(values[slot], to, values[slot], from, n - to);
-    }
-
-    private void entryCleared(int slot) {
-        nonZero--;
-        if (--live[slot] == 0) {
+    /** Accounts for a change to the chunk at {@code slot} and drops it once it holds nothing. */
+    private void chunkChanged(int slot, int liveBefore, long bytesBefore) {
+        TceChunk c = chunks[slot];
+        nonZero += c.live() - liveBefore;
+        chunkBytes += c.bytes() - bytesBefore;
+        if (c.live() == 0) {
             remove(slot);
         }
-    }
-
-    private void resizeSparse(int slot, int capacity) {
-        chunkBytes += (long) (capacity - offsets[slot].length) * (Character.BYTES + Long.BYTES);
-        offsets[slot] = Arrays.copyOf(offsets[slot], capacity);
-        values[slot] = Arrays.copyOf(values[slot], capacity);
-    }
-
-    private void makeDense(int slot) {
-        char[] o = offsets[slot];
-        long[] v = values[slot];
-        long[] dense = new long[CHUNK];
-        for (int j = 0; j < live[slot]; j++) {
-            dense[o[j]] = v[j];
-        }
-        chunkBytes += (long) CHUNK * Long.BYTES - (long) o.length * (Character.BYTES + Long.BYTES);
-        values[slot] = dense;
-        offsets[slot] = null;
-    }
-
-    private long storageBytes(int slot) {
-        char[] o = offsets[slot];
-        return o == null ? (long) CHUNK * Long.BYTES : (long) o.length * (Character.BYTES + Long.BYTES);
     }
 
     // ---- the chunk map ---------------------------------------------------------------------------
@@ -364,9 +182,7 @@ public final class SparseTceTable {
     private void allocateMap(int n) {
         keys = new long[n];
         Arrays.fill(keys, -1L);
-        values = new long[n][];
-        offsets = new char[n][];
-        live = new int[n];
+        chunks = new TceChunk[n];
     }
 
     private static int hash(long key, int mask) {
@@ -404,10 +220,8 @@ public final class SparseTceTable {
             i = (i + 1) & mask;
         }
         keys[i] = key;
-        offsets[i] = new char[SPARSE_INITIAL];
-        values[i] = new long[SPARSE_INITIAL];
-        chunkBytes += (long) SPARSE_INITIAL * (Character.BYTES + Long.BYTES);
-        live[i] = 0;
+        chunks[i] = new TceChunk();
+        chunkBytes += chunks[i].bytes();
         count++;
         cachedKey = key;
         cachedSlot = i;
@@ -416,9 +230,7 @@ public final class SparseTceTable {
 
     private void grow() {
         long[] ok = keys;
-        long[][] ov = values;
-        char[][] oo = offsets;
-        int[] ol = live;
+        TceChunk[] oc = chunks;
         allocateMap(ok.length * 2);
         int mask = keys.length - 1;
         for (int j = 0; j < ok.length; j++) {
@@ -427,24 +239,19 @@ public final class SparseTceTable {
                 while (keys[i] != -1L) {
                     i = (i + 1) & mask;
                 }
-                moveSlot(ok, ov, oo, ol, j, i);
+                keys[i] = ok[j];
+                chunks[i] = oc[j];
             }
         }
         cachedKey = -1;
         cachedSlot = -1;
     }
 
-    private void moveSlot(long[] k, long[][] v, char[][] o, int[] l, int from, int to) {
-        keys[to] = k[from];
-        values[to] = v[from];
-        offsets[to] = o[from];
-        live[to] = l[from];
-    }
-
     private void remove(int slot) {
-        chunkBytes -= storageBytes(slot);
+        chunkBytes -= chunks[slot].bytes();
         int mask = keys.length - 1;
-        clearSlot(slot);
+        keys[slot] = -1L;
+        chunks[slot] = null;
         count--;
         // backward-shift deletion keeps probe sequences intact
         int hole = slot;
@@ -453,20 +260,15 @@ public final class SparseTceTable {
             int home = hash(keys[i], mask);
             boolean move = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
             if (move) {
-                moveSlot(keys, values, offsets, live, i, hole);
-                clearSlot(i);
+                keys[hole] = keys[i];
+                chunks[hole] = chunks[i];
+                keys[i] = -1L;
+                chunks[i] = null;
                 hole = i;
             }
             i = (i + 1) & mask;
         }
         cachedKey = -1;
         cachedSlot = -1;
-    }
-
-    private void clearSlot(int slot) {
-        keys[slot] = -1L;
-        values[slot] = null;
-        offsets[slot] = null;
-        live[slot] = 0;
     }
 }

@@ -77,7 +77,7 @@ class SparseTceTableTest {
 
     @Test
     void aThrowingVisitorLeavesVisitedEntriesClearedAndTheRestIntact() {
-        for (int n : new int[] {10, SparseTceTable.SPARSE_MAX + 10}) {
+        for (int n : new int[] {10, TceChunk.SPARSE_MAX + 10}) {
             SparseTceTable t = new SparseTceTable(SIZE);
             for (int i = 0; i < n; i++) {
                 t.exchange(100 + i, 1000 + i);

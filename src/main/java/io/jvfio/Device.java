@@ -92,19 +92,37 @@ public final class Device implements AutoCloseable {
 
     /** VFIO_DEVICE_SET_IRQS: trigger vector 0 of {@code index} on {@code eventfd}. */
     public void setIrqEventfd(int index, EventFd eventfd) throws VfioException {
+        setIrqEventfds(index, List.of(eventfd));
+    }
+
+    /**
+     * VFIO_DEVICE_SET_IRQS: trigger vectors {@code 0 .. eventfds.size()-1} of {@code index} on one
+     * eventfd each (e.g. one MSI-X vector per queue). The count cannot exceed the index's
+     * {@link #irqInfo} count; the kernel answers EINVAL.
+     */
+    public void setIrqEventfds(int index, List<EventFd> eventfds) throws VfioException {
+        if (eventfds.isEmpty()) {
+            throw new IllegalArgumentException("no eventfd for irq index " + index + ": use disableIrq");
+        }
         int f = fd.acquire();
-        int e = eventfd.acquire();
+        int acquired = 0;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_irq_set.SIZE + 4, 4);
+            MemorySegment s = a.allocate(vfio_irq_set.SIZE + 4L * eventfds.size(), 4);
             vfio_irq_set.argsz.set(s, (int) s.byteSize());
             vfio_irq_set.flags.set(s, VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER);
             vfio_irq_set.index.set(s, index);
             vfio_irq_set.start.set(s, 0);
-            vfio_irq_set.count.set(s, 1);
-            s.set(ValueLayout.JAVA_INT_UNALIGNED, vfio_irq_set.SIZE, e);
-            check(VFIO_DEVICE_SET_IRQS, " irq " + index, backend.deviceSetIrqs(f, s));
+            vfio_irq_set.count.set(s, eventfds.size());
+            for (EventFd e : eventfds) {
+                s.set(ValueLayout.JAVA_INT_UNALIGNED, vfio_irq_set.SIZE + 4L * acquired, e.acquire());
+                acquired++;
+            }
+            check(VFIO_DEVICE_SET_IRQS, " irq " + index + (eventfds.size() > 1 ? " (" + eventfds.size() + " vectors)" : ""),
+                    backend.deviceSetIrqs(f, s));
         } finally {
-            eventfd.release();
+            for (int i = 0; i < acquired; i++) {
+                eventfds.get(i).release();
+            }
             fd.release();
         }
     }

@@ -1,0 +1,180 @@
+package io.jvfio.driver.nvme;
+
+import io.jvfio.driver.nvme.NvmeController.Pair;
+import io.jvfio.driver.nvme.NvmeQueue.Command;
+import io.jvfio.toolkit.DmaMemory;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An I/O submission and completion queue pair: READ, WRITE and FLUSH on the controller's namespace.
+ * Data goes through the pair's bounce buffer ({@link #read(long, int, MemorySegment)}), or straight
+ * to and from the caller's mapped {@link DmaMemory} ({@link #read(long, int, DmaMemory, long)}).
+ * Transfers above {@link NvmeController#maxTransfer()} are split; a transfer over more than two
+ * memory pages goes through a PRP list. Use a pair from one thread; make one pair per thread.
+ */
+public final class NvmeQueuePair implements AutoCloseable {
+    static final int IO_FLUSH = 0x00;
+    static final int IO_WRITE = 0x01;
+    static final int IO_READ = 0x02;
+
+    private final NvmeController controller;
+    private final Pair pair;
+    private final int blockSize;
+    private final long blocks;
+    private final int nsid;
+    private final long mps;
+
+    NvmeQueuePair(NvmeController controller, Pair pair) {
+        this.controller = controller;
+        this.pair = pair;
+        this.blockSize = controller.namespace().blockSize();
+        this.blocks = controller.namespace().blocks();
+        this.nsid = controller.namespace().nsid();
+        this.mps = controller.memoryPageSize();
+    }
+
+    /** The queue id (1 and up; 0 is the admin queue). */
+    public int id() {
+        return pair.queue.id;
+    }
+
+    Pair pair() {
+        return pair;
+    }
+
+    /** Whether completions arrive through an MSI-X vector (else polled). */
+    public boolean interrupts() {
+        return pair.queue.interrupts();
+    }
+
+    /** Reads {@code count} blocks from {@code lba}. */
+    public byte[] read(long lba, int count) throws NvmeException {
+        byte[] out = new byte[Math.multiplyExact(count, blockSize)];
+        read(lba, count, MemorySegment.ofArray(out));
+        return out;
+    }
+
+    /** Reads {@code count} blocks from {@code lba} into {@code dst} (through the bounce buffer). */
+    public synchronized void read(long lba, int count, MemorySegment dst) throws NvmeException {
+        checkRange("READ", lba, count, dst.byteSize());
+        long perCommand = pair.data.byteSize() / blockSize;
+        for (long done = 0; done < count; ) {
+            int n = (int) Math.min(perCommand, count - done);
+            transfer(IO_READ, lba + done, n, pair.dataIova);
+            MemorySegment.copy(pair.data, 0, dst, done * blockSize, (long) n * blockSize);
+            done += n;
+        }
+    }
+
+    /** Writes {@code data} (a whole number of blocks) at {@code lba}. */
+    public void write(long lba, byte[] data) throws NvmeException {
+        write(lba, MemorySegment.ofArray(data));
+    }
+
+    /** Writes {@code src} (a whole number of blocks) at {@code lba} (through the bounce buffer). */
+    public synchronized void write(long lba, MemorySegment src) throws NvmeException {
+        int count = wholeBlocks("WRITE", src.byteSize());
+        checkRange("WRITE", lba, count, src.byteSize());
+        long perCommand = pair.data.byteSize() / blockSize;
+        for (long done = 0; done < count; ) {
+            int n = (int) Math.min(perCommand, count - done);
+            MemorySegment.copy(src, done * blockSize, pair.data, 0, (long) n * blockSize);
+            pair.dirty = true;
+            transfer(IO_WRITE, lba + done, n, pair.dataIova);
+            done += n;
+        }
+    }
+
+    /**
+     * Reads {@code count} blocks into {@code buffer} at {@code offset} with no copy: the controller
+     * writes straight into it. The buffer must be mapped in the controller's session.
+     */
+    public synchronized void read(long lba, int count, DmaMemory buffer, long offset) throws NvmeException {
+        direct(IO_READ, lba, count, buffer, offset);
+    }
+
+    /** Writes {@code count} blocks from {@code buffer} at {@code offset} with no copy (see {@link #read(long, int, DmaMemory, long)}). */
+    public synchronized void write(long lba, int count, DmaMemory buffer, long offset) throws NvmeException {
+        pair.dirty = true;
+        direct(IO_WRITE, lba, count, buffer, offset);
+    }
+
+    private void direct(int opcode, long lba, int count, DmaMemory buffer, long offset) throws NvmeException {
+        String op = opcode == IO_READ ? "READ" : "WRITE";
+        long bytes = (long) count * blockSize;
+        if (offset < 0 || offset > buffer.size() - bytes) {
+            throw new IllegalArgumentException(String.format("%s of %d bytes at offset %d: outside the %d-byte buffer",
+                    op, bytes, offset, buffer.size()));
+        }
+        checkRange(op, lba, count, bytes);
+        long iova = controller.session().iova(buffer).orElseThrow(() -> new IllegalArgumentException(
+                op + ": the buffer is not mapped in the controller's DMA session (session.map(buffer))"));
+        long perCommand = controller.maxTransfer() / blockSize;
+        for (long done = 0; done < count; ) {
+            int n = (int) Math.min(perCommand, count - done);
+            transfer(opcode, lba + done, n, iova + offset + done * blockSize);
+            done += n;
+        }
+    }
+
+    /** FLUSH: everything written so far is on non-volatile media when this returns. */
+    public synchronized void flush() throws NvmeException {
+        flush(pair, nsid);
+        pair.dirty = false;
+    }
+
+    static void flush(Pair p, int nsid) throws NvmeException {
+        p.queue.execute(new Command("FLUSH nsid " + nsid, IO_FLUSH, nsid, 0, 0, 0, 0, 0));
+    }
+
+    private void transfer(int opcode, long lba, int count, long iova) throws NvmeException {
+        checkOpen();
+        String name = String.format("%s lba %d blocks %d", opcode == IO_READ ? "READ" : "WRITE", lba, count);
+        // Commands run one at a time here, so command id 0's list slot is the one in use.
+        Prp.Entries prp = Prp.build(iova, (long) count * blockSize, mps, pair.lists.asSlice(0, pair.listSlot),
+                pair.listsIova);
+        pair.queue.execute(new Command(name, opcode, nsid, prp.prp1(), prp.prp2(), (int) lba, (int) (lba >>> 32),
+                count - 1));
+    }
+
+    private int wholeBlocks(String op, long bytes) {
+        if (bytes % blockSize != 0) {
+            throw new IllegalArgumentException(String.format("%s of %d bytes: not a multiple of the %d-byte block size",
+                    op, bytes, blockSize));
+        }
+        return (int) Math.min(Integer.MAX_VALUE, bytes / blockSize);
+    }
+
+    private void checkRange(String op, long lba, long count, long bufferBytes) {
+        if (count <= 0) {
+            throw new IllegalArgumentException(op + " of " + count + " blocks: the count must be positive");
+        }
+        if (lba < 0 || lba > blocks - count) {
+            throw new IllegalArgumentException(String.format(
+                    "%s lba %d blocks %d: beyond the namespace's %d blocks (last lba %d)", op, lba, count, blocks,
+                    blocks - 1));
+        }
+        if (bufferBytes < count * blockSize) {
+            throw new IllegalArgumentException(String.format("%s of %d blocks needs %d bytes, the buffer has %d", op,
+                    count, count * blockSize, bufferBytes));
+        }
+    }
+
+    private void checkOpen() {
+        if (pair.closed) {
+            throw new IllegalStateException("queue pair " + pair.queue.id + " is closed");
+        }
+    }
+
+    /** The bytes of one block, for callers sizing buffers. */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** Flushes (when written), deletes the queues and frees their memory. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        controller.release(pair);
+    }
+}

@@ -1,10 +1,15 @@
 package io.jvfio.guest;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvfio.driver.nvme.NvmePattern;
 import io.jvfio.harness.GuestImages;
+import io.jvfio.harness.CommandResult;
 import io.jvfio.harness.GuestMachine;
+import io.jvfio.harness.GuestResult;
+import io.jvfio.harness.JvfioBatch;
 import io.jvfio.harness.GuestRun;
 import io.jvfio.harness.GuestTestRun;
 import io.jvfio.harness.HostQemuLauncher;
@@ -14,11 +19,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -87,5 +95,75 @@ class GuestNvmeTest {
             }));
         }
         return nodes.stream();
+    }
+
+    /** 8 blocks of printable text, so what {@code jvfio nvme read} prints can be compared. */
+    static String cliText() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; b.length() < 8 * NvmePattern.BLOCK; i++) {
+            b.append(String.format("jvfio nvme cli line %04d%n", i));
+        }
+        return b.substring(0, 8 * NvmePattern.BLOCK - 1) + "\n";
+    }
+
+    static final long CLI_LBA = 60000;
+
+    /**
+     * {@code jvfio nvme} in the guest (shaded jar, one JVM per command, about 10 s each under TCG, one
+     * boot): identify (text and JSON), write then read back as text, an LBA beyond the namespace and a
+     * device that is not NVMe refused with exit status 2 and 3, nothing written: the host checks the
+     * image afterwards. Bad input that needs no device is covered on the host (NvmeCommandTest).
+     */
+    @Test
+    void jvfioNvmeCommandsInTheGuest() throws IOException {
+        HostQemuLauncher launcher = new HostQemuLauncher();
+        Path image = IMAGE.resolveSibling("cli.img");
+        GuestMachine machine = machine(image);
+        GuestImages images = GuestSupport.require(launcher, machine);
+        Path jar = JvfioBatch.defaultJar();
+        if (!Files.isRegularFile(jar)) {
+            GuestSupport.unavailable("no shaded jar " + jar + ": run make build");
+        }
+        Files.createDirectories(image.getParent());
+        NvmePattern.createImage(image);
+        Path text = image.resolveSibling("cli.txt");
+        Files.writeString(text, cliText());
+        long last = NvmePattern.IMAGE_BYTES / NvmePattern.BLOCK - 1;
+        JvfioBatch batch = JvfioBatch.create().jar(jar);
+        String in = batch.ship(text);
+        batch.command("identify", "nvme", "identify")
+                .command("identify-json", "nvme", "identify", "--json", "--group", "1")
+                .command("write", "nvme", "write", "--lba", Long.toString(CLI_LBA), "--in", in)
+                .command("read", "nvme", "read", "--lba", Long.toString(CLI_LBA), "--blocks", "8", "--device", "0001:00:00.0")
+                .command("write-beyond", "nvme", "write", "--lba", Long.toString(last), "--in", in)
+                .command("not-nvme", "nvme", "identify", "--device", "0000:00:00.0");
+        GuestResult r = launcher.run(machine, images, batch.build("jvfio-nvme-cli"));
+        Map<String, CommandResult> out = JvfioBatch.results(r);
+        System.out.println("[guest] jvfio nvme commands: " + out.size() + " in one boot, " + r.timing());
+        assertEquals(List.of("identify", "identify-json", "write", "read", "write-beyond", "not-nvme"), List.copyOf(out.keySet()), r.runOutput()::toString);
+        CommandResult id = out.get("identify");
+        assertEquals(0, id.exitStatus(), id::output);
+        assertTrue(id.output().contains("namespace 1: 131072 blocks of 512 bytes"), id::output);
+        CommandResult json = out.get("identify-json");
+        assertEquals(0, json.exitStatus(), json::output);
+        var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                json.output().substring(json.output().indexOf('{')));
+        assertEquals(131072, tree.path("namespace").path("blocks").asLong(), json::output);
+        assertEquals("0001:00:00.0", tree.path("device").asText(), json::output);
+        assertEquals(0, out.get("write").exitStatus(), out.get("write")::output);
+        CommandResult read = out.get("read");
+        assertEquals(0, read.exitStatus(), read::output);
+        assertTrue(read.output().contains(cliText().strip()), read::output);
+        CommandResult beyond = out.get("write-beyond");
+        assertEquals(2, beyond.exitStatus(), beyond::output);
+        assertTrue(beyond.output().contains("beyond namespace 1's 131072 blocks"), beyond::output);
+        CommandResult notNvme = out.get("not-nvme");
+        assertEquals(3, notNvme.exitStatus(), notNvme::output);
+        assertTrue(notNvme.output().contains("not an NVMe controller"), notNvme::output);
+        // On the host: the write landed, the refused one wrote nothing.
+        byte[] expected = cliText().getBytes(StandardCharsets.US_ASCII);
+        assertArrayEquals(expected, NvmePattern.readImage(image, new NvmePattern.Region("cli", CLI_LBA, 8, 0)));
+        assertArrayEquals(new byte[NvmePattern.BLOCK], NvmePattern.readImage(image,
+                new NvmePattern.Region("refused", last, 1, 0)));
     }
 }

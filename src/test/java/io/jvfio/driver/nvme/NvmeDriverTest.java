@@ -115,7 +115,9 @@ class NvmeDriverTest {
         }
     }
 
-    static void requireScratch() {
+    /** The variant can run, and may write (checked in that order, so an emulated row names why it skips). */
+    static void requireScratch(Variant v) {
+        locate(v);
         Assumptions.assumeTrue(Boolean.getBoolean("jvfio.nvme.scratch"), "this test writes to the namespace: "
                 + "-Djvfio.nvme.scratch=true only on a scratch device (GuestNvmeTest's image)");
     }
@@ -139,6 +141,7 @@ class NvmeDriverTest {
     @ParameterizedTest(name = "[{0}] {1} {2}")
     @MethodSource("modes")
     void readsWhatTheHostWrote(Variant v, Completion c, Window w) throws IOException {
+        locate(v);
         Assumptions.assumeTrue(Boolean.getBoolean("jvfio.nvme.hostPattern"),
                 "no host-written pattern in this namespace (GuestNvmeTest writes one and sets -Djvfio.nvme.hostPattern)");
         try (Target t = open(v, options(c, w)); NvmeQueuePair q = t.nvme().queuePair()) {
@@ -162,7 +165,7 @@ class NvmeDriverTest {
     @ParameterizedTest(name = "[{0}] {1} {2}")
     @MethodSource("modes")
     void writesWhatTheHostChecks(Variant v, Completion c, Window w) throws IOException {
-        requireScratch();
+        requireScratch(v);
         NvmePattern.Region r = NvmePattern.written(modeIndex(c, w));
         try (Target t = open(v, options(c, w)); NvmeQueuePair q = t.nvme().queuePair()) {
             assertWindow(t, w);
@@ -185,7 +188,7 @@ class NvmeDriverTest {
     @ParameterizedTest(name = "[{0}]")
     @MethodSource("variants")
     void orderlyShutdownCommitsUnflushedWrites(Variant v) throws IOException {
-        requireScratch();
+        requireScratch(v);
         NvmePattern.Region r = NvmePattern.UNFLUSHED;
         try (Target t = open(v, NvmeOptions.defaults())) {
             NvmeQueuePair q = t.nvme().queuePair();
@@ -200,7 +203,7 @@ class NvmeDriverTest {
     @ParameterizedTest(name = "[{0}]")
     @MethodSource("variants")
     void oneQueuePairPerThread(Variant v) throws Exception {
-        requireScratch();
+        requireScratch(v);
         try (Target t = open(v, NvmeOptions.defaults().withMaxQueuePairs(NvmePattern.THREADS)
                 .withCompletion(Completion.MSIX))) {
             assertTrue(t.nvme().maxQueuePairs() >= NvmePattern.THREADS, t.nvme()::toString);
@@ -283,6 +286,33 @@ class NvmeDriverTest {
             assertTrue(openFds() > fdsBefore);
         }
         assertEquals(fdsBefore, openFds(), "file descriptors left open after close");
+    }
+
+    /** A controller the program drops without close: the Cleaner shuts it down and releases the group. */
+    @ParameterizedTest(name = "[{0}]")
+    @MethodSource("variants")
+    void forgottenControllerIsReleasedByTheCleaner(Variant v) throws Exception {
+        NvmeHost.Location at = locate(v);
+        long fdsBefore = openFds();
+        try (Vfio vfio = Vfio.kernel()) {
+            openAndForget(vfio, at);
+            assertTrue(openFds() > fdsBefore, "the forgotten controller holds its group, container and device");
+            for (int i = 0; i < 200 && openFds() > fdsBefore; i++) {
+                System.gc();
+                Thread.sleep(50);
+            }
+            assertEquals(fdsBefore, openFds(), "the Cleaner did not release the forgotten controller");
+            // The group is free again: a new controller opens (the old one would hold it: EBUSY).
+            try (NvmeController again = NvmeController.open(vfio, at.group(), at.address(), NvmeOptions.defaults());
+                    NvmeQueuePair q = again.queuePair()) {
+                assertEquals(NvmePattern.BLOCK, q.read(0, 1).length);
+            }
+        }
+    }
+
+    private static void openAndForget(Vfio vfio, NvmeHost.Location at) throws IOException {
+        NvmeController c = NvmeController.open(vfio, at.group(), at.address(), NvmeOptions.defaults());
+        c.queuePair().read(0, 1);
     }
 
     @ParameterizedTest(name = "[{0}]")

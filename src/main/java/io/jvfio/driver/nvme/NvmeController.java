@@ -512,7 +512,7 @@ public final class NvmeController implements AutoCloseable {
             p.closed = true;
             pairs.remove(p);
             IOException first = null;
-            if (enabled && !fatal()) {
+            if (enabled && device.isOpen() && !fatal()) {
                 try {
                     if (p.dirty && vwc) {
                         NvmeQueuePair.flush(p, nsid);
@@ -554,7 +554,17 @@ public final class NvmeController implements AutoCloseable {
                 return out;
             }
             tornDown = true;
-            if (regs != null) {
+            // The session may have been closed first (it closes its devices, unmapping BAR0, and the
+            // container, so no DMA is possible): then only the Java side is left to release.
+            boolean live = device.isOpen() && session.isOpen();
+            if (!live) {
+                enabled = false;
+                eventfds.forEach(EventFd::close);
+                eventfds.clear();
+                pairs.forEach(p -> p.closed = true);
+                pairs.clear();
+            }
+            if (regs != null && live) {
                 for (Pair p : List.copyOf(pairs)) {
                     try {
                         releasePair(p);

@@ -288,6 +288,20 @@ class NvmeDriverTest {
         assertEquals(fdsBefore, openFds(), "file descriptors left open after close");
     }
 
+    /** Closing the session under the controller (devices, mappings, container gone) leaves close nothing to fail on. */
+    @ParameterizedTest(name = "[{0}]")
+    @MethodSource("variants")
+    void sessionClosedFirst(Variant v) throws IOException {
+        long fdsBefore = openFds();
+        Target t = open(v, NvmeOptions.defaults().withCompletion(Completion.MSIX));
+        NvmeQueuePair q = t.nvme().queuePair();
+        t.session().close();
+        q.close();
+        t.close();
+        assertThrows(IllegalStateException.class, () -> q.read(0, 1));
+        assertEquals(fdsBefore, openFds(), "file descriptors left open");
+    }
+
     /** A controller the program drops without close: the Cleaner shuts it down and releases the group. */
     @ParameterizedTest(name = "[{0}]")
     @MethodSource("variants")

@@ -192,8 +192,9 @@ public final class NvmeCommand implements Callable<Integer> {
             }
             Vfio vfio = NvmeHost.emulated(t.image);
             try {
-                return new Opened(vfio, NvmeController.open(vfio, 0, io.jvfio.toolkit.VfioHost.firstDevice(vfio, 0),
-                        NvmeOptions.defaults()), "emulated", 0);
+                NvmeHost.Location at = NvmeHost.emulatedLocation();
+                return new Opened(vfio, NvmeController.open(vfio, at.group(), at.address(), NvmeOptions.defaults()),
+                        "emulated", at.group());
             } catch (IOException | RuntimeException e) {
                 vfio.close();
                 throw e;

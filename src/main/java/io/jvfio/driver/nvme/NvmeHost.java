@@ -32,7 +32,7 @@ public final class NvmeHost {
     }
 
     /**
-     * An emulated platform whose group 0 holds an NVMe controller whose namespace is {@code image}
+     * An emulated platform with an NVMe controller at {@link #emulatedLocation()} whose namespace is {@code image}
      * (512-byte blocks, the file's size is the namespace's). The seam for the emulated backend: the
      * CLI and the driver tests come here, and light up once the emulated controller is wired.
      *
@@ -41,6 +41,14 @@ public final class NvmeHost {
     public static Vfio emulated(Path image) throws NvmeException {
         throw new NvmeException(NvmeException.Kind.UNSUPPORTED, "emulated NVMe on " + image, -1, null,
                 emulatedUnavailable().orElse("") + "; use --backend kernel");
+    }
+
+    /**
+     * Where {@link #emulated} puts the controller: a group of its own beside edu's group 0, as QEMU's
+     * nvme on a second PHB appears in the project's guest.
+     */
+    public static Location emulatedLocation() {
+        return new Location(1, "0001:00:00.0");
     }
 
     /** The NVMe controllers (PCI class 0x0108xx) bound to vfio-pci, sorted by address. */

@@ -81,6 +81,12 @@ final class NvmeQueue {
         return interrupts;
     }
 
+    /** The command id the next {@link #submit} will use (its PRP list slot), or -1 when the queue is full. */
+    int nextId() {
+        Integer id = freeIds.peek();
+        return id == null ? -1 : id;
+    }
+
     /** Writes {@code c} at the tail and rings the doorbell; returns its command id. */
     int submit(Command c) {
         Integer cid = freeIds.poll();
@@ -139,7 +145,12 @@ final class NvmeQueue {
 
     /** Whether command {@code cid} has completed (after {@link #reap}). */
     boolean completed(int cid) {
-        return done[cid] != null;
+        return outstanding(cid) && done[cid] != null;
+    }
+
+    /** Whether {@code cid} is a submitted command not yet awaited. */
+    boolean outstanding(int cid) {
+        return cid >= 0 && cid < inFlight.length && inFlight[cid] != null;
     }
 
     /**

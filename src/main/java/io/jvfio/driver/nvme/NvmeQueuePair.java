@@ -129,13 +129,58 @@ public final class NvmeQueuePair implements AutoCloseable {
     }
 
     private void transfer(int opcode, long lba, int count, long iova) throws NvmeException {
+        pair.queue.await(submit(opcode, lba, count, iova));
+    }
+
+    /** Builds the command's PRPs in the list slot of the id it will get, and submits it. */
+    private int submit(int opcode, long lba, int count, long iova) {
         checkOpen();
+        int id = pair.queue.nextId();
+        if (id < 0) {
+            throw new IllegalStateException("queue " + pair.queue.id + " has " + depth()
+                    + " commands outstanding: complete one first");
+        }
         String name = String.format("%s lba %d blocks %d", opcode == IO_READ ? "READ" : "WRITE", lba, count);
-        // Commands run one at a time here, so command id 0's list slot is the one in use.
-        Prp.Entries prp = Prp.build(iova, (long) count * blockSize, mps, pair.lists.asSlice(0, pair.listSlot),
-                pair.listsIova);
-        pair.queue.execute(new Command(name, opcode, nsid, prp.prp1(), prp.prp2(), (int) lba, (int) (lba >>> 32),
+        Prp.Entries prp = Prp.build(iova, (long) count * blockSize, mps,
+                pair.lists.asSlice(id * pair.listSlot, pair.listSlot), pair.listsIova + id * pair.listSlot);
+        return pair.queue.submit(new Command(name, opcode, nsid, prp.prp1(), prp.prp2(), (int) lba, (int) (lba >>> 32),
                 count - 1));
+    }
+
+    /** How many commands may be outstanding at once ({@link #submitRead}). */
+    public int depth() {
+        return pair.queue.depth();
+    }
+
+    /**
+     * Submits a READ of {@code count} blocks into {@code buffer} at {@code offset} without waiting (at
+     * most {@link #depth()} outstanding, at most {@link NvmeController#maxTransfer()} bytes each) and
+     * returns its command id for {@link #completed} and {@link #await}. For queue depths above one.
+     */
+    public synchronized int submitRead(long lba, int count, DmaMemory buffer, long offset) {
+        long bytes = (long) count * blockSize;
+        if (bytes > controller.maxTransfer() || offset < 0 || offset > buffer.size() - bytes) {
+            throw new IllegalArgumentException(String.format("READ of %d bytes at offset %d: more than one command's "
+                    + "%d bytes, or outside the %d-byte buffer", bytes, offset, controller.maxTransfer(), buffer.size()));
+        }
+        checkRange("READ", lba, count, bytes);
+        long iova = controller.session().iova(buffer).orElseThrow(() -> new IllegalArgumentException(
+                "READ: the buffer is not mapped in the controller's DMA session (session.map(buffer))"));
+        return submit(IO_READ, lba, count, iova + offset);
+    }
+
+    /** Whether the command {@code id} has completed (looks at the completion queue, never waits). */
+    public synchronized boolean completed(int id) {
+        pair.queue.reap();
+        return pair.queue.completed(id);
+    }
+
+    /** Waits for command {@code id} and frees it; throws its error status, or on timeout. */
+    public synchronized void await(int id) throws NvmeException {
+        if (!pair.queue.outstanding(id)) {
+            throw new IllegalArgumentException("no outstanding command " + id + " on queue " + pair.queue.id);
+        }
+        pair.queue.await(id);
     }
 
     private int wholeBlocks(String op, long bytes) {

@@ -89,6 +89,7 @@ class NvmeDriverTest {
         if (v.emulated()) {
             Optional<String> why = NvmeHost.emulatedUnavailable();
             Assumptions.assumeTrue(why.isEmpty(), () -> v.id() + ": " + why.orElseThrow());
+            return NvmeHost.emulatedLocation();
         }
         Optional<String> why = Backends.kernelUnavailable();
         Assumptions.assumeTrue(why.isEmpty(), () -> why.orElseThrow());
@@ -98,9 +99,23 @@ class NvmeDriverTest {
         return found.getFirst();
     }
 
+    /**
+     * The variant's platform: the kernel, or the emulator with the NVMe controller over a scratch image
+     * holding {@link NvmePattern#HOST} (the seam {@link NvmeHost#emulated}; refused until it is wired).
+     */
+    static Vfio vfio(Variant v) throws IOException {
+        if (!v.emulated()) {
+            return Vfio.kernel();
+        }
+        Path image = Files.createTempFile("jvfio-nvme-", ".img");
+        image.toFile().deleteOnExit();
+        NvmePattern.createImage(image);
+        return NvmeHost.emulated(image);
+    }
+
     static Target open(Variant v, NvmeOptions options) throws IOException {
         NvmeHost.Location at = locate(v);
-        Vfio vfio = Vfio.kernel();
+        Vfio vfio = vfio(v);
         DmaSession s = null;
         try {
             s = DmaSession.open(vfio, at.group(), NvmeController.sessionOptions(options)
@@ -122,6 +137,22 @@ class NvmeDriverTest {
                 + "-Djvfio.nvme.scratch=true only on a scratch device (GuestNvmeTest's image)");
     }
 
+    /** The variant can run, and the harness wrote {@link NvmePattern#HOST} into the namespace. */
+    static void requireHostPattern(Variant v) {
+        locate(v);
+        Assumptions.assumeTrue(Boolean.getBoolean("jvfio.nvme.hostPattern"),
+                "no host-written pattern in this namespace (GuestNvmeTest writes one and sets -Djvfio.nvme.hostPattern)");
+    }
+
+    /** Maps a caller's buffer into the window the mode puts everything in. */
+    static void map(Target t, DmaMemory buf, Window w) throws IOException {
+        if (w == Window.DEFAULT) {
+            t.session().map32(buf, io.jvfio.DmaDirection.BIDIRECTIONAL);
+        } else {
+            t.session().map(buf);
+        }
+    }
+
     static NvmeOptions options(Completion c, Window w) {
         return NvmeOptions.defaults().withCompletion(c).withWindow32(w == Window.DEFAULT);
     }
@@ -141,9 +172,7 @@ class NvmeDriverTest {
     @ParameterizedTest(name = "[{0}] {1} {2}")
     @MethodSource("modes")
     void readsWhatTheHostWrote(Variant v, Completion c, Window w) throws IOException {
-        locate(v);
-        Assumptions.assumeTrue(Boolean.getBoolean("jvfio.nvme.hostPattern"),
-                "no host-written pattern in this namespace (GuestNvmeTest writes one and sets -Djvfio.nvme.hostPattern)");
+        requireHostPattern(v);
         try (Target t = open(v, options(c, w)); NvmeQueuePair q = t.nvme().queuePair()) {
             assertWindow(t, w);
             NvmePattern.Region r = NvmePattern.HOST;
@@ -162,6 +191,33 @@ class NvmeDriverTest {
         }
     }
 
+    /** Many commands in flight on one queue, completed out of submission order as the controller likes. */
+    @ParameterizedTest(name = "[{0}] {1} {2}")
+    @MethodSource("modes")
+    void queueDepthAboveOne(Variant v, Completion c, Window w) throws IOException {
+        requireHostPattern(v);
+        NvmePattern.Region r = NvmePattern.HOST;
+        try (Target t = open(v, options(c, w)); NvmeQueuePair q = t.nvme().queuePair()) {
+            DmaMemory buf = t.session().allocate((long) r.blocks() * NvmePattern.BLOCK);
+            map(t, buf, w);
+            int piece = 4; // blocks per command: 2 KiB, so commands share pages and PRP2 is used at odd offsets
+            List<Integer> ids = new ArrayList<>();
+            for (int b = 0; b < r.blocks(); b += piece) {
+                int n = Math.min(piece, r.blocks() - b);
+                if (ids.size() == q.depth()) {
+                    q.await(ids.removeFirst());
+                }
+                ids.add(q.submitRead(r.lba() + b, n, buf, (long) b * NvmePattern.BLOCK));
+            }
+            for (int id = ids.size() - 1; id >= 0; id--) {
+                q.await(ids.get(id)); // newest first: completion order must not matter
+            }
+            assertArrayEquals(r.bytes(), buf.segment().asSlice(0, (long) r.blocks() * NvmePattern.BLOCK)
+                    .toArray(ValueLayout.JAVA_BYTE));
+            assertThrows(IllegalArgumentException.class, () -> q.await(0));
+        }
+    }
+
     @ParameterizedTest(name = "[{0}] {1} {2}")
     @MethodSource("modes")
     void writesWhatTheHostChecks(Variant v, Completion c, Window w) throws IOException {
@@ -174,11 +230,7 @@ class NvmeDriverTest {
             assertArrayEquals(r.bytes(), q.read(r.lba(), r.blocks()));
             // Zero-copy from a buffer of the caller's, at an offset that is not page aligned.
             DmaMemory buf = t.session().allocate(r.blocks() * NvmePattern.BLOCK + 4096L);
-            if (w == Window.DEFAULT) {
-                t.session().map32(buf, io.jvfio.DmaDirection.BIDIRECTIONAL);
-            } else {
-                t.session().map(buf);
-            }
+            map(t, buf, w);
             q.read(r.lba(), r.blocks(), buf, 512);
             assertArrayEquals(r.bytes(), buf.segment().asSlice(512, r.blocks() * NvmePattern.BLOCK)
                     .toArray(ValueLayout.JAVA_BYTE));
@@ -308,7 +360,7 @@ class NvmeDriverTest {
     void forgottenControllerIsReleasedByTheCleaner(Variant v) throws Exception {
         NvmeHost.Location at = locate(v);
         long fdsBefore = openFds();
-        try (Vfio vfio = Vfio.kernel()) {
+        try (Vfio vfio = vfio(v)) {
             openAndForget(vfio, at);
             assertTrue(openFds() > fdsBefore, "the forgotten controller holds its group, container and device");
             for (int i = 0; i < 200 && openFds() > fdsBefore; i++) {
@@ -334,7 +386,7 @@ class NvmeDriverTest {
     void notAnNvmeDeviceIsRefused(Variant v) throws IOException {
         locate(v);
         // Group 0 holds edu in the guest: the driver must refuse it by PCI class, before touching BAR0.
-        try (Vfio vfio = Vfio.kernel(); DmaSession s = DmaSession.open(vfio, 0)) {
+        try (Vfio vfio = vfio(v); DmaSession s = DmaSession.open(vfio, 0)) {
             String edu = io.jvfio.toolkit.VfioHost.firstDevice(vfio, 0);
             NvmeException e = assertThrows(NvmeException.class, () -> NvmeController.open(s, edu, NvmeOptions.defaults()));
             assertEquals(NvmeException.Kind.UNSUPPORTED, e.kind());

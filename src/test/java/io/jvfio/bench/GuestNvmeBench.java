@@ -97,7 +97,7 @@ public final class GuestNvmeBench {
             if (m.find()) {
                 results.computeIfAbsent(m.group(1), k -> new LinkedHashMap<>()).computeIfAbsent(m.group(2), k -> new ArrayList<>())
                         .add(new long[] {Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
-            } else if (line.startsWith("nvmebench device") || line.startsWith("@@BOUND")) {
+            } else {
                 System.err.println("  " + line);
             }
         }

@@ -76,8 +76,15 @@ final class NvmeQueue {
         return irq != null;
     }
 
-    /** The eventfd signals consumed while waiting: proof that MSI-X vectors arrive. */
-    long interruptsSeen() {
+    /**
+     * The eventfd signals of this queue's vector so far: those consumed while waiting, plus those
+     * pending, waiting up to {@code wait} for one (a completion found before the driver waited still
+     * raised its interrupt). Proof that MSI-X vectors arrive.
+     */
+    long interruptsSeen(Duration wait) throws VfioException {
+        if (irq != null) {
+            interrupts += irq.await(wait);
+        }
         return interrupts;
     }
 

@@ -186,7 +186,8 @@ class NvmeDriverTest {
             assertArrayEquals(Arrays.copyOf(r.bytes(), twoPages * NvmePattern.BLOCK), q.read(r.lba(), twoPages));
             assertEquals(c == Completion.MSIX, q.interrupts());
             if (c == Completion.MSIX) {
-                assertTrue(q.pair().queue.interruptsSeen() > 0, "no MSI-X interrupt reached the eventfd");
+                assertTrue(q.pair().queue.interruptsSeen(java.time.Duration.ofSeconds(2)) > 0,
+                        "no MSI-X interrupt reached the eventfd");
             }
         }
     }
@@ -260,6 +261,7 @@ class NvmeDriverTest {
                 .withCompletion(Completion.MSIX))) {
             assertTrue(t.nvme().maxQueuePairs() >= NvmePattern.THREADS, t.nvme()::toString);
             ExecutorService pool = Executors.newFixedThreadPool(NvmePattern.THREADS);
+            java.util.concurrent.CyclicBarrier allOpen = new java.util.concurrent.CyclicBarrier(NvmePattern.THREADS);
             try {
                 List<Future<Integer>> ids = new ArrayList<>();
                 for (int i = 0; i < NvmePattern.THREADS; i++) {
@@ -271,6 +273,7 @@ class NvmeDriverTest {
                                 assertArrayEquals(r.bytes(), q.read(r.lba(), r.blocks()));
                             }
                             q.flush();
+                            allOpen.await(60, java.util.concurrent.TimeUnit.SECONDS); // all pairs at once: no id reused
                             return q.id();
                         }
                     }));

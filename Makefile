@@ -4,7 +4,7 @@
 #   make run         the main job: `jvfio demo` (emulated backend when there is no /dev/vfio)
 #   make test        everything: ABI golden values (x86-64 and ppc64le), unit and contract tests,
 #                    the QEMU pSeries guest (real 6.12 kernel), the unit suite on a ppc64le JVM
-#   make test-unit   the host JVM part only
+#   make test-unit   the host JVM part only (with the javadoc checks: mvn javadoc:javadoc must be clean)
 #   make test-guest  the in-guest part only (builds the images first)
 #   make test-diff   every scenario (and 200 random ones) on the emulator and the guest kernel
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
@@ -42,7 +42,7 @@ run: build
 	@bin/jvfio demo
 
 test-unit: deps native
-	@echo "[test] host JVM: golden ABI, unit, contract and property tests"
+	@echo "[test] host JVM: golden ABI, unit, contract and property tests; javadoc (no warnings, public API documented)"
 	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.abi.required=true verify
 
 images: deps

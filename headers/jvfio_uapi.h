@@ -32,7 +32,7 @@
 #define VFIO_PCI_OFFSET_SHIFT 40
 #endif
 
-/* The 22 VFIO ioctls, in io.jvfio.abi.VfioIoctl order. */
+/* The VFIO ioctls, in io.jvfio.abi.VfioIoctl order (numbers repeat across fd kinds). */
 #define JVFIO_IOCTLS(X) \
 	X(VFIO_GET_API_VERSION) \
 	X(VFIO_CHECK_EXTENSION) \
@@ -55,7 +55,11 @@
 	X(VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY) \
 	X(VFIO_IOMMU_SPAPR_TCE_CREATE) \
 	X(VFIO_IOMMU_SPAPR_TCE_REMOVE) \
-	X(VFIO_EEH_PE_OP)
+	X(VFIO_EEH_PE_OP) \
+	X(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) \
+	X(VFIO_DEVICE_PCI_HOT_RESET) \
+	X(VFIO_DEVICE_IOEVENTFD) \
+	X(VFIO_DEVICE_FEATURE)
 
 /* The structs, in io.jvfio.abi.Structs.ALL order. Each has a JVFIO_FIELDS_<struct>(X) list below. */
 #define JVFIO_STRUCTS(X) \
@@ -72,7 +76,12 @@
 	X(vfio_iommu_spapr_tce_create) \
 	X(vfio_iommu_spapr_tce_remove) \
 	X(vfio_eeh_pe_err) \
-	X(vfio_eeh_pe_op)
+	X(vfio_eeh_pe_op) \
+	X(vfio_pci_hot_reset_info) \
+	X(vfio_pci_hot_reset) \
+	X(vfio_device_ioeventfd) \
+	X(vfio_device_feature) \
+	X(vfio_info_cap_header)
 
 #define JVFIO_FIELDS_vfio_group_status(X) \
 	X(vfio_group_status, argsz) \
@@ -172,6 +181,61 @@
 	X(vfio_eeh_pe_op, err.addr) \
 	X(vfio_eeh_pe_op, err.mask)
 
+/* devices[] (flexible array member) follows at sizeof. */
+#define JVFIO_FIELDS_vfio_pci_hot_reset_info(X) \
+	X(vfio_pci_hot_reset_info, argsz) \
+	X(vfio_pci_hot_reset_info, flags) \
+	X(vfio_pci_hot_reset_info, count)
+
+/* group_fds[] (flexible array member) follows at sizeof. */
+#define JVFIO_FIELDS_vfio_pci_hot_reset(X) \
+	X(vfio_pci_hot_reset, argsz) \
+	X(vfio_pci_hot_reset, flags) \
+	X(vfio_pci_hot_reset, count)
+
+#define JVFIO_FIELDS_vfio_device_ioeventfd(X) \
+	X(vfio_device_ioeventfd, argsz) \
+	X(vfio_device_ioeventfd, flags) \
+	X(vfio_device_ioeventfd, offset) \
+	X(vfio_device_ioeventfd, data) \
+	X(vfio_device_ioeventfd, fd)
+
+/* data[] (flexible array member) follows at sizeof. */
+#define JVFIO_FIELDS_vfio_device_feature(X) \
+	X(vfio_device_feature, argsz) \
+	X(vfio_device_feature, flags)
+
+#define JVFIO_FIELDS_vfio_info_cap_header(X) \
+	X(vfio_info_cap_header, id) \
+	X(vfio_info_cap_header, version) \
+	X(vfio_info_cap_header, next)
+
+/*
+ * The kernel's minsz of each ioctl argument: offsetofend of the last member its handler copies, as
+ * X(struct, JAVA_CONSTANT, member). The Java side names them <struct>.MINSZ (MINSZ_<part> when a
+ * longer argsz makes the handler copy more); the emulator checks argsz and copies by these.
+ */
+#define JVFIO_MINSZ(X) \
+	X(vfio_group_status, MINSZ, flags) \
+	X(vfio_device_info, MINSZ, num_irqs) \
+	X(vfio_device_info, MINSZ_CAPS, cap_offset) \
+	X(vfio_region_info, MINSZ, offset) \
+	X(vfio_irq_info, MINSZ, count) \
+	X(vfio_irq_set, MINSZ, count) \
+	X(vfio_iommu_spapr_tce_info, MINSZ, dma32_window_size) \
+	X(vfio_iommu_spapr_tce_info, MINSZ_DDW, ddw) \
+	X(vfio_iommu_type1_dma_map, MINSZ, size) \
+	X(vfio_iommu_type1_dma_unmap, MINSZ, size) \
+	X(vfio_iommu_spapr_register_memory, MINSZ, size) \
+	X(vfio_iommu_spapr_tce_create, MINSZ, start_addr) \
+	X(vfio_iommu_spapr_tce_remove, MINSZ, start_addr) \
+	X(vfio_eeh_pe_op, MINSZ, op) \
+	X(vfio_eeh_pe_op, MINSZ_ERR, err) \
+	X(vfio_pci_hot_reset_info, MINSZ, count) \
+	X(vfio_pci_hot_reset, MINSZ, count) \
+	X(vfio_device_ioeventfd, MINSZ, fd) \
+	X(vfio_device_feature, MINSZ, flags)
+
 /*
  * Every constant in io.jvfio.abi.VfioUapi (same order), plus FIONREAD: the ioctl the benchmarks use
  * as the cheapest real syscall. FIONREAD is a legacy literal (0x541B) on x86-64 but
@@ -197,6 +261,7 @@
 	X(VFIO_REGION_INFO_FLAG_READ) \
 	X(VFIO_REGION_INFO_FLAG_WRITE) \
 	X(VFIO_REGION_INFO_FLAG_MMAP) \
+	X(VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) \
 	X(VFIO_REGION_INFO_FLAG_CAPS) \
 	X(VFIO_PCI_BAR0_REGION_INDEX) \
 	X(VFIO_PCI_BAR5_REGION_INDEX) \
@@ -220,6 +285,8 @@
 	X(VFIO_IRQ_SET_ACTION_MASK) \
 	X(VFIO_IRQ_SET_ACTION_UNMASK) \
 	X(VFIO_IRQ_SET_ACTION_TRIGGER) \
+	X(VFIO_IRQ_SET_DATA_TYPE_MASK) \
+	X(VFIO_IRQ_SET_ACTION_TYPE_MASK) \
 	X(VFIO_IOMMU_SPAPR_INFO_DDW) \
 	X(VFIO_DMA_MAP_FLAG_READ) \
 	X(VFIO_DMA_MAP_FLAG_WRITE) \
@@ -234,6 +301,14 @@
 	X(VFIO_EEH_PE_RESET_FUNDAMENTAL) \
 	X(VFIO_EEH_PE_CONFIGURE) \
 	X(VFIO_EEH_PE_INJECT_ERR) \
+	X(VFIO_DEVICE_IOEVENTFD_SIZE_MASK) \
+	X(VFIO_DEVICE_FEATURE_MASK) \
+	X(VFIO_DEVICE_FEATURE_GET) \
+	X(VFIO_DEVICE_FEATURE_SET) \
+	X(VFIO_DEVICE_FEATURE_PROBE) \
+	X(VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY) \
+	X(VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP) \
+	X(VFIO_DEVICE_FEATURE_LOW_POWER_EXIT) \
 	X(VFIO_PCI_OFFSET_SHIFT) \
 	X(FIONREAD)
 

@@ -9,6 +9,7 @@
  *   sizeof <struct> <decimal>
  *   offsetof <struct> <field> <decimal>
  *   fieldsize <struct> <field> <decimal>
+ *   minsz <struct> <JAVA_CONSTANT> <decimal>     (offsetofend of the member)
  *   const <NAME> <decimal>
  *   libc <NAME> <decimal>
  */
@@ -39,6 +40,9 @@
 	printf("sizeof %s %zu\n", #s, sizeof(struct s)); \
 	JVFIO_FIELDS_##s(DUMP_FIELD)
 
+#define DUMP_MINSZ(s, name, f) \
+	printf("minsz %s %s %zu\n", #s, #name, offsetof(struct s, f) + sizeof(((struct s *)0)->f));
+
 #define DUMP_CONST(name) printf("const %s %lld\n", #name, (long long)(name));
 #define DUMP_LIBC(name) printf("libc %s %lld\n", #name, (long long)(name));
 
@@ -47,6 +51,7 @@ int main(void)
 	printf("arch %s\n", JVFIO_ARCH);
 	JVFIO_IOCTLS(DUMP_IOCTL)
 	JVFIO_STRUCTS(DUMP_STRUCT)
+	JVFIO_MINSZ(DUMP_MINSZ)
 	JVFIO_CONSTANTS(DUMP_CONST)
 	JVFIO_LIBC_CONSTANTS(DUMP_LIBC)
 	if (fflush(stdout) != 0 || ferror(stdout)) {

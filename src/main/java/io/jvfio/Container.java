@@ -16,6 +16,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -29,6 +30,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>Closing the container first closes the groups attached through this API (and their devices),
  * so the order device, group, container always holds and no fd is leaked.
+ *
+ * <p>Thread-safe: every method may be called from any thread (MAP and UNMAP from several threads at
+ * once is the intended use), and {@link #close()} from another thread makes later calls throw
+ * {@link IllegalStateException}, never reach a reused fd.
  */
 public final class Container implements AutoCloseable {
     private final Vfio vfio;
@@ -38,6 +43,10 @@ public final class Container implements AutoCloseable {
     private volatile IommuType type;
     /** The windows, copy-on-write: read without locking on the map path. */
     private volatile DmaWindow[] windows = new DmaWindow[0];
+    /** The memory registered through this container (v2), copy-on-write like the windows. */
+    private volatile MemorySegment[] registered = new MemorySegment[0];
+    /** What is mapped where, so that a freed buffer can be unmapped. */
+    private final Mappings mappings = new Mappings();
 
     /** MAP/UNMAP argument structs, one per thread: the hot path allocates nothing. */
     private static final ThreadLocal<MemorySegment> MAP_ARGS = ThreadLocal.withInitial(
@@ -51,6 +60,11 @@ public final class Container implements AutoCloseable {
         this.fd = fd;
     }
 
+    /**
+     * The {@link Vfio} that opened this container.
+     *
+     * @return its owner
+     */
     public Vfio vfio() {
         return vfio;
     }
@@ -71,14 +85,21 @@ public final class Container implements AutoCloseable {
         groups.remove(g);
         if (groups.isEmpty()) {
             // The last group's detach releases the IOMMU driver in the kernel: back to no type.
+            // The kernel releases the windows, the mappings and the registrations with it.
             type = null;
             windows = new DmaWindow[0];
+            forgetAll();
         }
+    }
+
+    private synchronized void forgetAll() {
+        registered = new MemorySegment[0];
+        mappings.clearAll();
     }
 
     private long check(VfioIoctl ioctl, String detail, long r) throws VfioException {
         if (r < 0) {
-            throw Errors.ioctl(ioctl, ioctl.request(backend.arch()), detail, (int) -r);
+            throw Errors.ioctl(backend, ioctl, detail, (int) -r);
         }
         return r;
     }
@@ -88,7 +109,13 @@ public final class Container implements AutoCloseable {
         return r;
     }
 
-    /** VFIO_GET_API_VERSION: 0 ({@code VFIO_API_VERSION}) on every kernel that has VFIO. */
+    /**
+     * VFIO_GET_API_VERSION.
+     *
+     * @return 0 ({@code VFIO_API_VERSION}) on every kernel that has VFIO
+     * @throws VfioException if the kernel refused the ioctl
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     */
     public int apiVersion() throws VfioException {
         int f = fd.acquire();
         try {
@@ -98,7 +125,14 @@ public final class Container implements AutoCloseable {
         }
     }
 
-    /** VFIO_CHECK_EXTENSION: the kernel's answer, usually 0 or 1 (for VFIO_EEH, whether EEH is enabled). */
+    /**
+     * VFIO_CHECK_EXTENSION.
+     *
+     * @param extension the extension number, e.g. {@link IommuType#value()} or 5 for VFIO_EEH
+     * @return the kernel's answer, usually 0 or 1 (for VFIO_EEH, whether EEH is enabled)
+     * @throws VfioException if the kernel refused the ioctl
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     */
     public long checkExtension(int extension) throws VfioException {
         int f = fd.acquire();
         try {
@@ -109,11 +143,27 @@ public final class Container implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the kernel offers an IOMMU type.
+     *
+     * @param t the type
+     * @return true when VFIO_CHECK_EXTENSION answers positive
+     * @throws VfioException if the kernel refused the ioctl
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     * @throws NullPointerException if {@code t} is null
+     */
     public boolean supports(IommuType t) throws VfioException {
         return checkExtension(t.value()) > 0;
     }
 
-    /** VFIO_SET_IOMMU. Needs an attached group. Also learns the default window from GET_INFO. */
+    /**
+     * VFIO_SET_IOMMU. Needs an attached group. Also learns the default window from GET_INFO.
+     *
+     * @param t the type; on POWER {@link IommuType#SPAPR_TCE_V2} (or V1)
+     * @throws VfioException if the kernel refused (EINVAL: no group attached, or already set)
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     * @throws NullPointerException if {@code t} is null
+     */
     public void setIommu(IommuType t) throws VfioException {
         int f = fd.acquire();
         try {
@@ -129,17 +179,26 @@ public final class Container implements AutoCloseable {
         }
     }
 
-    /** The type set by {@link #setIommu}, or empty. */
+    /**
+     * The type set by {@link #setIommu}; the last group's detach clears it.
+     *
+     * @return the type, or empty
+     */
     public Optional<IommuType> iommuType() {
         return Optional.ofNullable(type);
     }
 
-    /** VFIO_IOMMU_SPAPR_TCE_GET_INFO with the full 32-byte struct. */
+    /**
+     * VFIO_IOMMU_SPAPR_TCE_GET_INFO with the full 32-byte struct.
+     *
+     * @return the default window and, on v2, the dynamic windows on offer
+     * @throws VfioException if the kernel refused (ENXIO: no group attached)
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     */
     public TceInfo tceInfo() throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_iommu_spapr_tce_info.LAYOUT);
-            vfio_iommu_spapr_tce_info.argsz.set(s, (int) vfio_iommu_spapr_tce_info.SIZE);
+            MemorySegment s = vfio_iommu_spapr_tce_info.fill(a.allocate(vfio_iommu_spapr_tce_info.LAYOUT));
             check(VFIO_IOMMU_SPAPR_TCE_GET_INFO, "", log(VFIO_IOMMU_SPAPR_TCE_GET_INFO, f, backend.spaprTceGetInfo(f, s)));
             int flags = vfio_iommu_spapr_tce_info.flags.get(s);
             Optional<DdwInfo> ddw = (flags & VfioUapi.VFIO_IOMMU_SPAPR_INFO_DDW) == 0 ? Optional.empty()
@@ -153,12 +212,23 @@ public final class Container implements AutoCloseable {
         }
     }
 
-    /** VFIO_IOMMU_ENABLE (v1): charges the default window to locked memory; needed before mapping. */
+    /**
+     * VFIO_IOMMU_ENABLE (v1): charges the default window to locked memory; needed before mapping.
+     *
+     * @throws VfioException if the kernel refused (EBUSY: already enabled; ENOMEM: over RLIMIT_MEMLOCK;
+     *     ENOTTY on v2)
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     */
     public void enable() throws VfioException {
         simple(VFIO_IOMMU_ENABLE);
     }
 
-    /** VFIO_IOMMU_DISABLE (v1). */
+    /**
+     * VFIO_IOMMU_DISABLE (v1).
+     *
+     * @throws VfioException if the kernel refused the ioctl (ENOTTY on v2)
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     */
     public void disable() throws VfioException {
         simple(VFIO_IOMMU_DISABLE);
     }
@@ -173,18 +243,35 @@ public final class Container implements AutoCloseable {
         }
     }
 
-    /** VFIO_IOMMU_SPAPR_REGISTER_MEMORY (v2): pins the memory and lets it be mapped. */
+    /**
+     * VFIO_IOMMU_SPAPR_REGISTER_MEMORY (v2): pins the memory and lets it be mapped.
+     *
+     * @param memory page-aligned process memory, typically {@link DmaBuffer#segment()}
+     * @throws VfioException if the kernel refused (EBUSY: already registered; EINVAL: unaligned or
+     *     overlapping; ENOMEM: over RLIMIT_MEMLOCK)
+     * @throws IllegalStateException if the container is closed or the memory already freed
+     * @throws NullPointerException if {@code memory} is null
+     */
     public void registerMemory(MemorySegment memory) throws VfioException {
         registration(VFIO_IOMMU_SPAPR_REGISTER_MEMORY, memory);
     }
 
-    /** VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY (v2): exactly the region registered; unmap it first. */
+    /**
+     * VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY (v2): exactly the region registered; unmap it first.
+     * {@link DmaBuffer#close()} does this itself.
+     *
+     * @param memory the segment that was registered (same address and size)
+     * @throws VfioException if the kernel refused (ENOENT: not registered; EBUSY: still mapped)
+     * @throws IllegalStateException if the container is closed or the memory already freed
+     * @throws NullPointerException if {@code memory} is null
+     */
     public void unregisterMemory(MemorySegment memory) throws VfioException {
         registration(VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, memory);
     }
 
     /** A closed buffer keeps its address; the kernel would pin whatever is mapped there now. */
     private static void requireAlive(MemorySegment memory) {
+        Objects.requireNonNull(memory, "memory");
         if (!memory.scope().isAlive()) {
             throw new IllegalStateException("the memory segment's arena is closed (buffer already freed)");
         }
@@ -194,30 +281,86 @@ public final class Container implements AutoCloseable {
         requireAlive(memory);
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_iommu_spapr_register_memory.LAYOUT);
-            vfio_iommu_spapr_register_memory.argsz.set(s, (int) vfio_iommu_spapr_register_memory.SIZE);
-            vfio_iommu_spapr_register_memory.vaddr.set(s, memory.address());
-            vfio_iommu_spapr_register_memory.size.set(s, memory.byteSize());
+            MemorySegment s = vfio_iommu_spapr_register_memory.fill(
+                    a.allocate(vfio_iommu_spapr_register_memory.LAYOUT), memory.address(), memory.byteSize());
             long r = ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY
                     ? backend.spaprRegisterMemory(f, s) : backend.spaprUnregisterMemory(f, s);
             check(ioctl, "size=0x" + Long.toHexString(memory.byteSize()), log(ioctl, f, r));
+            tracked(memory, ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY);
         } finally {
             fd.release();
+        }
+    }
+
+    /** Records a registration, or drops the one with exactly this address and size (as the kernel matches). */
+    private synchronized void tracked(MemorySegment memory, boolean add) {
+        List<MemorySegment> l = new ArrayList<>(List.of(registered));
+        if (add) {
+            l.add(memory);
+        } else {
+            l.removeIf(m -> m.address() == memory.address() && m.byteSize() == memory.byteSize());
+        }
+        registered = l.toArray(new MemorySegment[0]);
+    }
+
+    /**
+     * Refuses a MAP by address into registered memory whose segment was freed: the kernel would map
+     * whatever the process has at that address now.
+     */
+    private void requireLiveRegistration(long vaddr, long size) {
+        for (MemorySegment m : registered) {
+            if (Long.compareUnsigned(vaddr, m.address() + m.byteSize()) < 0
+                    && Long.compareUnsigned(m.address(), vaddr + size) < 0 && !m.scope().isAlive()) {
+                throw new IllegalStateException(String.format("the registered memory [0x%x, +0x%x) was freed (its "
+                        + "arena is closed): map live memory, and unregister memory before freeing it",
+                        m.address(), m.byteSize()));
+            }
+        }
+    }
+
+    /**
+     * Undoes what this container holds of the process memory {@code [address, address+size)}:
+     * unmaps every IOVA range that maps into it, then unregisters every registration inside it. A
+     * closed container holds nothing (the kernel released it all).
+     */
+    void release(long address, long size) throws VfioException {
+        if (!isOpen()) {
+            return;
+        }
+        try {
+            long[] ranges = mappings.rangesInto(address, size);
+            for (int i = 0; i < ranges.length; i += 2) {
+                unmap(ranges[i], ranges[i + 1]);
+            }
+            for (MemorySegment m : registered) {
+                if (m.address() >= address && m.address() + m.byteSize() <= address + size) {
+                    unregisterMemory(m);
+                }
+            }
+        } catch (IllegalStateException closedMeanwhile) {
+            if (isOpen()) {
+                throw closedMeanwhile;
+            }
         }
     }
 
     /**
      * VFIO_IOMMU_SPAPR_TCE_CREATE (v2): a new window of {@code windowSize} bytes with 2^pageShift-byte
      * TCE pages. The platform chooses where it starts: use {@link DmaWindow#start()}.
+     *
+     * @param pageShift log2 of the TCE page size, one of {@link DdwInfo#pgsizes()}
+     * @param windowSize bytes, a power of two
+     * @param levels TCE table levels (1 on pSeries)
+     * @return the new window, where the platform placed it
+     * @throws VfioException if the kernel refused (ENOSPC: no free slot; EINVAL: bad size, page or
+     *     levels; ENODEV: the hypervisor refused, and pSeries refuses every later DDW until reboot)
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public DmaWindow createWindow(int pageShift, long windowSize, int levels) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_iommu_spapr_tce_create.LAYOUT);
-            vfio_iommu_spapr_tce_create.argsz.set(s, (int) vfio_iommu_spapr_tce_create.SIZE);
-            vfio_iommu_spapr_tce_create.page_shift.set(s, pageShift);
-            vfio_iommu_spapr_tce_create.window_size.set(s, windowSize);
-            vfio_iommu_spapr_tce_create.levels.set(s, levels);
+            MemorySegment s = vfio_iommu_spapr_tce_create.fill(a.allocate(vfio_iommu_spapr_tce_create.LAYOUT),
+                    pageShift, windowSize, levels);
             check(VFIO_IOMMU_SPAPR_TCE_CREATE, String.format("page_shift=%d window_size=0x%x levels=%d",
                     pageShift, windowSize, levels), log(VFIO_IOMMU_SPAPR_TCE_CREATE, f, backend.spaprTceCreate(f, s)));
             DmaWindow w = new DmaWindow(vfio_iommu_spapr_tce_create.start_addr.get(s), windowSize, pageShift, levels, false);
@@ -232,13 +375,15 @@ public final class Container implements AutoCloseable {
      * VFIO_IOMMU_SPAPR_TCE_REMOVE (v2): removes the window containing {@code start}, clearing its TCEs
      * first (which costs time per TCE). {@code removeWindow(0)} on a fresh v2 container drops the
      * default window before it is ever created, which is how DPDK and QEMU make room for a DDW.
+     *
+     * @param start a bus address inside the window (its start)
+     * @throws VfioException if the kernel refused (EINVAL: no window there)
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public void removeWindow(long start) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_iommu_spapr_tce_remove.LAYOUT);
-            vfio_iommu_spapr_tce_remove.argsz.set(s, (int) vfio_iommu_spapr_tce_remove.SIZE);
-            vfio_iommu_spapr_tce_remove.start_addr.set(s, start);
+            MemorySegment s = vfio_iommu_spapr_tce_remove.fill(a.allocate(vfio_iommu_spapr_tce_remove.LAYOUT), start);
             check(VFIO_IOMMU_SPAPR_TCE_REMOVE, "start_addr=0x" + Long.toHexString(start),
                     log(VFIO_IOMMU_SPAPR_TCE_REMOVE, f, backend.spaprTceRemove(f, s)));
             removeTracked(start);
@@ -255,6 +400,11 @@ public final class Container implements AutoCloseable {
 
     private synchronized void removeTracked(long addr) {
         List<DmaWindow> l = new ArrayList<>(List.of(windows));
+        for (DmaWindow w : l) {
+            if (w.contains(addr)) {
+                mappings.unmapped(w.start(), w.size()); // REMOVE clears every TCE of the window
+            }
+        }
         if (!l.removeIf(w -> w.contains(addr)) && addr == 0) {
             // REMOVE(0) succeeded without a window at 0: the kernel dropped the still-pending default
             // window, wherever it would have started.
@@ -263,12 +413,21 @@ public final class Container implements AutoCloseable {
         windows = l.toArray(new DmaWindow[0]);
     }
 
-    /** The windows this container knows of: the default one (until removed) and the created ones. */
+    /**
+     * The windows this container knows of: the default one (until removed) and the created ones.
+     *
+     * @return an immutable snapshot
+     */
     public List<DmaWindow> windows() {
         return List.of(windows);
     }
 
-    /** The window containing {@code iova}, if any. Allocation-free. */
+    /**
+     * The window containing a bus address. Allocation-free.
+     *
+     * @param iova the bus address
+     * @return the window, or null when none contains it
+     */
     public DmaWindow windowAt(long iova) {
         for (DmaWindow w : windows) {
             if (w.contains(iova)) {
@@ -281,14 +440,39 @@ public final class Container implements AutoCloseable {
     /**
      * VFIO_IOMMU_MAP_DMA of all of {@code memory} at {@code iova}. Refused before the ioctl when
      * {@code [iova, iova+size)} starts in a window and leaves it (the kernel oopses on that).
+     *
+     * @param iova the bus address, a multiple of the window's TCE page
+     * @param memory registered (v2) process memory, all of which is mapped
+     * @param direction which way the device may move data
+     * @throws VfioGuardException if the range would cross its window's end (nothing is issued)
+     * @throws VfioException if the kernel refused (EPERM: nothing registered or not enabled; EINVAL:
+     *     unaligned or unregistered; ENXIO: no window there; EBUSY: already mapped)
+     * @throws IllegalStateException if the container is closed or the memory already freed
+     * @throws NullPointerException if {@code memory} or {@code direction} is null
      */
     public void map(long iova, MemorySegment memory, DmaDirection direction) throws VfioException {
         requireAlive(memory);
+        Objects.requireNonNull(direction, "direction");
         map(iova, memory.address(), memory.byteSize(), direction);
     }
 
-    /** VFIO_IOMMU_MAP_DMA by address: {@code vaddr} must be registered (v2) process memory. */
+    /**
+     * VFIO_IOMMU_MAP_DMA by address: {@code vaddr} must be registered (v2) process memory. Refused
+     * before the ioctl like {@link #map(long, MemorySegment, DmaDirection)}, and when the range lies in
+     * registered memory whose segment was freed.
+     *
+     * @param iova the bus address, a multiple of the window's TCE page
+     * @param vaddr the process address of the memory
+     * @param size bytes, a multiple of the window's TCE page
+     * @param direction which way the device may move data
+     * @throws VfioGuardException if the range would cross its window's end (nothing is issued)
+     * @throws VfioException if the kernel refused (see {@link #map(long, MemorySegment, DmaDirection)})
+     * @throws IllegalStateException if the container is closed, or the range lies in freed registered memory
+     * @throws NullPointerException if {@code direction} is null
+     */
     public void map(long iova, long vaddr, long size, DmaDirection direction) throws VfioException {
+        Objects.requireNonNull(direction, "direction");
+        requireLiveRegistration(vaddr, size);
         DmaWindow w = windowAt(iova);
         if (w != null && !w.containsRange(iova, size)) {
             throw new VfioGuardException(String.format("VFIO_IOMMU_MAP_DMA iova=0x%x size=0x%x", iova, size),
@@ -296,12 +480,7 @@ public final class Container implements AutoCloseable {
                     "the range leaves its " + w + "; the 6.12 pSeries kernel oopses on such a MAP_DMA: split the "
                             + "mapping at the window end");
         }
-        MemorySegment s = MAP_ARGS.get();
-        vfio_iommu_type1_dma_map.argsz.set(s, (int) vfio_iommu_type1_dma_map.SIZE);
-        vfio_iommu_type1_dma_map.flags.set(s, direction.flags());
-        vfio_iommu_type1_dma_map.vaddr.set(s, vaddr);
-        vfio_iommu_type1_dma_map.iova.set(s, iova);
-        vfio_iommu_type1_dma_map.size.set(s, size);
+        MemorySegment s = vfio_iommu_type1_dma_map.fill(MAP_ARGS.get(), direction.flags(), vaddr, iova, size);
         int f = fd.acquire();
         long r;
         try {
@@ -312,15 +491,19 @@ public final class Container implements AutoCloseable {
         if (r != 0) {
             mapFailed(VFIO_IOMMU_MAP_DMA, iova, size, r);
         }
+        mappings.mapped(iova, size, vaddr);
     }
 
-    /** VFIO_IOMMU_UNMAP_DMA. Unmapping space that is not mapped succeeds. */
+    /**
+     * VFIO_IOMMU_UNMAP_DMA. Unmapping space that is not mapped succeeds.
+     *
+     * @param iova the bus address, a multiple of the window's TCE page
+     * @param size bytes, a multiple of the window's TCE page
+     * @throws VfioException if the kernel refused (EINVAL: unaligned; ENXIO: no window there)
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     */
     public void unmap(long iova, long size) throws VfioException {
-        MemorySegment s = UNMAP_ARGS.get();
-        vfio_iommu_type1_dma_unmap.argsz.set(s, (int) vfio_iommu_type1_dma_unmap.SIZE);
-        vfio_iommu_type1_dma_unmap.flags.set(s, 0);
-        vfio_iommu_type1_dma_unmap.iova.set(s, iova);
-        vfio_iommu_type1_dma_unmap.size.set(s, size);
+        MemorySegment s = vfio_iommu_type1_dma_unmap.fill(UNMAP_ARGS.get(), iova, size);
         int f = fd.acquire();
         long r;
         try {
@@ -331,6 +514,7 @@ public final class Container implements AutoCloseable {
         if (r != 0) {
             mapFailed(VFIO_IOMMU_UNMAP_DMA, iova, size, r);
         }
+        mappings.unmapped(iova, size);
     }
 
     private void mapFailed(VfioIoctl ioctl, long iova, long size, long r) throws VfioException {
@@ -343,19 +527,29 @@ public final class Container implements AutoCloseable {
         check(ioctl, detail, r);
     }
 
-    /** VFIO_EEH_PE_OP: returns the kernel's non-negative answer (the PE state for GET_STATE). */
+    /**
+     * VFIO_EEH_PE_OP.
+     *
+     * @param op a {@code VFIO_EEH_PE_*} operation
+     * @return the kernel's non-negative answer (the PE state for GET_STATE)
+     * @throws VfioException if the kernel refused (ENODEV: no EEH on this platform)
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     */
     public int eehPeOp(int op) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_eeh_pe_op.LAYOUT);
-            vfio_eeh_pe_op.argsz.set(s, (int) vfio_eeh_pe_op.SIZE);
-            vfio_eeh_pe_op.op.set(s, op);
+            MemorySegment s = vfio_eeh_pe_op.fill(a.allocate(vfio_eeh_pe_op.LAYOUT), op);
             return (int) check(VFIO_EEH_PE_OP, "op=" + op, log(VFIO_EEH_PE_OP, f, backend.eehPeOp(f, s)));
         } finally {
             fd.release();
         }
     }
 
+    /**
+     * Whether the container fd is open.
+     *
+     * @return false after {@link #close()} or its {@link Vfio}'s close
+     */
     public boolean isOpen() {
         return fd.isOpen();
     }
@@ -366,6 +560,9 @@ public final class Container implements AutoCloseable {
         for (Group g : groups) {
             g.close();
         }
-        fd.close();
+        if (fd.close()) {
+            forgetAll();
+            vfio.closed(this);
+        }
     }
 }

@@ -15,11 +15,15 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A device fd: its regions (BARs, config space), interrupts and reset. Mapped BARs close with the
  * device.
+ *
+ * <p>Thread-safe: every method may be called from any thread, and {@link #close()} from another
+ * thread makes later calls throw {@link IllegalStateException}, never reach a reused fd.
  */
 public final class Device implements AutoCloseable {
     private final Group group;
@@ -35,6 +39,11 @@ public final class Device implements AutoCloseable {
         this.fd = fd;
     }
 
+    /**
+     * The PCI address the device was opened with.
+     *
+     * @return e.g. {@code 0000:00:00.0}
+     */
     public String address() {
         return address;
     }
@@ -42,17 +51,22 @@ public final class Device implements AutoCloseable {
     private long check(VfioIoctl ioctl, String detail, long r) throws VfioException {
         IoctlLog.log(ioctl, ioctl.request(backend.arch()), -1, r);
         if (r < 0) {
-            throw Errors.ioctl(ioctl, ioctl.request(backend.arch()), address + detail, (int) -r);
+            throw Errors.ioctl(backend, ioctl, address + detail, (int) -r);
         }
         return r;
     }
 
-    /** VFIO_DEVICE_GET_INFO. */
+    /**
+     * VFIO_DEVICE_GET_INFO.
+     *
+     * @return the flags and the numbers of regions and interrupt indexes
+     * @throws VfioException if the kernel refused the ioctl
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     */
     public DeviceInfo info() throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_device_info.LAYOUT);
-            vfio_device_info.argsz.set(s, (int) vfio_device_info.SIZE);
+            MemorySegment s = vfio_device_info.fill(a.allocate(vfio_device_info.LAYOUT));
             check(VFIO_DEVICE_GET_INFO, "", backend.deviceGetInfo(f, s));
             return new DeviceInfo(vfio_device_info.flags.get(s), vfio_device_info.num_regions.get(s),
                     vfio_device_info.num_irqs.get(s));
@@ -61,13 +75,18 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** VFIO_DEVICE_GET_REGION_INFO for {@code index} (0-5 BARs, 7 config space). */
+    /**
+     * VFIO_DEVICE_GET_REGION_INFO.
+     *
+     * @param index 0-5 BARs, 6 ROM, 7 config space
+     * @return where the region lives and what it allows
+     * @throws VfioException if the kernel refused (EINVAL for an index the device does not have)
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     */
     public Region region(int index) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_region_info.LAYOUT);
-            vfio_region_info.argsz.set(s, (int) vfio_region_info.SIZE);
-            vfio_region_info.index.set(s, index);
+            MemorySegment s = vfio_region_info.fill(a.allocate(vfio_region_info.LAYOUT), index);
             check(VFIO_DEVICE_GET_REGION_INFO, " region " + index, backend.deviceGetRegionInfo(f, s));
             return new Region(index, vfio_region_info.flags.get(s), vfio_region_info.size.get(s),
                     vfio_region_info.offset.get(s));
@@ -76,13 +95,18 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** VFIO_DEVICE_GET_IRQ_INFO for {@code index} (0 INTx, 1 MSI, 2 MSI-X, 3 ERR, 4 REQ). */
+    /**
+     * VFIO_DEVICE_GET_IRQ_INFO.
+     *
+     * @param index 0 INTx, 1 MSI, 2 MSI-X, 3 ERR, 4 REQ
+     * @return the index's flags and vector count
+     * @throws VfioException if the kernel refused (EINVAL for an index the device does not have)
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     */
     public IrqInfo irqInfo(int index) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_irq_info.LAYOUT);
-            vfio_irq_info.argsz.set(s, (int) vfio_irq_info.SIZE);
-            vfio_irq_info.index.set(s, index);
+            MemorySegment s = vfio_irq_info.fill(a.allocate(vfio_irq_info.LAYOUT), index);
             check(VFIO_DEVICE_GET_IRQ_INFO, " irq " + index, backend.deviceGetIrqInfo(f, s));
             return new IrqInfo(index, vfio_irq_info.flags.get(s), vfio_irq_info.count.get(s));
         } finally {
@@ -90,15 +114,29 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** VFIO_DEVICE_SET_IRQS: trigger vector 0 of {@code index} on {@code eventfd}. */
+    /**
+     * VFIO_DEVICE_SET_IRQS: trigger vector 0 of {@code index} on {@code eventfd}.
+     *
+     * @param index the interrupt index (see {@link #irqInfo})
+     * @param eventfd where the interrupt is signalled
+     * @throws VfioException if the kernel refused the ioctl
+     * @throws IllegalStateException if the device or the eventfd is closed
+     * @throws NullPointerException if {@code eventfd} is null
+     */
     public void setIrqEventfd(int index, EventFd eventfd) throws VfioException {
+        Objects.requireNonNull(eventfd, "eventfd");
         setIrqEventfds(index, List.of(eventfd));
     }
 
     /**
      * VFIO_DEVICE_SET_IRQS: trigger vectors {@code 0 .. eventfds.size()-1} of {@code index} on one
-     * eventfd each (e.g. one MSI-X vector per queue). The count cannot exceed the index's
-     * {@link #irqInfo} count; the kernel answers EINVAL.
+     * eventfd each (e.g. one MSI-X vector per queue).
+     *
+     * @param index the interrupt index (see {@link #irqInfo})
+     * @param eventfds one per vector, in vector order
+     * @throws VfioException if the kernel refused the ioctl (EINVAL: more vectors than {@link #irqInfo} counts)
+     * @throws IllegalArgumentException if {@code eventfds} is empty (use {@link #disableIrq})
+     * @throws IllegalStateException if the device or an eventfd is closed
      */
     public void setIrqEventfds(int index, List<EventFd> eventfds) throws VfioException {
         if (eventfds.isEmpty()) {
@@ -107,14 +145,13 @@ public final class Device implements AutoCloseable {
         int f = fd.acquire();
         int acquired = 0;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_irq_set.SIZE + 4L * eventfds.size(), 4);
-            vfio_irq_set.argsz.set(s, (int) s.byteSize());
-            vfio_irq_set.flags.set(s, VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER);
-            vfio_irq_set.index.set(s, index);
-            vfio_irq_set.start.set(s, 0);
-            vfio_irq_set.count.set(s, eventfds.size());
+            long data = vfio_irq_set.EVENTFD_SIZE * eventfds.size();
+            MemorySegment s = vfio_irq_set.fill(a.allocate(vfio_irq_set.SIZE + data, 4),
+                    VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER, index, 0,
+                    eventfds.size(), data);
             for (EventFd e : eventfds) {
-                s.set(ValueLayout.JAVA_INT_UNALIGNED, vfio_irq_set.SIZE + 4L * acquired, e.acquire());
+                s.set(ValueLayout.JAVA_INT_UNALIGNED, vfio_irq_set.SIZE + vfio_irq_set.EVENTFD_SIZE * acquired,
+                        e.acquire());
                 acquired++;
             }
             check(VFIO_DEVICE_SET_IRQS, " irq " + index + (eventfds.size() > 1 ? " (" + eventfds.size() + " vectors)" : ""),
@@ -127,21 +164,30 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** VFIO_DEVICE_SET_IRQS with DATA_NONE and count 0: disables {@code index}. */
+    /**
+     * VFIO_DEVICE_SET_IRQS with DATA_NONE and count 0: disables {@code index}.
+     *
+     * @param index the interrupt index
+     * @throws VfioException if the kernel refused the ioctl
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     */
     public void disableIrq(int index) throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_irq_set.LAYOUT);
-            vfio_irq_set.argsz.set(s, (int) vfio_irq_set.SIZE);
-            vfio_irq_set.flags.set(s, VfioUapi.VFIO_IRQ_SET_DATA_NONE | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER);
-            vfio_irq_set.index.set(s, index);
+            MemorySegment s = vfio_irq_set.fill(a.allocate(vfio_irq_set.LAYOUT),
+                    VfioUapi.VFIO_IRQ_SET_DATA_NONE | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 0, 0);
             check(VFIO_DEVICE_SET_IRQS, " irq " + index + " off", backend.deviceSetIrqs(f, s));
         } finally {
             fd.release();
         }
     }
 
-    /** VFIO_DEVICE_RESET. */
+    /**
+     * VFIO_DEVICE_RESET.
+     *
+     * @throws VfioException if the kernel refused (e.g. the device has no reset method)
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     */
     public void reset() throws VfioException {
         int f = fd.acquire();
         try {
@@ -151,17 +197,39 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** Reads {@code dst.byteSize()} bytes of region {@code r} at {@code offset} (pread). */
+    /**
+     * Reads {@code dst.byteSize()} bytes of region {@code r} at {@code offset} (pread).
+     *
+     * @param r the region, from {@link #region}
+     * @param offset byte offset in the region
+     * @param dst where the bytes go
+     * @throws VfioGuardException if the range is outside the region (nothing is read)
+     * @throws VfioException if the pread failed or was short
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     * @throws NullPointerException if an argument is null
+     */
     public void read(Region r, long offset, MemorySegment dst) throws VfioException {
         io(r, offset, dst, false);
     }
 
-    /** Writes {@code src} to region {@code r} at {@code offset} (pwrite). */
+    /**
+     * Writes {@code src} to region {@code r} at {@code offset} (pwrite).
+     *
+     * @param r the region, from {@link #region}
+     * @param offset byte offset in the region
+     * @param src the bytes to write
+     * @throws VfioGuardException if the range is outside the region (nothing is written)
+     * @throws VfioException if the pwrite failed or was short
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     * @throws NullPointerException if an argument is null
+     */
     public void write(Region r, long offset, MemorySegment src) throws VfioException {
         io(r, offset, src, true);
     }
 
     private void io(Region r, long offset, MemorySegment buf, boolean write) throws VfioException {
+        Objects.requireNonNull(r, "region");
+        Objects.requireNonNull(buf, write ? "src" : "dst");
         if (offset < 0 || offset + buf.byteSize() > r.size()) {
             throw new VfioGuardException((write ? "pwrite" : "pread") + " region " + r.index() + " offset 0x"
                     + Long.toHexString(offset), 0, "outside the region's 0x" + Long.toHexString(r.size()) + " bytes");
@@ -182,7 +250,14 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** A 16-bit config-space read (little-endian, as PCI config space is). */
+    /**
+     * A 16-bit config-space read (little-endian, as PCI config space is).
+     *
+     * @param offset byte offset in config space, e.g. 0x04 for the command register
+     * @return the unsigned 16-bit value
+     * @throws VfioException if the read failed or is outside config space
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     */
     public int readConfig16(int offset) throws VfioException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(2);
@@ -191,7 +266,14 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** A 16-bit config-space write. */
+    /**
+     * A 16-bit config-space write.
+     *
+     * @param offset byte offset in config space
+     * @param value the value; its low 16 bits are written
+     * @throws VfioException if the write failed or is outside config space
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     */
     public void writeConfig16(int offset, int value) throws VfioException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(2);
@@ -200,7 +282,15 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    /** Maps BAR {@code index} (mmap of the device fd). The mapping closes with the device. */
+    /**
+     * Maps BAR {@code index} (mmap of the device fd). The mapping closes with the device.
+     *
+     * @param index the BAR, 0-5
+     * @return the mapped BAR
+     * @throws VfioGuardException if the region is not mappable (use {@link #read}/{@link #write})
+     * @throws VfioException if GET_REGION_INFO or the mmap failed
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     */
     public Bar mapBar(int index) throws VfioException {
         Region r = region(index);
         if (!r.mappable() || r.size() == 0) {
@@ -220,10 +310,20 @@ public final class Device implements AutoCloseable {
         }
     }
 
+    /**
+     * The group the device was opened from.
+     *
+     * @return its group
+     */
     public Group group() {
         return group;
     }
 
+    /**
+     * Whether the device fd is open.
+     *
+     * @return false after {@link #close()} or the close of its group, container or {@link Vfio}
+     */
     public boolean isOpen() {
         return fd.isOpen();
     }

@@ -3,6 +3,8 @@ package io.jvfio;
 import static io.jvfio.backend.Errno.*;
 
 import io.jvfio.abi.VfioIoctl;
+import io.jvfio.backend.VfioBackend;
+import io.jvfio.emul.EmulatedBackend;
 
 /**
  * Turns a failed call into the right {@link VfioException} leaf with advice. The advice is specific
@@ -11,12 +13,19 @@ import io.jvfio.abi.VfioIoctl;
 final class Errors {
     private Errors() {}
 
-    static VfioException open(String path, int errno) {
+    static VfioException open(VfioBackend backend, String path, int errno) {
         String op = "open(" + path + ")";
         boolean container = path.equals(Vfio.CONTAINER_PATH);
+        if (backend instanceof EmulatedBackend e && errno == ENOENT && !container) {
+            // The emulated platform has no sysfs to bind devices in: its groups are the profile's.
+            return new VfioUnavailableException(op, 0, errno, "the emulated profile " + e.profile().name()
+                    + " has no such IOMMU group: its groups are " + e.profile().groups().stream()
+                            .map(g -> Integer.toString(g.number())).sorted().toList() + " (jvfio info lists them)");
+        }
         return switch (errno) {
             case ENOENT -> new VfioUnavailableException(op, 0, errno, container
-                    ? "no VFIO on this host: load the vfio modules, or use the emulated backend (modprobe vfio-pci; jvfio --backend emulated)"
+                    ? "no VFIO on this host: load the vfio modules, or use the emulated backend (modprobe vfio-pci "
+                            + "vfio_iommu_spapr_tce; Vfio.emulated)"
                     : "no such IOMMU group: bind a device to vfio-pci (echo vfio-pci > /sys/bus/pci/devices/ADDR/driver_override; "
                             + "echo ADDR > /sys/bus/pci/drivers_probe), then see /dev/vfio/");
             case EACCES, EPERM -> new VfioPermissionException(op, 0, errno,
@@ -30,13 +39,23 @@ final class Errors {
         };
     }
 
-    static VfioException ioctl(VfioIoctl ioctl, int request, String detail, int errno) {
+    static VfioException ioctl(VfioBackend backend, VfioIoctl ioctl, String detail, int errno) {
+        int request = ioctl.request(backend.arch());
         String op = detail == null || detail.isEmpty() ? ioctl.name() : ioctl.name() + " " + detail;
         if (errno == EACCES) {
             return new VfioPermissionException(op, request, errno, "permission denied: run as root or grant access");
         }
-        return new VfioIoctlException(op, request, errno, advice(ioctl, errno));
+        String advice = advice(ioctl, errno);
+        if (backend instanceof EmulatedBackend) {
+            // Host steps (sysfs, dmesg) mean nothing on the emulated platform.
+            advice = advice.replace(SYSFS_DEVICES, "jvfio info lists the emulated profile's devices")
+                    .replace(KERNEL_LOG, "the emulator answers as the 6.12 pSeries kernel does (docs/fidelity.md)");
+        }
+        return new VfioIoctlException(op, request, errno, advice);
     }
+
+    private static final String SYSFS_DEVICES = "see /sys/kernel/iommu_groups/N/devices";
+    private static final String KERNEL_LOG = "see the kernel log (dmesg)";
 
     static VfioException system(String op, int errno, String advice) {
         return new VfioSystemException(op, 0, errno, advice);
@@ -74,7 +93,7 @@ final class Errors {
             };
             case VFIO_GROUP_GET_DEVICE_FD -> switch (errno) {
                 case EINVAL -> "attach the group to a container and set its IOMMU type first";
-                case ENODEV -> "no such device in this group: see /sys/kernel/iommu_groups/N/devices";
+                case ENODEV -> "no such device in this group: " + SYSFS_DEVICES;
                 default -> generic(errno);
             };
             case VFIO_IOMMU_MAP_DMA -> switch (errno) {
@@ -135,7 +154,7 @@ final class Errors {
             case EPERM -> "not permitted in this state";
             case ENOMEM -> "out of memory or over RLIMIT_MEMLOCK";
             case EFAULT -> "a pointer does not point at this process's memory";
-            default -> "see the kernel log (dmesg)";
+            default -> KERNEL_LOG;
         };
     }
 }

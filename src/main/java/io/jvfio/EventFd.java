@@ -1,20 +1,28 @@
 package io.jvfio;
 
+import io.jvfio.backend.Errno;
 import io.jvfio.backend.VfioBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
-import io.jvfio.backend.Errno;
 
-/** An eventfd a device signals its interrupts on ({@link Device#setIrqEventfd}). */
+/**
+ * An eventfd a device signals its interrupts on ({@link Device#setIrqEventfd}).
+ *
+ * <p>Thread-safe: {@link #close()} from any thread; a concurrent {@link #await} then ends with
+ * {@link IllegalStateException} or its result, never on another object's fd.
+ */
 public final class EventFd implements AutoCloseable {
+    private final Vfio vfio;
     private final VfioBackend backend;
     private final FdHandle fd;
 
-    EventFd(VfioBackend backend, FdHandle fd) {
-        this.backend = backend;
+    EventFd(Vfio vfio, FdHandle fd) {
+        this.vfio = vfio;
+        this.backend = vfio.backend();
         this.fd = fd;
     }
 
@@ -30,9 +38,15 @@ public final class EventFd implements AutoCloseable {
      * Waits until the device signals, at most {@code timeout}, and returns how many signals arrived
      * since the last read; 0 when the time ran out. The eventfd is non-blocking, so a device that
      * never interrupts cannot hang the caller.
+     *
+     * @param timeout how long to wait at most; zero or negative polls once
+     * @return the number of signals, or 0 on timeout
+     * @throws VfioException if reading the eventfd failed
+     * @throws IllegalStateException if the eventfd (or its {@link Vfio}) is closed
+     * @throws NullPointerException if {@code timeout} is null
      */
     public long await(Duration timeout) throws VfioException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + Objects.requireNonNull(timeout, "timeout").toNanos();
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ValueLayout.JAVA_LONG);
@@ -54,8 +68,11 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
+    /** Closes the eventfd. Idempotent. */
     @Override
     public void close() {
-        fd.close();
+        if (fd.close()) {
+            vfio.closed(this);
+        }
     }
 }

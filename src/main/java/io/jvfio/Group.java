@@ -7,12 +7,16 @@ import io.jvfio.backend.VfioBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An IOMMU group ({@code /dev/vfio/N}): the unit of isolation. Attach it to a container, set the
  * container's IOMMU type, then open its devices. Closing the group closes its devices first; the
  * kernel then detaches it from its container (on pSeries the platform takes the DMA windows back).
+ *
+ * <p>Thread-safe: every method may be called from any thread, and {@link #close()} from another
+ * thread makes later calls throw {@link IllegalStateException}, never reach a reused fd.
  */
 public final class Group implements AutoCloseable {
     private final Vfio vfio;
@@ -29,23 +33,33 @@ public final class Group implements AutoCloseable {
         this.fd = fd;
     }
 
+    /**
+     * The IOMMU group number.
+     *
+     * @return N of {@code /dev/vfio/N}
+     */
     public int number() {
         return number;
     }
 
     private long check(io.jvfio.abi.VfioIoctl ioctl, long r) throws VfioException {
         if (r < 0) {
-            throw Errors.ioctl(ioctl, ioctl.request(backend.arch()), "(group " + number + ")", (int) -r);
+            throw Errors.ioctl(backend, ioctl, "(group " + number + ")", (int) -r);
         }
         return r;
     }
 
-    /** VFIO_GROUP_GET_STATUS. */
+    /**
+     * VFIO_GROUP_GET_STATUS.
+     *
+     * @return the status flags
+     * @throws VfioException if the kernel refused the ioctl
+     * @throws IllegalStateException if the group (or its {@link Vfio}) is closed
+     */
     public GroupStatus status() throws VfioException {
         int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(vfio_group_status.LAYOUT);
-            vfio_group_status.argsz.set(s, (int) vfio_group_status.SIZE);
+            MemorySegment s = vfio_group_status.fill(a.allocate(vfio_group_status.LAYOUT));
             long r = backend.groupGetStatus(f, s);
             IoctlLog.log(VFIO_GROUP_GET_STATUS, VFIO_GROUP_GET_STATUS.request(backend.arch()), f, r);
             check(VFIO_GROUP_GET_STATUS, r);
@@ -55,8 +69,17 @@ public final class Group implements AutoCloseable {
         }
     }
 
-    /** VFIO_GROUP_SET_CONTAINER. On pSeries this is when the platform hands the group's DMA windows over. */
+    /**
+     * VFIO_GROUP_SET_CONTAINER. On pSeries this is when the platform hands the group's DMA windows over.
+     *
+     * @param c the container to join
+     * @throws VfioException if the kernel refused (EINVAL: already in a container; EPERM: the
+     *     platform kept the windows)
+     * @throws IllegalStateException if the group or the container is closed
+     * @throws NullPointerException if {@code c} is null
+     */
     public void attach(Container c) throws VfioException {
+        Objects.requireNonNull(c, "container");
         int f = fd.acquire();
         try {
             int cf = c.acquire();
@@ -74,7 +97,12 @@ public final class Group implements AutoCloseable {
         }
     }
 
-    /** VFIO_GROUP_UNSET_CONTAINER. Fails with EBUSY while devices are open. */
+    /**
+     * VFIO_GROUP_UNSET_CONTAINER.
+     *
+     * @throws VfioException if the kernel refused (EBUSY while devices are open, EINVAL without a container)
+     * @throws IllegalStateException if the group (or its {@link Vfio}) is closed
+     */
     public void detach() throws VfioException {
         int f = fd.acquire();
         try {
@@ -91,8 +119,18 @@ public final class Group implements AutoCloseable {
         }
     }
 
-    /** VFIO_GROUP_GET_DEVICE_FD, e.g. {@code openDevice("0000:00:00.0")}. */
+    /**
+     * VFIO_GROUP_GET_DEVICE_FD, e.g. {@code openDevice("0000:00:00.0")}. The device closes with the group.
+     *
+     * @param pciAddress the device's PCI address, domain included
+     * @return the open device
+     * @throws VfioException if the kernel refused (ENODEV: not in this group; EINVAL: no container or
+     *     IOMMU type yet)
+     * @throws IllegalStateException if the group (or its {@link Vfio}) is closed
+     * @throws NullPointerException if {@code pciAddress} is null
+     */
     public Device openDevice(String pciAddress) throws VfioException {
+        Objects.requireNonNull(pciAddress, "pciAddress");
         int f = fd.acquire();
         try {
             long r = backend.groupGetDeviceFd(f, pciAddress);
@@ -110,6 +148,11 @@ public final class Group implements AutoCloseable {
         devices.remove(d);
     }
 
+    /**
+     * Whether the group fd is open.
+     *
+     * @return false after {@link #close()}, its container's close or its {@link Vfio}'s close
+     */
     public boolean isOpen() {
         return fd.isOpen();
     }
@@ -126,6 +169,7 @@ public final class Group implements AutoCloseable {
             if (c != null) {
                 c.detached(this);
             }
+            vfio.closed(this);
         }
     }
 }

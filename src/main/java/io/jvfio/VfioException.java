@@ -16,15 +16,22 @@ import java.io.IOException;
  *       argument that cannot be right);</li>
  *   <li>{@link VfioSystemException}: a system call around the ioctls failed (mmap, eventfd, pread).</li>
  * </ul>
+ *
+ * <p>Misuse of the API is not a {@code VfioException} but an unchecked exception: see the
+ * package documentation for the whole contract. Immutable.
  */
 public abstract sealed class VfioException extends IOException
         permits VfioUnavailableException, VfioPermissionException, VfioIoctlException, VfioGuardException,
                 VfioSystemException {
     private static final long serialVersionUID = 1L;
 
+    /** What was attempted. */
     private final String operation;
+    /** The ioctl request number, or 0. */
     private final int request;
+    /** The errno, or 0. */
     private final int errno;
+    /** What the caller can do. */
     private final String advice;
 
     VfioException(String operation, int request, int errno, String advice) {
@@ -49,27 +56,47 @@ public abstract sealed class VfioException extends IOException
         return b.toString();
     }
 
-    /** What was attempted, e.g. {@code VFIO_IOMMU_MAP_DMA iova=0x100000 size=0x10000}. */
+    /**
+     * What was attempted.
+     *
+     * @return e.g. {@code VFIO_IOMMU_MAP_DMA iova=0x100000 size=0x10000}
+     */
     public String operation() {
         return operation;
     }
 
-    /** The ioctl request number as issued, or 0 when no ioctl was involved. */
+    /**
+     * The ioctl request number as issued (it differs between architectures).
+     *
+     * @return the request, or 0 when no ioctl was involved
+     */
     public int request() {
         return request;
     }
 
-    /** The errno, or 0 when the call was refused before reaching the kernel. */
+    /**
+     * The errno the platform answered.
+     *
+     * @return the errno, or 0 when the call was refused before reaching the kernel
+     */
     public int errno() {
         return errno;
     }
 
-    /** {@code EPERM}, or the empty string when there is no errno. */
+    /**
+     * The errno's symbolic name.
+     *
+     * @return e.g. {@code EPERM}, or the empty string when there is no errno
+     */
     public String errnoName() {
         return errno == 0 ? "" : Errno.name(errno);
     }
 
-    /** What the caller can do. */
+    /**
+     * What the caller can do.
+     *
+     * @return the advice; empty when there is none
+     */
     public String advice() {
         return advice;
     }

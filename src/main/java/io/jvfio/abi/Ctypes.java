@@ -10,6 +10,11 @@ import java.lang.foreign.ValueLayout;
 final class Ctypes {
     private Ctypes() {}
 
+    /** {@code __u16}. */
+    static MemoryLayout u16(String name) {
+        return ValueLayout.JAVA_SHORT.withName(name);
+    }
+
     /** {@code __u32}. */
     static MemoryLayout u32(String name) {
         return ValueLayout.JAVA_INT.withName(name);

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * accessors compile to one plain load or store. Unaligned access: user-supplied segments (raw tests,
  * argsz games) need not be aligned.
  */
-public abstract sealed class Field permits U32, U64 {
+public abstract sealed class Field permits U16, U32, U64 {
     private final String name;
     private final long offset;
 
@@ -28,4 +28,12 @@ public abstract sealed class Field permits U32, U64 {
 
     /** Size in bytes. */
     public abstract int size();
+
+    /**
+     * {@code offsetofend(struct, field)}: the byte after this field. The kernel's {@code minsz} for an
+     * ioctl is the {@code offsetofend} of the last field it needs.
+     */
+    public final long end() {
+        return offset + size();
+    }
 }

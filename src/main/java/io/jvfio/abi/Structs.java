@@ -63,5 +63,16 @@ public final class Structs {
                     List.of(vfio_eeh_pe_err.type, vfio_eeh_pe_err.func, vfio_eeh_pe_err.addr, vfio_eeh_pe_err.mask)),
             new Struct("vfio_eeh_pe_op", vfio_eeh_pe_op.LAYOUT,
                     List.of(vfio_eeh_pe_op.argsz, vfio_eeh_pe_op.flags, vfio_eeh_pe_op.op, vfio_eeh_pe_op.err_type,
-                            vfio_eeh_pe_op.err_func, vfio_eeh_pe_op.err_addr, vfio_eeh_pe_op.err_mask)));
+                            vfio_eeh_pe_op.err_func, vfio_eeh_pe_op.err_addr, vfio_eeh_pe_op.err_mask)),
+            new Struct("vfio_pci_hot_reset_info", vfio_pci_hot_reset_info.LAYOUT,
+                    List.of(vfio_pci_hot_reset_info.argsz, vfio_pci_hot_reset_info.flags, vfio_pci_hot_reset_info.count)),
+            new Struct("vfio_pci_hot_reset", vfio_pci_hot_reset.LAYOUT,
+                    List.of(vfio_pci_hot_reset.argsz, vfio_pci_hot_reset.flags, vfio_pci_hot_reset.count)),
+            new Struct("vfio_device_ioeventfd", vfio_device_ioeventfd.LAYOUT,
+                    List.of(vfio_device_ioeventfd.argsz, vfio_device_ioeventfd.flags, vfio_device_ioeventfd.offset,
+                            vfio_device_ioeventfd.data, vfio_device_ioeventfd.fd)),
+            new Struct("vfio_device_feature", vfio_device_feature.LAYOUT,
+                    List.of(vfio_device_feature.argsz, vfio_device_feature.flags)),
+            new Struct("vfio_info_cap_header", vfio_info_cap_header.LAYOUT,
+                    List.of(vfio_info_cap_header.id, vfio_info_cap_header.version, vfio_info_cap_header.next)));
 }

@@ -28,6 +28,7 @@ public final class VfioUapi {
     public static final int VFIO_REGION_INFO_FLAG_READ = 1 << 0;
     public static final int VFIO_REGION_INFO_FLAG_WRITE = 1 << 1;
     public static final int VFIO_REGION_INFO_FLAG_MMAP = 1 << 2;
+    public static final int VFIO_REGION_INFO_CAP_MSIX_MAPPABLE = 3;
     public static final int VFIO_REGION_INFO_FLAG_CAPS = 1 << 3;
 
     public static final int VFIO_PCI_BAR0_REGION_INDEX = 0;
@@ -55,6 +56,10 @@ public final class VfioUapi {
     public static final int VFIO_IRQ_SET_ACTION_MASK = 1 << 3;
     public static final int VFIO_IRQ_SET_ACTION_UNMASK = 1 << 4;
     public static final int VFIO_IRQ_SET_ACTION_TRIGGER = 1 << 5;
+    public static final int VFIO_IRQ_SET_DATA_TYPE_MASK =
+            VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_DATA_EVENTFD;
+    public static final int VFIO_IRQ_SET_ACTION_TYPE_MASK =
+            VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK | VFIO_IRQ_SET_ACTION_TRIGGER;
 
     public static final int VFIO_IOMMU_SPAPR_INFO_DDW = 1 << 0;
 
@@ -72,6 +77,16 @@ public final class VfioUapi {
     public static final int VFIO_EEH_PE_RESET_FUNDAMENTAL = 7;
     public static final int VFIO_EEH_PE_CONFIGURE = 8;
     public static final int VFIO_EEH_PE_INJECT_ERR = 9;
+
+    public static final int VFIO_DEVICE_IOEVENTFD_SIZE_MASK = 0xf;
+
+    public static final int VFIO_DEVICE_FEATURE_MASK = 0xffff;
+    public static final int VFIO_DEVICE_FEATURE_GET = 1 << 16;
+    public static final int VFIO_DEVICE_FEATURE_SET = 1 << 17;
+    public static final int VFIO_DEVICE_FEATURE_PROBE = 1 << 18;
+    public static final int VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY = 3;
+    public static final int VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP = 4;
+    public static final int VFIO_DEVICE_FEATURE_LOW_POWER_EXIT = 5;
 
     /** Region offsets within a vfio-pci device fd: {@code index << 40}. */
     public static final int VFIO_PCI_OFFSET_SHIFT = 40;

@@ -2,6 +2,7 @@ package io.jvfio.abi;
 
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 
 /** {@code struct vfio_iommu_spapr_tce_create}: VFIO_IOMMU_SPAPR_TCE_CREATE; start_addr is out. */
 public final class vfio_iommu_spapr_tce_create {
@@ -20,4 +21,20 @@ public final class vfio_iommu_spapr_tce_create {
     public static final U32 levels = U32.of(LAYOUT, "levels");
     public static final U32 __resv2 = U32.of(LAYOUT, "__resv2");
     public static final U64 start_addr = U64.of(LAYOUT, "start_addr");
+
+    /** The kernel's {@code minsz} for VFIO_IOMMU_SPAPR_TCE_CREATE: {@code offsetofend(start_addr)}. */
+    public static final long MINSZ = start_addr.end();
+
+    /** Fills {@code s} as a complete VFIO_IOMMU_SPAPR_TCE_CREATE argument; start_addr comes back. */
+    public static MemorySegment fill(MemorySegment s, int pageShift, long windowSize, int nLevels) {
+        argsz.set(s, (int) SIZE);
+        flags.set(s, 0);
+        page_shift.set(s, pageShift);
+        __resv1.set(s, 0);
+        window_size.set(s, windowSize);
+        levels.set(s, nLevels);
+        __resv2.set(s, 0);
+        start_addr.set(s, 0);
+        return s;
+    }
 }

@@ -2,6 +2,7 @@ package io.jvfio.abi;
 
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 
 /** {@code struct vfio_iommu_spapr_tce_info}: VFIO_IOMMU_SPAPR_TCE_GET_INFO; the kernel needs argsz >= 16 and writes ddw only when argsz >= 32. */
 public final class vfio_iommu_spapr_tce_info {
@@ -19,4 +20,16 @@ public final class vfio_iommu_spapr_tce_info {
     public static final U64 ddw_pgsizes = U64.of(LAYOUT, "ddw", "pgsizes");
     public static final U32 ddw_max_dynamic_windows_supported = U32.of(LAYOUT, "ddw", "max_dynamic_windows_supported");
     public static final U32 ddw_levels = U32.of(LAYOUT, "ddw", "levels");
+
+    /** The kernel's {@code minsz} for VFIO_IOMMU_SPAPR_TCE_GET_INFO: {@code offsetofend(dma32_window_size)}. */
+    public static final long MINSZ = dma32_window_size.end();
+    /** The {@code minsz} once argsz covers the DDW part: {@code offsetofend(ddw)}. */
+    public static final long MINSZ_DDW = ddw_levels.end();
+
+    /** Fills {@code s} as a complete VFIO_IOMMU_SPAPR_TCE_GET_INFO argument. */
+    public static MemorySegment fill(MemorySegment s) {
+        argsz.set(s, (int) SIZE);
+        flags.set(s, 0);
+        return s;
+    }
 }

@@ -2,6 +2,7 @@ package io.jvfio.abi;
 
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 
 /** {@code struct vfio_iommu_type1_dma_unmap}: VFIO_IOMMU_UNMAP_DMA; SPAPR never writes size back and ignores the flexible data[]. */
 public final class vfio_iommu_type1_dma_unmap {
@@ -15,4 +16,16 @@ public final class vfio_iommu_type1_dma_unmap {
     public static final U32 flags = U32.of(LAYOUT, "flags");
     public static final U64 iova = U64.of(LAYOUT, "iova");
     public static final U64 size = U64.of(LAYOUT, "size");
+
+    /** The kernel's {@code minsz} for VFIO_IOMMU_UNMAP_DMA: {@code offsetofend(size)}. */
+    public static final long MINSZ = size.end();
+
+    /** Fills {@code s} as a complete VFIO_IOMMU_UNMAP_DMA argument (no flags). */
+    public static MemorySegment fill(MemorySegment s, long busAddress, long bytes) {
+        argsz.set(s, (int) SIZE);
+        flags.set(s, 0);
+        iova.set(s, busAddress);
+        size.set(s, bytes);
+        return s;
+    }
 }

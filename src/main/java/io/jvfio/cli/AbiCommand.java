@@ -50,7 +50,7 @@ public final class AbiCommand implements Callable<Integer> {
             root.put("arch", a.id());
             ObjectNode ioctls = root.putObject("ioctls");
             for (VfioIoctl io : VfioIoctl.values()) {
-                ioctls.put(io.name(), hex(io.request(a)));
+                ioctls.put(io.name(), Integer.toUnsignedLong(io.request(a)));
             }
             ObjectNode structs = root.putObject("structs");
             for (Structs.Struct s : Structs.ALL) {

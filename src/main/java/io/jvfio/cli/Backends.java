@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Turns {@link BackendOptions} into backends. Never silent: the choice, and why, goes to stderr.
@@ -67,6 +68,58 @@ final class Backends {
         err.println("jvfio: backend: " + c.label() + " (" + c.why() + ")");
         err.flush();
         return c;
+    }
+
+    /**
+     * The line for a VFIO that cannot be opened. On the kernel it says what to load and repeats the
+     * user's own command line with {@code --backend emulated}, so the suggestion parses as given.
+     */
+    static String unavailable(CommandSpec spec, boolean emulated, String message) {
+        String line = "jvfio " + spec.name() + ": " + message;
+        return emulated ? line + " (a jvfio bug: the emulator always has a container)"
+                : line + "; load vfio (modprobe vfio-pci vfio_iommu_spapr_tce) and run as root, or use the emulator: "
+                        + emulatedInstead(spec);
+    }
+
+    /** The line for a failure of the public API; without a container node, the same command on the emulator. */
+    static String failure(CommandSpec spec, Choice c, io.jvfio.VfioException e) {
+        boolean noVfio = e instanceof io.jvfio.VfioUnavailableException && e.errno() == io.jvfio.backend.Errno.ENOENT
+                && e.operation().contains(ScenarioRunner.CONTAINER_PATH);
+        String line = "jvfio " + spec.name() + ": " + e.getMessage();
+        return noVfio && !c.emulated() ? line + "; or use the emulator: " + emulatedInstead(spec) : line;
+    }
+
+    /** The command line as typed, with the kernel backend replaced by the emulator. */
+    static String emulatedInstead(CommandSpec spec) {
+        List<String> args = new ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
+        boolean replaced = false;
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--backend=kernel")) {
+                args.set(i, "--backend=emulated");
+                replaced = true;
+            } else if (args.get(i).equals("--backend") && i + 1 < args.size() && args.get(i + 1).equals("kernel")) {
+                args.set(i + 1, "emulated");
+                replaced = true;
+            }
+        }
+        if (!replaced) {
+            args.add(args.indexOf(spec.name()) + 1, "--backend");
+            args.add(args.indexOf(spec.name()) + 2, "emulated");
+        }
+        StringBuilder b = new StringBuilder("jvfio");
+        for (String a : args) {
+            b.append(' ').append(a.matches("[A-Za-z0-9_./:=+,@%-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return b.toString();
+    }
+
+    /** What to check when group {@code n} cannot be opened: host steps on the kernel, the profile's groups on the emulator. */
+    static String groupAdvice(VfioBackend backend, int group) {
+        if (backend instanceof EmulatedBackend e) {
+            return "the emulated profile " + e.profile().name() + " has the groups "
+                    + e.profile().groups().stream().map(GroupSpec::number).sorted().toList() + " (see jvfio info)";
+        }
+        return "check /dev/vfio/" + group + ", that its devices are bound to vfio-pci and that no other process holds it";
     }
 
     /** The IOMMU groups of the platform: /dev/vfio/N on the kernel, the profile's on the emulator. */

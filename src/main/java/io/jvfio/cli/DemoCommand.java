@@ -51,11 +51,11 @@ public final class DemoCommand implements Callable<Integer> {
             return ExitStatus.OK;
         } catch (io.jvfio.VfioUnavailableException | io.jvfio.VfioPermissionException e) {
             out.flush();
-            err.println("jvfio demo: " + e.getMessage());
+            err.println(Backends.failure(spec, choice, e));
             return ExitStatus.UNAVAILABLE;
         } catch (VfioException e) {
             out.flush();
-            err.println("jvfio demo: " + e.getMessage());
+            err.println(Backends.failure(spec, choice, e));
             return ExitStatus.MISMATCH;
         }
     }

@@ -6,6 +6,7 @@ import io.jvfio.backend.VfioBackend;
 import io.jvfio.scenario.ContainerUnavailableException;
 import io.jvfio.scenario.ExitStatus;
 import io.jvfio.scenario.Op;
+import io.jvfio.scenario.ResultFormat;
 import io.jvfio.scenario.ScenarioRunner;
 import io.jvfio.scenario.StepResult;
 import java.io.PrintWriter;
@@ -127,11 +128,11 @@ public final class InfoCommand implements Callable<Integer> {
             }
             if (unavailable != null) {
                 err.println("jvfio info: group " + group + " could not be opened (" + unavailable
-                        + "); check /dev/vfio/" + group + " and that no other process holds it");
+                        + "); " + Backends.groupAdvice(backend, group));
             }
             return status;
         } catch (ContainerUnavailableException e) {
-            err.println("jvfio info: " + e.getMessage() + "; load vfio and run as root, or use --backend emulated");
+            err.println(Backends.unavailable(spec, choice.emulated(), e.getMessage()));
             return ExitStatus.UNAVAILABLE;
         }
     }
@@ -159,8 +160,7 @@ public final class InfoCommand implements Callable<Integer> {
             o.put("failed_at", g.result().command());
         }
         o.put("result", g.result().result());
-        ObjectNode outJ = o.putObject("out");
-        g.result().out().forEach((k, v) -> outJ.put(k, Op.format(k, v)));
+        ResultFormat.putOut(o.putObject("out"), g.result().out());
         return o;
     }
 

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
             "4:the emulator met a call on which the real kernel oopses (KERNEL-BUG)",
             "5:internal error in jvfio (please report it with the command line)"},
         footer = {"%nRun 'jvfio COMMAND --help' for a command's options.",
-            "The scenario language: ../shared/scenario-format.md (scenarios/*.scn for examples)."})
+            "The scenario language: docs/scenario-format.md in the jvfio repository (scenarios/*.scn for examples)."})
 public final class Main implements Callable<Integer> {
     /** The version printed by {@code --version}. */
     public static final String VERSION = "0.1.0-SNAPSHOT";

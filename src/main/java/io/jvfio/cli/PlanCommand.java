@@ -1,5 +1,6 @@
 package io.jvfio.cli;
 
+import io.jvfio.Sizes;
 import io.jvfio.Vfio;
 import io.jvfio.VfioException;
 import io.jvfio.scenario.ExitStatus;
@@ -8,6 +9,7 @@ import io.jvfio.toolkit.Plan;
 import io.jvfio.toolkit.PlanReport;
 import io.jvfio.toolkit.WindowPlanner;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,19 +62,47 @@ public final class PlanCommand implements Callable<Integer> {
             err.println("jvfio plan: " + e.getMessage() + " (sizes: 4096, 0x1000, 64K, 2M, 1G)");
             return ExitStatus.SYNTAX;
         }
+        if (mem <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--memory must be at least one byte, not " + memory);
+        }
+        if (pg < 4096 || Long.bitCount(pg) != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--page must be a power of two of at "
+                    + "least 4K (4K anonymous, 64K, 2M or 16M hugetlb), not " + page);
+        }
         Backends.Choice choice = Backends.choose(backend, spec.commandLine(), err);
         try (Vfio vfio = Vfio.over(choice.get())) {
             PlanReport.Platform platform = PlanReport.probe(vfio, group);
             Plan plan = new WindowPlanner().plan(platform.info(), platform.infoFrom(), mem, pg);
             spec.commandLine().getOut().println(PlanReport.render(plan, json));
             spec.commandLine().getOut().flush();
+            warnIfCostly(plan, err);
             return plan.feasible() ? ExitStatus.OK : ExitStatus.MISMATCH;
         } catch (io.jvfio.VfioUnavailableException | io.jvfio.VfioPermissionException e) {
-            err.println("jvfio plan: " + e.getMessage());
+            err.println(Backends.failure(spec, choice, e));
             return ExitStatus.UNAVAILABLE;
         } catch (VfioException e) {
-            err.println("jvfio plan: " + e.getMessage());
+            err.println(Backends.failure(spec, choice, e));
             return ExitStatus.MISMATCH;
         }
+    }
+
+    /**
+     * A TCE table above this many bytes is worth a warning: it is locked memory, and REMOVE (or a
+     * detach) clears every entry, so 2^25 TCEs take a minute at 1.8 us each in the TCG guest.
+     */
+    static final long COSTLY_TABLE_BYTES = 256L << 20;
+
+    /** Warns on stderr about each window whose table or teardown is large enough to hurt. */
+    private static void warnIfCostly(Plan plan, java.io.PrintWriter err) {
+        for (Plan.WindowPlan w : plan.windows()) {
+            if (w.tableBytes() > COSTLY_TABLE_BYTES) {
+                err.printf("jvfio plan: warning: the %s has %d TCEs of %s: a %s TCE table (locked memory) and ~%d s "
+                                + "to tear down; back the memory with huge pages (--page 2M or 16M) for larger TCEs%n",
+                        w.role(), w.tceCount(), Sizes.human(w.pageSize()), Sizes.human(w.tableBytes()) + "B",
+                        Math.round(w.teardownNanos() / 1e9));
+            }
+        }
+        err.flush();
     }
 }

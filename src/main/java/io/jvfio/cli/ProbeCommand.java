@@ -8,6 +8,7 @@ import io.jvfio.scenario.ContainerUnavailableException;
 import io.jvfio.scenario.ExitStatus;
 import io.jvfio.scenario.Numbers;
 import io.jvfio.scenario.Op;
+import io.jvfio.scenario.ResultFormat;
 import io.jvfio.scenario.ScenarioRunner;
 import io.jvfio.scenario.StepResult;
 import java.io.PrintWriter;
@@ -117,7 +118,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 StepResult failed = Steps.runAll(s, Steps.attach(group, "v2"));
                 if (failed != null && failed.op() != Op.SET_IOMMU) {
                     err.println("jvfio probe: cannot attach group " + group + ": " + Steps.describe(failed)
-                            + "; check /dev/vfio/" + group + ", that it is bound to vfio-pci and that no other process holds it");
+                            + "; " + Backends.groupAdvice(backend, group));
                     return failed.status() == StepResult.Status.KERNEL_BUG ? ExitStatus.KERNEL_BUG : ExitStatus.UNAVAILABLE;
                 }
                 if (failed != null) {
@@ -129,7 +130,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 Steps.run(s, "unset-container");
             }
             ObjectNode ij = root.putObject("tce_info");
-            info.out().forEach((k, v) -> ij.put(k, Op.format(k, v)));
+            ResultFormat.putOut(ij, info.out());
             text.add("GET_INFO (v2): " + info.resultText());
             Map<String, Long> o = info.out();
             long maxWindows = o.getOrDefault("max_windows", 0L);
@@ -188,14 +189,14 @@ public final class ProbeCommand implements Callable<Integer> {
             text.add("window placement (" + Numbers.size(1L << p0) + " pages, " + Numbers.size(small) + " window):");
             if (!removeDefault) {
                 StepResult r = create(p0, small, 1);
-                pl.put("with_default", r.status() == StepResult.Status.OK ? Numbers.hex(r.out().get("start")) : r.result());
+                placement(pl, "with_default", r);
                 text.add("  with the default window present: " + r.resultText());
             } else {
                 text.add("  with the default window present: not tried (a single-window PE)");
             }
             placementAfterRemoval(p0, small, pl, text);
         } catch (ContainerUnavailableException e) {
-            err.println("jvfio probe: " + e.getMessage() + "; load vfio and run as root, or use --backend emulated");
+            err.println(Backends.unavailable(spec, backend instanceof io.jvfio.emul.EmulatedBackend, e.getMessage()));
             return ExitStatus.UNAVAILABLE;
         } catch (Stop s) {
             root.put("stopped", s.getMessage());
@@ -221,15 +222,24 @@ public final class ProbeCommand implements Callable<Integer> {
         return status;
     }
 
+    /** Where CREATE put the window (a JSON number), or the errno's name when it failed. */
+    private static void placement(ObjectNode pl, String key, StepResult r) {
+        if (r.status() == StepResult.Status.OK) {
+            pl.set(key, ResultFormat.unsigned(r.out().get("start")));
+        } else {
+            pl.put(key, r.result());
+        }
+    }
+
     /** The largest accepted power-of-two window for page shift {@code p}: the largest allowed first. */
     private void largest(int p, int capLog, ObjectNode j, List<String> text) throws ContainerUnavailableException, Stop {
         int top = Math.min(p + capLog, 62);
         j.put("page_shift", p);
-        j.put("page_size", Numbers.size(1L << p));
+        j.put("page_size", 1L << p);
         StepResult r = create(p, 1L << top, 1);
         String label = "  " + Numbers.size(1L << p) + " pages: ";
         if (r.status() == StepResult.Status.OK) {
-            j.put("largest", Numbers.size(1L << top));
+            j.put("largest", 1L << top);
             j.put("at_least", true);
             text.add(label + "at least " + Numbers.size(1L << top) + " (the cap: " + (1L << (top - p)) + " TCEs)");
             return;
@@ -248,13 +258,13 @@ public final class ProbeCommand implements Callable<Integer> {
             }
         }
         j.put("at_least", false);
-        j.put("rejected", Numbers.size(1L << hi));
+        j.put("rejected", 1L << hi);
         j.put("rejected_with", firstBad.result());
         if (lo < p) {
             j.putNull("largest");
             text.add(label + "none (" + Numbers.size(1L << hi) + " -> " + firstBad.result() + ")");
         } else {
-            j.put("largest", Numbers.size(1L << lo));
+            j.put("largest", 1L << lo);
             text.add(label + Numbers.size(1L << lo) + " (" + Numbers.size(1L << hi) + " -> " + firstBad.result() + ")");
         }
     }
@@ -270,7 +280,7 @@ public final class ProbeCommand implements Callable<Integer> {
             attach(s);
             need(s, "remove " + Numbers.hex(dma32Start));
             StepResult a = logged(s, "create " + p + " " + Numbers.size(size) + " 1");
-            pl.put("default_removed", a.status() == StepResult.Status.OK ? Numbers.hex(a.out().get("start")) : a.result());
+            placement(pl, "default_removed", a);
             text.add("  after removing the default window: " + a.resultText());
             if (a.status() == StepResult.Status.OK) {
                 need(s, "remove " + Numbers.hex(a.out().get("start")));

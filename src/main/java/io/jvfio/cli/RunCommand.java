@@ -13,6 +13,11 @@ import io.jvfio.scenario.Step;
 import io.jvfio.scenario.StepResult;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,14 +38,15 @@ import picocli.CommandLine.Spec;
         description = {
             "Runs scenarios (.scn files) on the kernel or the emulator.",
             "%nPrints one line per step, 'STEP: OP ARGS -> RESULT', and 'MISMATCH expected ...' after a step"
-                    + " whose '-> EXPECT' did not hold; shared/scenario-format.md describes the language. Every file is"
+                    + " whose '-> EXPECT' did not hold; docs/scenario-format.md in the jvfio repository describes the language. Every file is"
                     + " parsed before anything runs. Each file starts from a fresh platform: a new emulator"
                     + " instance; on the kernel a fresh boot is the caller's job.%n"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:every checked step matched",
             "1:at least one MISMATCH (the run went on to the end)",
-            "2:a syntax error (reported as FILE:LINE: message; nothing ran) or a bad command line",
+            "2:a syntax error (reported as FILE:LINE: message; nothing ran), a file that is not a scenario (not"
+                    + " text, or no operations), or a bad command line",
             "3:a file or /dev/vfio/vfio could not be opened",
             "4:extension, emulator only: a step on which the real kernel oopses, printed as"
                     + " 'N: OP ARGS -> KERNEL-BUG' and a line 'KERNEL-BUG <message>'; that file stopped there",
@@ -54,7 +60,7 @@ public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files (.scn).")
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files (.scn); - reads one from standard input.")
     List<Path> files;
 
     @Mixin
@@ -62,6 +68,23 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "JSON lines instead of text: step, line, op, args, result, errno, out, expected, match.")
     boolean json;
+
+    /** Where the language is described, relative to the repository. */
+    static final String SCENARIO_DOC = "docs/scenario-format.md";
+
+    /** The name standard input's scenario goes by in messages ({@code run -}). */
+    static final String STDIN_NAME = "<stdin>";
+
+    /** Reads a file, or standard input for {@code -}, strictly as UTF-8, and parses it. */
+    private static Scenario parse(Path f) throws IOException, ScenarioSyntaxException {
+        boolean stdin = f.toString().equals("-");
+        byte[] bytes = stdin ? System.in.readAllBytes() : Files.readAllBytes(f);
+        String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        if (text.indexOf('\0') >= 0) {
+            throw new MalformedInputException(1); // valid UTF-8 but binary: no scenario has a NUL
+        }
+        return ScenarioParser.parse(stdin ? STDIN_NAME : f.toString(), text);
+    }
 
     @Override
     public Integer call() {
@@ -73,7 +96,18 @@ public final class RunCommand implements Callable<Integer> {
         int status = ExitStatus.OK;
         for (Path f : files) {
             try {
-                scenarios.add(ScenarioParser.parse(f));
+                Scenario parsed = parse(f);
+                if (parsed.steps().isEmpty()) {
+                    err.println("jvfio run: " + parsed.name() + " has no operations (only blank lines and comments):"
+                            + " nothing to run; see " + SCENARIO_DOC);
+                    status = ExitStatus.combine(status, ExitStatus.SYNTAX);
+                } else {
+                    scenarios.add(parsed);
+                }
+            } catch (CharacterCodingException e) {
+                err.println("jvfio run: " + f + " is not a scenario: it is not UTF-8 text (a .scn file is plain text,"
+                        + " one operation per line; see " + SCENARIO_DOC + ")");
+                status = ExitStatus.combine(status, ExitStatus.SYNTAX);
             } catch (NoSuchFileException e) {
                 err.println("jvfio run: cannot open " + f + ": no such file; check the path");
                 status = ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
@@ -120,9 +154,7 @@ public final class RunCommand implements Callable<Integer> {
                 status = ExitStatus.combine(status, o.exitStatus());
             } catch (ContainerUnavailableException e) {
                 out.flush();
-                err.println("jvfio run: " + s.name() + ": " + e.getMessage() + "; "
-                        + (choice.emulated() ? "the emulator has no container node (a jvfio bug)"
-                        : "load vfio (modprobe vfio-pci, vfio_iommu_spapr_tce) and run as root, or use --backend emulated"));
+                err.println(Backends.unavailable(spec, choice.emulated(), s.name() + ": " + e.getMessage()));
                 return ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
             }
         }

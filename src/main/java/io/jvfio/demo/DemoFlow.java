@@ -12,6 +12,9 @@ import io.jvfio.Sizes;
 import io.jvfio.TceInfo;
 import io.jvfio.Vfio;
 import io.jvfio.VfioException;
+import io.jvfio.VfioGuardException;
+import io.jvfio.toolkit.Plan;
+import io.jvfio.toolkit.WindowPlanner;
 import io.jvfio.driver.edu.EduDevice;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
@@ -24,12 +27,21 @@ import java.lang.foreign.ValueLayout;
  */
 public final class DemoFlow {
     private static final int LENGTH = 4000;
+    private static final long BUFFER_SIZE = 4L << 20;
 
     private final Vfio vfio;
     private final int groupNumber;
     private final String deviceAddress;
     private final PrintWriter out;
 
+    /**
+     * A flow on one device, not yet run.
+     *
+     * @param vfio the platform, kernel or emulated
+     * @param groupNumber the IOMMU group holding the edu device
+     * @param deviceAddress the edu device's PCI address
+     * @param out where the report goes
+     */
     public DemoFlow(Vfio vfio, int groupNumber, String deviceAddress, PrintWriter out) {
         this.vfio = vfio;
         this.groupNumber = groupNumber;
@@ -41,7 +53,13 @@ public final class DemoFlow {
         out.println("  " + String.format(fmt, args));
     }
 
-    /** Runs the flow; throws on the first failure, with the failing operation in the message. */
+    /**
+     * Runs the flow; throws on the first failure, with the failing operation in the message.
+     *
+     * @throws VfioGuardException if the platform has no safe DMA window (nothing was mapped), or the DMA
+     *     did not verify
+     * @throws VfioException if any VFIO operation failed
+     */
     public void run() throws VfioException {
         out.println("demo: backend " + vfio.backend().description());
         try (Container c = vfio.openContainer(); Group g = vfio.openGroup(groupNumber)) {
@@ -53,8 +71,9 @@ public final class DemoFlow {
             TceInfo info = c.tceInfo();
             step("default window [0x%x, 0x%x)%s", info.dma32WindowStart(),
                     info.dma32WindowStart() + info.dma32WindowSize(),
-                    info.ddw().map(d -> String.format(", DDW: pgsizes 0x%x, %d windows, %d level(s)",
-                            d.pgsizes(), d.maxDynamicWindows(), d.levels())).orElse(", no DDW"));
+                    info.ddw().map(d -> String.format(", DDW: pgsizes 0x%x, %s windows, %d level(s)",
+                            d.pgsizes(), Integer.toUnsignedString(d.maxDynamicWindows()), d.levels())).orElse(", no DDW"));
+            refuseUnsafePlatform(info);
             try (Device dev = g.openDevice(deviceAddress)) {
                 EduDevice edu = EduDevice.open(dev);
                 step("device %s: edu id 0x%08x, PCI command 0x%04x, liveness(0x12345678) = 0x%08x, 10! = %d",
@@ -83,16 +102,29 @@ public final class DemoFlow {
         out.flush();
     }
 
+    /**
+     * The project's safety rules first: where the planner (as {@code plan}, {@code probe} and
+     * {@code DmaSession} do) finds no safe window, the demo stops before any MAP or CREATE. On a PE
+     * without DDW the first MAP would put it on the failed-DDW list until reboot.
+     */
+    private void refuseUnsafePlatform(TceInfo info) throws VfioException {
+        Plan plan = new WindowPlanner().plan(info, IommuType.SPAPR_TCE_V2, BUFFER_SIZE, vfio.backend().pageSize());
+        if (!plan.feasible()) {
+            throw new VfioGuardException("choosing a DMA window", 0,
+                    plan.problem().orElseThrow() + " (nothing was mapped; 'jvfio plan --memory 4M' explains it)");
+        }
+    }
+
     private DmaBuffer allocate(TceInfo info) throws VfioException {
         boolean hugeWindow = info.ddw().map(d -> d.supportsPageShift(21)).orElse(false);
         if (hugeWindow) {
             try {
-                return vfio.allocate(4L << 20, true);
+                return vfio.allocate(BUFFER_SIZE, true);
             } catch (VfioException e) {
                 step("no huge pages (%s): using 4K pages", e.errnoName());
             }
         }
-        return vfio.allocate(4L << 20, false);
+        return vfio.allocate(BUFFER_SIZE, false);
     }
 
     /** A 64-bit window with the buffer's page size when the platform has DDW, else the default window. */
@@ -117,7 +149,7 @@ public final class DemoFlow {
         edu.dmaFromDevice(0, w.start() + half, LENGTH);
         long diff = mem.asSlice(0, LENGTH).mismatch(mem.asSlice(half, LENGTH));
         if (diff != -1) {
-            throw new io.jvfio.VfioGuardException("demo verify", 0, "byte " + diff + " differs after the DMA round trip");
+            throw new VfioGuardException("demo verify", 0, "byte " + diff + " differs after the DMA round trip");
         }
         step("DMA RAM -> edu -> RAM through the window: %d bytes verified", LENGTH);
 
@@ -134,7 +166,7 @@ public final class DemoFlow {
             }
         }
         if (changed != 0) {
-            throw new io.jvfio.VfioGuardException("demo negative control", 0,
+            throw new VfioGuardException("demo negative control", 0,
                     changed + " bytes changed by a DMA to an unmapped IOVA");
         }
         step("negative control: DMA to the unmapped IOVA 0x%x changed 0 bytes", target);

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * @param kind the device model
  * @param dmaMask edu's {@code dma_mask} property: every DMA bus address is ANDed with it.
  *     QEMU's default is {@link #EDU_DEFAULT_DMA_MASK}; the observed guest ran with all ones
- *     ({@code -device edu,dma_mask=0xffffffffffffffff}), which a window at 1<<59 needs.
+ *     ({@code -device edu,dma_mask=0xffffffffffffffff}), which a window at {@code 1 << 59} needs.
  */
 public record DeviceSpec(String pciAddress, DeviceKind kind, long dmaMask) {
     /** QEMU's default edu {@code dma_mask}: 28 bits. */

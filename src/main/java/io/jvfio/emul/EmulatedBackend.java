@@ -8,40 +8,18 @@ import io.jvfio.backend.Errno;
 import io.jvfio.backend.ErrnoException;
 import io.jvfio.backend.Mmio;
 import io.jvfio.backend.VfioBackend;
-import io.jvfio.emul.device.DeviceHost;
-import io.jvfio.emul.device.PhbDma;
+import io.jvfio.abi.VfioUapi;
 import io.jvfio.emul.device.VfioPciDevice;
 import io.jvfio.emul.fs.EmuFile;
 import io.jvfio.emul.fs.EventFdFile;
-import io.jvfio.emul.fs.FdTable;
 import io.jvfio.emul.mem.AddressSpace;
-import io.jvfio.emul.mem.MmIommu;
-import io.jvfio.emul.mem.Vma;
-import io.jvfio.emul.papr.SparseTceTable;
-import io.jvfio.emul.papr.SpaprPhb;
-import io.jvfio.emul.papr.SpaprTceTable;
-import io.jvfio.emul.pseries.IommuTable;
-import io.jvfio.emul.pseries.PseriesPe;
-import io.jvfio.emul.spapr.TceContainer;
 import io.jvfio.emul.vfio.ContainerFile;
 import io.jvfio.emul.vfio.DeviceFile;
 import io.jvfio.emul.vfio.GroupFile;
-import io.jvfio.emul.vfio.VfioContainer;
-import io.jvfio.emul.vfio.VfioCore;
-import io.jvfio.emul.vfio.VfioGroup;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Deque;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 /**
@@ -56,52 +34,20 @@ import java.util.regex.Pattern;
  * namespace. One lock guards the whole platform (coarser than the kernel's per-container mutex);
  * a blocked eventfd read does not hold it.
  *
+ * <p>This class is the seam: the typed methods look their request number up in one table and go
+ * through the dispatcher. The machine itself is {@link EmulatorPlatform}, file reads and writes
+ * {@link EmulatorReadWrite}, the snapshots {@link EmulatorInspection}.
+ *
  * <p>See the package documentation for what is modelled and how faithfully.
  */
 public final class EmulatedBackend implements VfioBackend {
     private static final Pattern GROUP_PATH = Pattern.compile("/dev/vfio/(0|[1-9][0-9]{0,8})");
-    private static final long OFFSET_MASK = (1L << 40) - 1;
+    private static final long OFFSET_MASK = (1L << VfioUapi.VFIO_PCI_OFFSET_SHIFT) - 1;
 
-    private final Profile profile;
+    private final EmulatorPlatform platform;
     private final Arch arch;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final AddressSpace as;
-    /** Mappings whose range unmapKeepingRange keeps reserved, by identity, until their owner closes. */
-    private final Set<Vma> reservations = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final MmIommu mm;
-    private final FdTable fds = new FdTable();
-    private final VfioCore vfio;
-    private final List<SpaprPhb> phbs = new ArrayList<>();
-    private final List<PseriesPe> pes = new ArrayList<>();
-    private final List<VfioPciDevice> devices = new ArrayList<>();
-    private final List<EventFdFile> eventfds = new ArrayList<>();
-    private final List<String> kernelBugs = new ArrayList<>();
-    private final Deque<String> dmesg = new ArrayDeque<>();
-    private String qemuAbort;
-    private boolean closed;
-
-    private final int reqApiVersion;
-    private final int reqCheckExtension;
-    private final int reqSetIommu;
-    private final int reqGroupGetStatus;
-    private final int reqGroupSetContainer;
-    private final int reqGroupUnsetContainer;
-    private final int reqGroupGetDeviceFd;
-    private final int reqDeviceGetInfo;
-    private final int reqDeviceGetRegionInfo;
-    private final int reqDeviceGetIrqInfo;
-    private final int reqDeviceSetIrqs;
-    private final int reqDeviceReset;
-    private final int reqTceGetInfo;
-    private final int reqMapDma;
-    private final int reqUnmapDma;
-    private final int reqEnable;
-    private final int reqDisable;
-    private final int reqRegister;
-    private final int reqUnregister;
-    private final int reqCreate;
-    private final int reqRemove;
-    private final int reqEehPeOp;
+    /** The one request table: {@code requests[ioctl.ordinal()]} is its number on {@link #arch}. */
+    private final int[] requests = new int[VfioIoctl.values().length];
 
     /** A fresh platform (a fresh boot) for {@code profile}, speaking ppc64le request numbers. */
     public EmulatedBackend(Profile profile) {
@@ -110,63 +56,15 @@ public final class EmulatedBackend implements VfioBackend {
 
     /** A fresh platform for {@code profile}, decoding request numbers as {@code arch} encodes them. */
     public EmulatedBackend(Profile profile, Arch arch) {
-        this.profile = Objects.requireNonNull(profile, "profile");
+        this.platform = new EmulatorPlatform(profile);
         this.arch = Objects.requireNonNull(arch, "arch");
-        this.as = new AddressSpace(profile);
-        this.mm = new MmIommu(as);
-        this.vfio = new VfioCore(fds, as, mm, this::oops, profile.eehSupported());
-        DeviceHost host = new DeviceHost() {
-            @Override
-            public EmuFile file(int fd) {
-                return fds.get(fd);
-            }
-
-            @Override
-            public QemuAbortException qemuAbort(String message) {
-                return abortQemu(message);
-            }
-        };
-        int index = 0;
-        for (GroupSpec g : profile.groups()) {
-            SpaprPhb phb = new SpaprPhb(index++, profile);
-            PseriesPe pe = new PseriesPe(g.number(), phb, profile, this::log);
-            PhbDma dma = new PhbDma(phb, as);
-            List<VfioPciDevice> devs = new ArrayList<>();
-            for (DeviceSpec d : g.devices()) {
-                devs.add(new VfioPciDevice(d.pciAddress(), g.number(), d.dmaMask(), profile.kernelPageSize(),
-                        profile.firmware().initialPciCommand(), host, dma));
-            }
-            phbs.add(phb);
-            pes.add(pe);
-            devices.addAll(devs);
-            vfio.addGroup(g.number(), pe, devs);
+        for (VfioIoctl ioctl : VfioIoctl.values()) {
+            requests[ioctl.ordinal()] = ioctl.request(arch);
         }
-        reqApiVersion = VFIO_GET_API_VERSION.request(arch);
-        reqCheckExtension = VFIO_CHECK_EXTENSION.request(arch);
-        reqSetIommu = VFIO_SET_IOMMU.request(arch);
-        reqGroupGetStatus = VFIO_GROUP_GET_STATUS.request(arch);
-        reqGroupSetContainer = VFIO_GROUP_SET_CONTAINER.request(arch);
-        reqGroupUnsetContainer = VFIO_GROUP_UNSET_CONTAINER.request(arch);
-        reqGroupGetDeviceFd = VFIO_GROUP_GET_DEVICE_FD.request(arch);
-        reqDeviceGetInfo = VFIO_DEVICE_GET_INFO.request(arch);
-        reqDeviceGetRegionInfo = VFIO_DEVICE_GET_REGION_INFO.request(arch);
-        reqDeviceGetIrqInfo = VFIO_DEVICE_GET_IRQ_INFO.request(arch);
-        reqDeviceSetIrqs = VFIO_DEVICE_SET_IRQS.request(arch);
-        reqDeviceReset = VFIO_DEVICE_RESET.request(arch);
-        reqTceGetInfo = VFIO_IOMMU_SPAPR_TCE_GET_INFO.request(arch);
-        reqMapDma = VFIO_IOMMU_MAP_DMA.request(arch);
-        reqUnmapDma = VFIO_IOMMU_UNMAP_DMA.request(arch);
-        reqEnable = VFIO_IOMMU_ENABLE.request(arch);
-        reqDisable = VFIO_IOMMU_DISABLE.request(arch);
-        reqRegister = VFIO_IOMMU_SPAPR_REGISTER_MEMORY.request(arch);
-        reqUnregister = VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY.request(arch);
-        reqCreate = VFIO_IOMMU_SPAPR_TCE_CREATE.request(arch);
-        reqRemove = VFIO_IOMMU_SPAPR_TCE_REMOVE.request(arch);
-        reqEehPeOp = VFIO_EEH_PE_OP.request(arch);
     }
 
     public Profile profile() {
-        return profile;
+        return platform.profile;
     }
 
     @Override
@@ -176,7 +74,7 @@ public final class EmulatedBackend implements VfioBackend {
 
     @Override
     public String description() {
-        return "emulated " + profile.name() + " (" + arch.id() + ")";
+        return "emulated " + platform.profile.name() + " (" + arch.id() + ")";
     }
 
     @Override
@@ -186,76 +84,47 @@ public final class EmulatedBackend implements VfioBackend {
 
     @Override
     public long pageSize() {
-        return profile.kernelPageSize();
+        return platform.profile.kernelPageSize();
     }
 
     @Override
     public long hugePageSize() {
-        return profile.hugePageSize();
-    }
-
-    // ---- platform services ---------------------------------------------------------------------------
-
-    private KernelBugException oops(String message) {
-        kernelBugs.add(message);
-        log("BUG: Kernel access of bad area (" + message + ")");
-        return new KernelBugException(message);
-    }
-
-    private QemuAbortException abortQemu(String message) {
-        qemuAbort = message;
-        return new QemuAbortException(message);
-    }
-
-    private void log(String line) {
-        if (dmesg.size() == 1000) {
-            dmesg.removeFirst();
-        }
-        dmesg.addLast(line);
-    }
-
-    /** Takes the platform lock; throws if QEMU is gone. */
-    private void enter() {
-        lock.lock();
-        if (qemuAbort != null) {
-            lock.unlock();
-            throw new QemuAbortException("QEMU aborted earlier, the platform is gone: " + qemuAbort);
-        }
+        return platform.profile.hugePageSize();
     }
 
     // ---- files ---------------------------------------------------------------------------------------
 
     @Override
     public int open(String path) {
-        enter();
+        platform.enter();
         try {
-            if (closed) {
+            if (platform.closed) {
                 return -Errno.ENODEV;
             }
             if ("/dev/vfio/vfio".equals(path)) {
-                return vfio.openContainer();
+                return platform.vfio.openContainer();
             }
             if (path != null && GROUP_PATH.matcher(path).matches()) {
-                return vfio.openGroup(Integer.parseInt(path.substring("/dev/vfio/".length())));
+                return platform.vfio.openGroup(Integer.parseInt(path.substring("/dev/vfio/".length())));
             }
             return -Errno.ENOENT;
         } finally {
-            lock.unlock();
+            platform.lock.unlock();
         }
     }
 
     @Override
     public int close(int fd) {
-        enter();
+        platform.enter();
         try {
-            EmuFile f = fds.remove(fd);
+            EmuFile f = platform.fds.remove(fd);
             if (f == null) {
                 return -Errno.EBADF;
             }
             f.put();
             return 0;
         } finally {
-            lock.unlock();
+            platform.lock.unlock();
         }
     }
 
@@ -281,30 +150,38 @@ public final class EmulatedBackend implements VfioBackend {
     /** Every ioctl: decode by fd kind, IOMMU type and request number. */
     private long dispatch(int fd, int request, long argValue, MemorySegment seg) {
         checkSegment(seg);
-        enter();
+        platform.enter();
         try {
-            EmuFile f = fds.get(fd);
+            EmuFile f = platform.fds.get(fd);
             if (f == null) {
                 return -Errno.EBADF;
             }
-            VfioIoctl cmd = VfioIoctl.of(arch, request);
             if (f instanceof ContainerFile cf) {
-                return vfio.containerIoctl(cf, cmd, argValue, seg);
+                return platform.vfio.containerIoctl(cf, VfioIoctl.of(arch, VfioIoctl.Fd.CONTAINER, request), argValue, seg);
             }
             if (f instanceof GroupFile gf) {
-                return vfio.groupIoctl(gf, cmd, seg);
+                return platform.vfio.groupIoctl(gf, VfioIoctl.of(arch, VfioIoctl.Fd.GROUP, request), seg);
             }
             if (f instanceof DeviceFile df) {
-                return df.device().ioctl(cmd, seg);
+                return df.device().ioctl(VfioIoctl.of(arch, VfioIoctl.Fd.DEVICE, request), seg);
             }
             return -Errno.ENOTTY; // eventfd has no ioctls
         } finally {
-            lock.unlock();
+            platform.lock.unlock();
         }
     }
 
     private long dispatch(int fd, int request, MemorySegment seg) {
         return dispatch(fd, request, seg == null ? 0 : seg.address(), seg);
+    }
+
+    /** A typed seam call: {@code ioctl}'s number on this architecture, from the request table. */
+    private long call(int fd, VfioIoctl ioctl, long argValue, MemorySegment seg) {
+        return dispatch(fd, requests[ioctl.ordinal()], argValue, seg);
+    }
+
+    private long call(int fd, VfioIoctl ioctl, MemorySegment seg) {
+        return dispatch(fd, requests[ioctl.ordinal()], seg);
     }
 
     @Override
@@ -314,220 +191,161 @@ public final class EmulatedBackend implements VfioBackend {
 
     @Override
     public long getApiVersion(int containerFd) {
-        return dispatch(containerFd, reqApiVersion, 0, MemorySegment.NULL);
+        return call(containerFd, VFIO_GET_API_VERSION, 0, MemorySegment.NULL);
     }
 
     @Override
     public long checkExtension(int containerFd, long extension) {
-        return dispatch(containerFd, reqCheckExtension, extension, MemorySegment.NULL);
+        return call(containerFd, VFIO_CHECK_EXTENSION, extension, MemorySegment.NULL);
     }
 
     @Override
     public long setIommu(int containerFd, long type) {
-        return dispatch(containerFd, reqSetIommu, type, MemorySegment.NULL);
+        return call(containerFd, VFIO_SET_IOMMU, type, MemorySegment.NULL);
     }
 
     @Override
     public long groupGetStatus(int groupFd, MemorySegment status) {
-        return dispatch(groupFd, reqGroupGetStatus, status);
+        return call(groupFd, VFIO_GROUP_GET_STATUS, status);
     }
 
     @Override
     public long groupSetContainer(int groupFd, int containerFd) {
         try (Arena a = Arena.ofConfined()) {
-            return dispatch(groupFd, reqGroupSetContainer, a.allocateFrom(ValueLayout.JAVA_INT, containerFd));
+            return call(groupFd, VFIO_GROUP_SET_CONTAINER, a.allocateFrom(ValueLayout.JAVA_INT, containerFd));
         }
     }
 
     @Override
     public long groupUnsetContainer(int groupFd) {
-        return dispatch(groupFd, reqGroupUnsetContainer, 0, MemorySegment.NULL);
+        return call(groupFd, VFIO_GROUP_UNSET_CONTAINER, 0, MemorySegment.NULL);
     }
 
     @Override
     public long groupGetDeviceFd(int groupFd, String deviceName) {
         try (Arena a = Arena.ofConfined()) {
-            return dispatch(groupFd, reqGroupGetDeviceFd, a.allocateFrom(deviceName));
+            return call(groupFd, VFIO_GROUP_GET_DEVICE_FD, a.allocateFrom(deviceName));
         }
     }
 
     @Override
     public long deviceGetInfo(int deviceFd, MemorySegment info) {
-        return dispatch(deviceFd, reqDeviceGetInfo, info);
+        return call(deviceFd, VFIO_DEVICE_GET_INFO, info);
     }
 
     @Override
     public long deviceGetRegionInfo(int deviceFd, MemorySegment info) {
-        return dispatch(deviceFd, reqDeviceGetRegionInfo, info);
+        return call(deviceFd, VFIO_DEVICE_GET_REGION_INFO, info);
     }
 
     @Override
     public long deviceGetIrqInfo(int deviceFd, MemorySegment info) {
-        return dispatch(deviceFd, reqDeviceGetIrqInfo, info);
+        return call(deviceFd, VFIO_DEVICE_GET_IRQ_INFO, info);
     }
 
     @Override
     public long deviceSetIrqs(int deviceFd, MemorySegment irqSet) {
-        return dispatch(deviceFd, reqDeviceSetIrqs, irqSet);
+        return call(deviceFd, VFIO_DEVICE_SET_IRQS, irqSet);
     }
 
     @Override
     public long deviceReset(int deviceFd) {
-        return dispatch(deviceFd, reqDeviceReset, 0, MemorySegment.NULL);
+        return call(deviceFd, VFIO_DEVICE_RESET, 0, MemorySegment.NULL);
     }
 
     @Override
     public long spaprTceGetInfo(int containerFd, MemorySegment info) {
-        return dispatch(containerFd, reqTceGetInfo, info);
+        return call(containerFd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, info);
     }
 
     @Override
     public long iommuEnable(int containerFd) {
-        return dispatch(containerFd, reqEnable, 0, MemorySegment.NULL);
+        return call(containerFd, VFIO_IOMMU_ENABLE, 0, MemorySegment.NULL);
     }
 
     @Override
     public long iommuDisable(int containerFd) {
-        return dispatch(containerFd, reqDisable, 0, MemorySegment.NULL);
+        return call(containerFd, VFIO_IOMMU_DISABLE, 0, MemorySegment.NULL);
     }
 
     @Override
     public long iommuMapDma(int containerFd, MemorySegment map) {
-        return dispatch(containerFd, reqMapDma, map);
+        return call(containerFd, VFIO_IOMMU_MAP_DMA, map);
     }
 
     @Override
     public long iommuUnmapDma(int containerFd, MemorySegment unmap) {
-        return dispatch(containerFd, reqUnmapDma, unmap);
+        return call(containerFd, VFIO_IOMMU_UNMAP_DMA, unmap);
     }
 
     @Override
     public long spaprRegisterMemory(int containerFd, MemorySegment reg) {
-        return dispatch(containerFd, reqRegister, reg);
+        return call(containerFd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, reg);
     }
 
     @Override
     public long spaprUnregisterMemory(int containerFd, MemorySegment reg) {
-        return dispatch(containerFd, reqUnregister, reg);
+        return call(containerFd, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, reg);
     }
 
     @Override
     public long spaprTceCreate(int containerFd, MemorySegment create) {
-        return dispatch(containerFd, reqCreate, create);
+        return call(containerFd, VFIO_IOMMU_SPAPR_TCE_CREATE, create);
     }
 
     @Override
     public long spaprTceRemove(int containerFd, MemorySegment remove) {
-        return dispatch(containerFd, reqRemove, remove);
+        return call(containerFd, VFIO_IOMMU_SPAPR_TCE_REMOVE, remove);
     }
 
     @Override
     public long eehPeOp(int containerFd, MemorySegment op) {
-        return dispatch(containerFd, reqEehPeOp, op);
+        return call(containerFd, VFIO_EEH_PE_OP, op);
     }
 
     // ---- read/write ----------------------------------------------------------------------------------
 
     @Override
     public long pread(int fd, MemorySegment dst, long offset) {
-        return rw(fd, dst, offset, false, true);
+        checkSegment(dst);
+        return EmulatorReadWrite.rw(platform, fd, dst, offset, false, true);
     }
 
     @Override
     public long pwrite(int fd, MemorySegment src, long offset) {
-        return rw(fd, src, offset, true, true);
-    }
-
-    private long rw(int fd, MemorySegment buf, long offset, boolean write, boolean positional) {
-        checkSegment(buf);
-        EventFdFile efd;
-        enter();
-        try {
-            EmuFile f = fds.get(fd);
-            if (f == null) {
-                return -Errno.EBADF;
-            }
-            if (f instanceof DeviceFile df) {
-                long pos = positional ? offset : df.position();
-                if (pos < 0) {
-                    return -Errno.EINVAL;
-                }
-                long n = df.device().rw(buf, pos, write);
-                if (!positional && n > 0) {
-                    df.position(pos + n);
-                }
-                return n;
-            }
-            if (!(f instanceof EventFdFile e)) {
-                return -Errno.EINVAL; // container and group files have no read/write
-            }
-            if (positional) {
-                return -Errno.ESPIPE;
-            }
-            efd = e;
-            if (write) {
-                return eventfdWrite(e, buf);
-            }
-        } finally {
-            if (lock.isHeldByCurrentThread()) {
-                lock.unlock();
-            }
-        }
-        return efd.read(buf); // may block: outside the platform lock
-    }
-
-    /** Called with the lock held; may release and retake it while a blocking write waits for room. */
-    private long eventfdWrite(EventFdFile e, MemorySegment src) {
-        if (src.byteSize() < 8) {
-            return -Errno.EINVAL;
-        }
-        long v = src.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        while (true) {
-            long r = e.tryWrite(v);
-            if (r != EventFdFile.WOULD_BLOCK) {
-                if (r == 8) {
-                    for (Runnable l : e.writeListeners()) {
-                        l.run(); // virqfd: INTx unmask, ioeventfd
-                    }
-                }
-                return r;
-            }
-            lock.unlock();
-            long w = e.awaitRoom(v);
-            lock.lock();
-            if (w < 0) {
-                return w;
-            }
-        }
+        checkSegment(src);
+        return EmulatorReadWrite.rw(platform, fd, src, offset, true, true);
     }
 
     @Override
     public long read(int fd, MemorySegment dst) {
-        return rw(fd, dst, 0, false, false);
+        checkSegment(dst);
+        return EmulatorReadWrite.rw(platform, fd, dst, 0, false, false);
     }
 
     @Override
     public long write(int fd, MemorySegment src) {
-        return rw(fd, src, 0, true, false);
+        checkSegment(src);
+        return EmulatorReadWrite.rw(platform, fd, src, 0, true, false);
     }
 
     @Override
     public int eventfd(int initval, int flags) {
-        enter();
+        platform.enter();
         try {
             if ((flags & ~(EventFdFile.EFD_SEMAPHORE | EventFdFile.EFD_NONBLOCK | EventFdFile.EFD_CLOEXEC)) != 0) {
                 return -Errno.EINVAL;
             }
-            int fd = fds.reserve();
+            int fd = platform.fds.reserve();
             if (fd < 0) {
                 return fd;
             }
             EventFdFile e = new EventFdFile(Integer.toUnsignedLong(initval), flags);
-            eventfds.add(e);
-            fds.install(fd, e);
+            platform.eventfds.add(e);
+            platform.fds.install(fd, e);
             return fd;
         } finally {
-            lock.unlock();
+            platform.lock.unlock();
         }
     }
 
@@ -535,14 +353,14 @@ public final class EmulatedBackend implements VfioBackend {
 
     @Override
     public Mmio mmapRegion(int deviceFd, long offset, long length) throws ErrnoException {
-        enter();
+        platform.enter();
         try {
             String what = "mmap(device fd " + deviceFd + ", offset 0x" + Long.toHexString(offset) + ", length 0x"
                     + Long.toHexString(length) + ")";
-            if ((offset & (profile.kernelPageSize() - 1)) != 0 || offset < 0) {
+            if ((offset & (platform.profile.kernelPageSize() - 1)) != 0 || offset < 0) {
                 throw new ErrnoException(what, Errno.EINVAL);
             }
-            EmuFile f = fds.get(deviceFd);
+            EmuFile f = platform.fds.get(deviceFd);
             if (f == null) {
                 throw new ErrnoException(what, Errno.EBADF);
             }
@@ -556,86 +374,39 @@ public final class EmulatedBackend implements VfioBackend {
             if (r < 0) {
                 throw new ErrnoException(what, (int) -r);
             }
-            return new EmulatedMmio(this, df.device(), offset & OFFSET_MASK, length);
+            return new EmulatedMmio(this, df.device(), (int) (offset >>> VfioUapi.VFIO_PCI_OFFSET_SHIFT),
+                    offset & OFFSET_MASK, length);
         } finally {
-            lock.unlock();
+            platform.lock.unlock();
         }
     }
 
     /** One CPU access through a BAR mapping. */
-    long mmio(VfioPciDevice dev, long barOffset, int size, boolean write, long value) {
-        enter();
+    long mmio(VfioPciDevice dev, int bar, long barOffset, int size, boolean write, long value) {
+        platform.enter();
         try {
-            if (closed) {
+            if (platform.closed) {
                 throw new IllegalStateException("the emulated platform was closed");
             }
             if (write) {
-                dev.mmioWrite(barOffset, value, size);
+                dev.mmioWrite(bar, barOffset, value, size);
                 return 0;
             }
-            return dev.mmioRead(barOffset, size);
+            return dev.mmioRead(bar, barOffset, size);
         } finally {
-            lock.unlock();
+            platform.lock.unlock();
         }
     }
 
     @Override
     public MemorySegment mmapAnonymous(long size, boolean hugetlb, Arena owner) throws ErrnoException {
-        Objects.requireNonNull(owner, "owner");
-        Vma v;
-        enter();
-        try {
-            String what = "mmap(anonymous" + (hugetlb ? ", MAP_HUGETLB" : "") + ", 0x" + Long.toHexString(size)
-                    + " bytes)";
-            if (closed) {
-                throw new ErrnoException(what, Errno.ENODEV);
-            }
-            AddressSpace.MmapResult r = as.mmap(size, hugetlb);
-            if (r.errno() != 0) {
-                throw new ErrnoException(what, r.errno());
-            }
-            v = r.vma();
-        } finally {
-            lock.unlock();
-        }
-        try {
-            Vma mapped = v;
-            return MemorySegment.ofAddress(v.start()).reinterpret(size, owner, s -> munmap(mapped));
-        } catch (RuntimeException e) {
-            munmap(v);
-            throw e;
-        }
+        return platform.mmapAnonymous(size, hugetlb, owner);
     }
 
     /** munmap that keeps the range out of later mmaps until the segment's owner closes (see AddressSpace.reserve). */
     @Override
     public void unmapKeepingRange(MemorySegment anonymous) throws ErrnoException {
-        Objects.requireNonNull(anonymous, "anonymous");
-        lock.lock();
-        try {
-            Vma v = as.findVma(anonymous.address());
-            if (v == null || v.start() != anonymous.address()) {
-                throw new ErrnoException("munmap(0x" + Long.toHexString(anonymous.address()) + ")", Errno.EINVAL);
-            }
-            as.reserve(v);
-            reservations.add(v);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The cleanup of a segment from {@link #mmapAnonymous}: munmap (pinned memory lives on), or the end of its reservation. */
-    private void munmap(Vma v) {
-        lock.lock();
-        try {
-            if (reservations.remove(v)) {
-                as.unreserve(v.start());
-            } else {
-                as.munmap(v);
-            }
-        } finally {
-            lock.unlock();
-        }
+        platform.unmapKeepingRange(anonymous);
     }
 
     // ---- inspection ----------------------------------------------------------------------------------
@@ -647,81 +418,7 @@ public final class EmulatedBackend implements VfioBackend {
 
     /** A snapshot of the platform; {@code withIovaPages} lists every mapped IOMMU page of every window. */
     public EmulatorState inspect(boolean withIovaPages) {
-        lock.lock();
-        try {
-            List<EmulatorState.Container> cs = new ArrayList<>();
-            List<Integer> open = fds.openFds();
-            for (VfioContainer c : vfio.containers()) {
-                TceContainer t = c.iommu();
-                List<Integer> groups = new ArrayList<>();
-                for (VfioGroup g : c.groups()) {
-                    groups.add(g.number());
-                }
-                List<EmulatorState.Window> ws = new ArrayList<>();
-                if (t != null) {
-                    for (int i = 0; i < TceContainer.MAX_TABLES; i++) {
-                        IommuTable tbl = t.table(i);
-                        if (tbl != null) {
-                            ws.add(window(i, tbl, withIovaPages));
-                        }
-                    }
-                }
-                boolean fdOpen = fds.get(c.id()) instanceof ContainerFile cf && cf.container() == c;
-                cs.add(new EmulatorState.Container(c.id(), fdOpen, t == null ? "none" : t.v2() ? "v2" : "v1",
-                        t != null && t.enabled(), t != null && t.defWindowPending(), List.copyOf(groups),
-                        List.copyOf(ws), t == null ? 0 : t.lockedPages()));
-            }
-            List<EmulatorState.PreregRegion> regions = new ArrayList<>();
-            for (MmIommu.Region r : mm.regions()) {
-                int users = 0;
-                for (VfioContainer c : vfio.containers()) {
-                    if (c.iommu() != null && c.iommu().prereg().contains(r)) {
-                        users++;
-                    }
-                }
-                regions.add(new EmulatorState.PreregRegion(r.ua(), r.size(), r.mappedTces(), r.used(), users,
-                        r.pageShift()));
-            }
-            Set<Integer> failed = new LinkedHashSet<>();
-            for (PseriesPe pe : pes) {
-                if (pe.failedDdw()) {
-                    failed.add(pe.group());
-                }
-            }
-            List<EmulatorState.Device> ds = new ArrayList<>();
-            for (VfioPciDevice d : devices) {
-                ds.add(new EmulatorState.Device(d.name(), d.group(), d.openCount(), d.config().command(), d.irqType(),
-                        d.edu().transfers(), d.edu().failedTransfers(), d.edu().failedBytes()));
-            }
-            return new EmulatorState(List.copyOf(cs), as.lockedVmPages() * profile.kernelPageSize(),
-                    List.copyOf(regions), Collections.unmodifiableSet(failed), List.copyOf(ds), !kernelBugs.isEmpty(),
-                    List.copyOf(kernelBugs), qemuAbort != null, List.copyOf(open), as.vmas().size(), as.liveBlocks(),
-                    as.hugePagesFree(), List.copyOf(dmesg));
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private static EmulatorState.Window window(int slot, IommuTable tbl, boolean withPages) {
-        SpaprTceTable ht = tbl.phb().byLiobn(tbl.liobn());
-        long mapped = 0;
-        List<Long> pages = List.of();
-        if (ht != null && ht.enabled() && ht.pageShift() == tbl.pageShift()) {
-            int shift = tbl.pageShift();
-            long base = ht.busOffset() >>> shift;
-            long from = tbl.itOffset() - base;
-            long to = Math.min(ht.nbTable(), from + tbl.itSize());
-            SparseTceTable e = ht.entries();
-            mapped = e.countNonZero(Math.max(0, from), to);
-            if (withPages) {
-                List<Long> p = new ArrayList<>();
-                for (long h : e.nonZeroIndexes(Math.max(0, from), to)) {
-                    p.add((base + h) << shift);
-                }
-                pages = List.copyOf(p);
-            }
-        }
-        return new EmulatorState.Window(slot, tbl.start(), tbl.size(), tbl.pageShift(), tbl.liobn(), mapped, pages);
+        return EmulatorInspection.inspect(platform, withIovaPages);
     }
 
     /**
@@ -730,17 +427,7 @@ public final class EmulatedBackend implements VfioBackend {
      * @throws IllegalArgumentException for an unknown device
      */
     public byte[] deviceBuffer(String pciAddress) {
-        lock.lock();
-        try {
-            for (VfioPciDevice d : devices) {
-                if (d.name().equals(pciAddress)) {
-                    return d.edu().buffer();
-                }
-            }
-            throw new IllegalArgumentException("no device " + pciAddress);
-        } finally {
-            lock.unlock();
-        }
+        return EmulatorInspection.deviceBuffer(platform, pciAddress);
     }
 
     // ---- shutdown ------------------------------------------------------------------------------------
@@ -752,29 +439,6 @@ public final class EmulatedBackend implements VfioBackend {
      */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            for (int fd : fds.openFds()) {
-                EmuFile f = fds.remove(fd);
-                if (f != null) {
-                    try {
-                        f.put();
-                    } catch (RuntimeException e) {
-                        // a modelled kernel fault during teardown: already recorded
-                    }
-                }
-            }
-            mm.dropAll();
-            as.dropAllPinsExceptMappings();
-            for (EventFdFile e : eventfds) {
-                e.shutdown();
-            }
-        } finally {
-            lock.unlock();
-        }
+        platform.shutdown();
     }
 }

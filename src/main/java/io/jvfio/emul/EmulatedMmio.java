@@ -11,13 +11,15 @@ import io.jvfio.emul.device.VfioPciDevice;
 final class EmulatedMmio implements Mmio {
     private final EmulatedBackend backend;
     private final VfioPciDevice device;
+    private final int bar;
     private final long base;
     private final long size;
     private volatile boolean closed;
 
-    EmulatedMmio(EmulatedBackend backend, VfioPciDevice device, long base, long size) {
+    EmulatedMmio(EmulatedBackend backend, VfioPciDevice device, int bar, long base, long size) {
         this.backend = backend;
         this.device = device;
+        this.bar = bar;
         this.base = base;
         this.size = size;
     }
@@ -44,25 +46,25 @@ final class EmulatedMmio implements Mmio {
     @Override
     public int read32(long offset) {
         check(offset, 4);
-        return (int) backend.mmio(device, base + offset, 4, false, 0);
+        return (int) backend.mmio(device, bar, base + offset, 4, false, 0);
     }
 
     @Override
     public void write32(long offset, int value) {
         check(offset, 4);
-        backend.mmio(device, base + offset, 4, true, Integer.toUnsignedLong(value));
+        backend.mmio(device, bar, base + offset, 4, true, Integer.toUnsignedLong(value));
     }
 
     @Override
     public long read64(long offset) {
         check(offset, 8);
-        return backend.mmio(device, base + offset, 8, false, 0);
+        return backend.mmio(device, bar, base + offset, 8, false, 0);
     }
 
     @Override
     public void write64(long offset, long value) {
         check(offset, 8);
-        backend.mmio(device, base + offset, 8, true, value);
+        backend.mmio(device, bar, base + offset, 8, true, value);
     }
 
     @Override

@@ -38,7 +38,9 @@ public record EmulatorState(
         List<String> dmesg) {
 
     /**
-     * A container.
+     * A snapshot of one VFIO container: the guest kernel's {@code vfio_container} and the SPAPR
+     * driver's {@code tce_container} behind it (inspection only; the public API's container is
+     * {@link io.jvfio.Container}).
      *
      * @param id the fd it was opened with
      * @param fdOpen whether that fd is still open

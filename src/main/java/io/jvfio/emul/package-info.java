@@ -4,14 +4,22 @@
  * QEMU's {@code edu} device bound to vfio-pci. Selected only by constructing it.
  *
  * <h2>Structure (one package per part of the real system)</h2>
+ * This package holds the seam ({@code EmulatedBackend}, one request table and one dispatcher), the
+ * machine ({@code EmulatorPlatform}), file reads and writes ({@code EmulatorReadWrite}) and the
+ * snapshots ({@code EmulatorInspection}, {@code EmulatorState}).
  * <ul>
  *   <li>{@code vfio}: drivers/vfio container.c, group.c, device fds (lifetimes, order of checks);</li>
- *   <li>{@code spapr}: drivers/vfio/vfio_iommu_spapr_tce.c, v1 and v2;</li>
+ *   <li>{@code spapr}: drivers/vfio/vfio_iommu_spapr_tce.c, v1 and v2 ({@code TceContainer} decode and
+ *       lifecycle, {@code TceWindows}, {@code TceBuild} build/clear, {@code TcePrereg} over
+ *       arch/powerpc/mm/book3s64/iommu_api.c, {@code TceEeh});</li>
  *   <li>{@code pseries}: arch/powerpc/platforms/pseries/iommu.c table-group ops as v6.11 made them,
  *       with the PE's device-tree properties and the sticky failed-DDW list;</li>
  *   <li>{@code papr}: QEMU's sPAPR PHB: RTAS DDW calls, H_GET/PUT_TCE, sparse TCE tables, DMA translation;</li>
  *   <li>{@code mem}: the process address space (mappings, pins, locked_vm) and mm_iommu pre-registration;</li>
- *   <li>{@code device}: edu (hw/misc/edu.c of QEMU 7.2) and its vfio-pci face; {@code fs}: fds, eventfds.</li>
+ *   <li>{@code device}: vfio-pci (drivers/vfio/pci: {@code VfioPciDevice} core, {@code VfioPciIntrs}
+ *       and {@code VfioPciIntx} interrupts, {@code VfioPciRdwr} BAR access, {@code VfioPciConfigRegion})
+ *       over any {@code PciFunction} (QEMU's PCI device: {@code PciConfig}, {@code PciBus}); edu
+ *       (hw/misc/edu.c of QEMU 7.2) is one; {@code fs}: fds, eventfds.</li>
  * </ul>
  *
  * <h2>Fidelity</h2>

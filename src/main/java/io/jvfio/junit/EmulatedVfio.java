@@ -47,32 +47,61 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Inherited
 @ExtendWith(EmulatedVfioExtension.class)
 public @interface EmulatedVfio {
-    /** A predefined profile: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}. */
+    /**
+     * A predefined profile: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}.
+     *
+     * @return the value for this test
+     */
     String profile() default Profile.QEMU_PSERIES;
 
     /**
      * A custom platform instead of {@link #profile()}: a class with a public no-argument constructor
      * whose {@code get()} builds the profile, e.g. with {@link Profile#builder()}.
+     *
+     * @return the supplier class, or {@link NoCustomProfile} for none
      */
     Class<? extends Supplier<Profile>> custom() default NoCustomProfile.class;
 
-    /** The PCI addresses of the devices to open, one per {@code Device} parameter, in order. */
+    /**
+     * The PCI addresses of the devices to open, one per {@code Device} parameter, in order.
+     *
+     * @return the value for this test
+     */
     String[] devices() default {};
 
-    /** The IOMMU group to open and attach. */
+    /**
+     * The IOMMU group to open and attach.
+     *
+     * @return the value for this test
+     */
     int group() default 0;
 
-    /** Attach the group to the container ({@code VFIO_GROUP_SET_CONTAINER}). */
+    /**
+     * Attach the group to the container ({@code VFIO_GROUP_SET_CONTAINER}).
+     *
+     * @return the value for this test
+     */
     boolean attach() default true;
 
-    /** Set {@link #iommu()} on the container (needs {@link #attach()}); devices can only be opened after it. */
+    /**
+     * Set {@link #iommu()} on the container (needs {@link #attach()}); devices can only be opened after it.
+     *
+     * @return the value for this test
+     */
     boolean setIommu() default true;
 
-    /** The IOMMU type to set: SPAPR v2 by default. v1 containers also need {@code enable()} before mapping. */
+    /**
+     * The IOMMU type to set: SPAPR v2 by default. v1 containers also need {@code enable()} before mapping.
+     *
+     * @return the value for this test
+     */
     IommuType iommu() default IommuType.SPAPR_TCE_V2;
 
     /** The default of {@link #custom()}: no custom profile. */
     final class NoCustomProfile implements Supplier<Profile> {
+        /** The marker instance; never asked for a profile. */
+        public NoCustomProfile() {}
+
         @Override
         public Profile get() {
             throw new UnsupportedOperationException();

@@ -37,6 +37,9 @@ public final class EmulatedVfioExtension implements ParameterResolver, AfterEach
     private static final Set<Class<?>> TYPES = Set.of(Vfio.class, Container.class, Group.class, Device.class,
             DmaSession.class, EmulatedBackend.class, Profile.class);
 
+    /** The extension, as JUnit instantiates it. */
+    public EmulatedVfioExtension() {}
+
     @EmulatedVfio
     private static final class Defaults {}
 

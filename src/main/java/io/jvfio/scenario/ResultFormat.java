@@ -1,10 +1,15 @@
 package io.jvfio.scenario;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import java.math.BigInteger;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The two printed forms of a step's result: text lines and JSON lines (scenario-format.md, "Results"). */
 public final class ResultFormat {
@@ -29,10 +34,20 @@ public final class ResultFormat {
         return lines;
     }
 
+    /** A 64-bit value as an unsigned JSON number (a big integer above {@code Long.MAX_VALUE}). */
+    public static JsonNode unsigned(long v) {
+        return v >= 0 ? LongNode.valueOf(v) : BigIntegerNode.valueOf(new BigInteger(Long.toUnsignedString(v)));
+    }
+
+    /** Puts every out field of a step into {@code target} as an unsigned JSON number. */
+    public static void putOut(ObjectNode target, Map<String, Long> out) {
+        out.forEach((k, v) -> target.set(k, unsigned(v)));
+    }
+
     /**
      * One JSON line with the keys, in order, {@code step, line, op, args, result, errno, out, expected,
-     * match}. {@code errno} is the number or null; {@code out} holds each out field as the text line
-     * prints it ({@code "start":"0x800000000000000"}); {@code expected} is the EXPECT as written or null;
+     * match}. {@code errno} is the number or null; {@code out} holds each out field as a JSON number,
+     * unsigned ({@code "start":576460752303423488}: scripts compare numbers, not spellings); {@code expected} is the EXPECT as written or null;
      * {@code match} is null for an unchecked step. A KERNEL-BUG step adds {@code message}.
      */
     public static String json(StepResult r) {
@@ -56,8 +71,7 @@ public final class ResultFormat {
         } else {
             o.put("errno", r.errno());
         }
-        ObjectNode out = o.putObject("out");
-        r.out().forEach((k, v) -> out.put(k, Op.format(k, v)));
+        putOut(o.putObject("out"), r.out());
         if (r.expected() == null) {
             o.putNull("expected");
         } else {

@@ -153,7 +153,8 @@ public final class ScenarioParser {
         String[] tokens = command.split("\\s+");
         Op op = Op.byText(tokens[0]);
         if (op == null) {
-            throw new Bad("unknown operation '" + tokens[0] + "'");
+            throw new Bad("unknown operation '" + tokens[0] + "'; the operations: " + String.join(", ",
+                    java.util.Arrays.stream(Op.values()).map(Op::text).toList()) + " (docs/scenario-format.md)");
         }
         List<String> args = List.of(tokens).subList(1, tokens.length);
         Long argsz = null;

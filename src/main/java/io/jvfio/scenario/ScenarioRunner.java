@@ -203,16 +203,16 @@ public final class ScenarioRunner {
                     yield StepResult.ok(st, Map.of());
                 }
                 case Action.GroupStatus x -> {
-                    MemorySegment s = struct(a, st, vfio_group_status.SIZE, vfio_group_status.argsz,
-                            vfio_group_status.flags, 0);
+                    MemorySegment s = overrides(st, vfio_group_status.fill(arg(a, st, vfio_group_status.SIZE)),
+                            vfio_group_status.argsz, vfio_group_status.flags);
                     yield result(st, backend.groupGetStatus(group, s), () -> out("flags", vfio_group_status.flags.getUnsigned(s)));
                 }
                 case Action.SetContainer x -> plain(st, backend.groupSetContainer(group, container));
                 case Action.UnsetContainer x -> plain(st, backend.groupUnsetContainer(group));
                 case Action.SetIommu x -> plain(st, backend.setIommu(container, x.type()));
                 case Action.TceInfo x -> {
-                    MemorySegment s = struct(a, st, vfio_iommu_spapr_tce_info.SIZE, vfio_iommu_spapr_tce_info.argsz,
-                            vfio_iommu_spapr_tce_info.flags, 0);
+                    MemorySegment s = overrides(st, vfio_iommu_spapr_tce_info.fill(arg(a, st, vfio_iommu_spapr_tce_info.SIZE)),
+                            vfio_iommu_spapr_tce_info.argsz, vfio_iommu_spapr_tce_info.flags);
                     yield result(st, backend.spaprTceGetInfo(container, s), () -> {
                         Map<String, Long> m = new LinkedHashMap<>();
                         m.put("flags", vfio_iommu_spapr_tce_info.flags.getUnsigned(s));
@@ -240,33 +240,26 @@ public final class ScenarioRunner {
                     yield plain(st, backend.spaprUnregisterMemory(container, registration(a, st, b, x.offset(), x.size())));
                 }
                 case Action.Map x -> {
-                    MemorySegment s = struct(a, st, vfio_iommu_type1_dma_map.SIZE, vfio_iommu_type1_dma_map.argsz,
-                            vfio_iommu_type1_dma_map.flags, x.flags());
-                    vfio_iommu_type1_dma_map.vaddr.set(s, buffer(x.name()).address + x.offset());
-                    vfio_iommu_type1_dma_map.iova.set(s, x.iova());
-                    vfio_iommu_type1_dma_map.size.set(s, x.size());
+                    MemorySegment s = overrides(st, vfio_iommu_type1_dma_map.fill(arg(a, st, vfio_iommu_type1_dma_map.SIZE),
+                            x.flags(), buffer(x.name()).address + x.offset(), x.iova(), x.size()),
+                            vfio_iommu_type1_dma_map.argsz, vfio_iommu_type1_dma_map.flags);
                     yield plain(st, backend.iommuMapDma(container, s));
                 }
                 case Action.Unmap x -> {
-                    MemorySegment s = struct(a, st, vfio_iommu_type1_dma_unmap.SIZE, vfio_iommu_type1_dma_unmap.argsz,
-                            vfio_iommu_type1_dma_unmap.flags, 0);
-                    vfio_iommu_type1_dma_unmap.iova.set(s, x.iova());
-                    vfio_iommu_type1_dma_unmap.size.set(s, x.size());
+                    MemorySegment s = overrides(st, vfio_iommu_type1_dma_unmap.fill(arg(a, st, vfio_iommu_type1_dma_unmap.SIZE),
+                            x.iova(), x.size()), vfio_iommu_type1_dma_unmap.argsz, vfio_iommu_type1_dma_unmap.flags);
                     yield plain(st, backend.iommuUnmapDma(container, s));
                 }
                 case Action.Create x -> {
-                    MemorySegment s = struct(a, st, vfio_iommu_spapr_tce_create.SIZE, vfio_iommu_spapr_tce_create.argsz,
-                            vfio_iommu_spapr_tce_create.flags, 0);
-                    vfio_iommu_spapr_tce_create.page_shift.set(s, x.pageShift());
-                    vfio_iommu_spapr_tce_create.window_size.set(s, x.windowSize());
-                    vfio_iommu_spapr_tce_create.levels.set(s, x.levels());
+                    MemorySegment s = overrides(st, vfio_iommu_spapr_tce_create.fill(arg(a, st, vfio_iommu_spapr_tce_create.SIZE),
+                            x.pageShift(), x.windowSize(), x.levels()),
+                            vfio_iommu_spapr_tce_create.argsz, vfio_iommu_spapr_tce_create.flags);
                     yield result(st, backend.spaprTceCreate(container, s),
                             () -> out("start", vfio_iommu_spapr_tce_create.start_addr.get(s)));
                 }
                 case Action.Remove x -> {
-                    MemorySegment s = struct(a, st, vfio_iommu_spapr_tce_remove.SIZE, vfio_iommu_spapr_tce_remove.argsz,
-                            vfio_iommu_spapr_tce_remove.flags, 0);
-                    vfio_iommu_spapr_tce_remove.start_addr.set(s, x.start());
+                    MemorySegment s = overrides(st, vfio_iommu_spapr_tce_remove.fill(arg(a, st, vfio_iommu_spapr_tce_remove.SIZE),
+                            x.start()), vfio_iommu_spapr_tce_remove.argsz, vfio_iommu_spapr_tce_remove.flags);
                     yield plain(st, backend.spaprTceRemove(container, s));
                 }
                 case Action.Device x -> {
@@ -279,7 +272,8 @@ public final class ScenarioRunner {
                     yield StepResult.ok(st, Map.of());
                 }
                 case Action.DeviceInfo x -> {
-                    MemorySegment s = struct(a, st, vfio_device_info.SIZE, vfio_device_info.argsz, vfio_device_info.flags, 0);
+                    MemorySegment s = overrides(st, vfio_device_info.fill(arg(a, st, vfio_device_info.SIZE)),
+                            vfio_device_info.argsz, vfio_device_info.flags);
                     yield result(st, backend.deviceGetInfo(device, s), () -> {
                         Map<String, Long> m = new LinkedHashMap<>();
                         m.put("flags", vfio_device_info.flags.getUnsigned(s));
@@ -289,8 +283,8 @@ public final class ScenarioRunner {
                     });
                 }
                 case Action.RegionInfo x -> {
-                    MemorySegment s = struct(a, st, vfio_region_info.SIZE, vfio_region_info.argsz, vfio_region_info.flags, 0);
-                    vfio_region_info.index.set(s, x.index());
+                    MemorySegment s = overrides(st, vfio_region_info.fill(arg(a, st, vfio_region_info.SIZE), x.index()),
+                            vfio_region_info.argsz, vfio_region_info.flags);
                     yield result(st, backend.deviceGetRegionInfo(device, s), () -> {
                         Map<String, Long> m = new LinkedHashMap<>();
                         m.put("size", vfio_region_info.size.get(s));
@@ -307,8 +301,8 @@ public final class ScenarioRunner {
                     yield plain(st, r);
                 }
                 case Action.Eeh x -> {
-                    MemorySegment s = struct(a, st, vfio_eeh_pe_op.SIZE, vfio_eeh_pe_op.argsz, vfio_eeh_pe_op.flags, 0);
-                    vfio_eeh_pe_op.op.set(s, x.peOp());
+                    MemorySegment s = overrides(st, vfio_eeh_pe_op.fill(arg(a, st, vfio_eeh_pe_op.SIZE), x.peOp()),
+                            vfio_eeh_pe_op.argsz, vfio_eeh_pe_op.flags);
                     yield value(st, backend.eehPeOp(container, s));
                 }
             };
@@ -339,11 +333,9 @@ public final class ScenarioRunner {
         }
 
         private MemorySegment registration(Arena a, Step st, Buffer b, Long offset, Long size) {
-            MemorySegment s = struct(a, st, vfio_iommu_spapr_register_memory.SIZE,
-                    vfio_iommu_spapr_register_memory.argsz, vfio_iommu_spapr_register_memory.flags, 0);
-            vfio_iommu_spapr_register_memory.vaddr.set(s, b.address + (offset == null ? 0 : offset));
-            vfio_iommu_spapr_register_memory.size.set(s, size == null ? b.size : size);
-            return s;
+            MemorySegment s = vfio_iommu_spapr_register_memory.fill(arg(a, st, vfio_iommu_spapr_register_memory.SIZE),
+                    b.address + (offset == null ? 0 : offset), size == null ? b.size : size);
+            return overrides(st, s, vfio_iommu_spapr_register_memory.argsz, vfio_iommu_spapr_register_memory.flags);
         }
 
         @Override
@@ -375,12 +367,20 @@ public final class ScenarioRunner {
         }
     }
 
-    /** A zeroed struct of {@code size} bytes with argsz and flags set from the step's overrides or defaults. */
-    private static MemorySegment struct(Arena a, Step st, long size, U32 argsz, U32 flags, int defaultFlags) {
+    /** Zeroed room for a struct of {@code size} bytes, or for the step's argsz when that is larger. */
+    private static MemorySegment arg(Arena a, Step st, long size) {
         long argszValue = st.argsz() != null ? st.argsz() : size;
-        MemorySegment s = a.allocate(Math.max(size, Math.min(argszValue, MAX_STRUCT_BYTES)), 8);
-        argsz.set(s, (int) argszValue);
-        flags.set(s, st.flags() != null ? (int) (long) st.flags() : defaultFlags);
+        return a.allocate(Math.max(size, Math.min(argszValue, MAX_STRUCT_BYTES)), 8);
+    }
+
+    /** The step's argsz and flags overrides on an argument the struct's builder filled. */
+    private static MemorySegment overrides(Step st, MemorySegment s, U32 argsz, U32 flags) {
+        if (st.argsz() != null) {
+            argsz.set(s, (int) (long) st.argsz());
+        }
+        if (st.flags() != null) {
+            flags.set(s, (int) (long) st.flags());
+        }
         return s;
     }
 

@@ -223,7 +223,7 @@ public record Plan(
         if (info.hasDdw() && info.ddw().isPresent()) {
             DdwInfo d = info.ddw().get();
             b.append(String.format("; DDW: page sizes %s, %s, %d level(s)", pageSizes(d.pgsizes()),
-                    d.maxDynamicWindows() == -1 ? "max windows 0xFFFFFFFF (the kernel's \"no DDW\")"
+                    d.maxDynamicWindows() == -1 ? "max windows 4294967295 (the kernel's \"no DDW\")"
                             : "up to " + Integer.toUnsignedString(d.maxDynamicWindows()) + " window(s)", d.levels()));
         } else {
             b.append("; no DDW");
@@ -286,8 +286,8 @@ public record Plan(
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * The plan as a JSON tree. Keys are snake_case; bus addresses and bitmaps are hex strings
-     * ({@code "0x800000000000000"}), sizes and counts are numbers; unknown values are null.
+     * The plan as a JSON tree. Keys are snake_case; every number is a JSON number (bus addresses
+     * and bitmaps too: {@code 576460752303423488}); unknown values are null.
      */
     public ObjectNode toJsonNode() {
         ObjectNode o = JSON.createObjectNode();
@@ -300,13 +300,13 @@ public record Plan(
         ObjectNode in = o.putObject("input");
         in.put("memory_size", requestedMemory);
         in.put("backing_page_size", backingPageSize);
-        in.put("dma32_window_start", hex(info.dma32WindowStart()));
+        in.put("dma32_window_start", info.dma32WindowStart());
         in.put("dma32_window_size", info.dma32WindowSize());
-        in.put("flags", hex(info.flags()));
+        in.put("flags", Integer.toUnsignedLong(info.flags()));
         if (info.ddw().isPresent()) {
             DdwInfo d = info.ddw().get();
             ObjectNode dn = in.putObject("ddw");
-            dn.put("pgsizes", hex(d.pgsizes()));
+            dn.put("pgsizes", d.pgsizes());
             dn.put("max_dynamic_windows_supported", Integer.toUnsignedLong(d.maxDynamicWindows()));
             dn.put("levels", d.levels());
         } else {
@@ -323,7 +323,7 @@ public record Plan(
         o.put("levels", levels);
         o.put("max_levels", maxLevels);
         if (windowStart.isPresent()) {
-            o.put("window_start", hex(windowStart.getAsLong()));
+            o.put("window_start", windowStart.getAsLong());
         } else {
             o.putNull("window_start");
         }
@@ -333,7 +333,7 @@ public record Plan(
             ObjectNode wn = ws.addObject();
             wn.put("role", w.role());
             if (w.start().isPresent()) {
-                wn.put("start", hex(w.start().getAsLong()));
+                wn.put("start", w.start().getAsLong());
             } else {
                 wn.putNull("start");
             }

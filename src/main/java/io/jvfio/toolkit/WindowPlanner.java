@@ -150,7 +150,7 @@ public final class WindowPlanner {
         }
         DdwInfo d = info.ddw().get();
         if (d.maxDynamicWindows() == -1) {
-            return "max_dynamic_windows_supported is 0xFFFFFFFF: the pSeries kernel reports that when the hypervisor "
+            return "max_dynamic_windows_supported is 4294967295 (the kernel's (u32) -1): the pSeries kernel reports that when the hypervisor "
                     + "has no DDW (ibm,ddw-applicable missing, or the query failed); a CREATE would fail (EINVAL or "
                     + "ENODEV) and put the PE on the failed-DDW list until reboot";
         }

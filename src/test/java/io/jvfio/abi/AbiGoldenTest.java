@@ -92,6 +92,7 @@ class AbiGoldenTest {
         nodes.add(dynamicTest("arch line", () -> assertEquals(arch.id(), dump.arch, file + ": arch line")));
         nodes.add(dynamicContainer("ioctl", ioctlTests(arch, dump)));
         nodes.add(dynamicContainer("struct", structTests(dump)));
+        nodes.add(dynamicContainer("minsz", minszTests(dump)));
         nodes.add(dynamicContainer("const", constTests(arch, dump)));
         nodes.add(dynamicContainer("libc", libcTests(dump)));
         return nodes.stream();
@@ -110,7 +111,8 @@ class AbiGoldenTest {
                 int javaRequest = ioctl.request(arch);
                 assertEquals("0x" + Long.toHexString(c), IoctlCodec.hex(javaRequest),
                         ioctl.name() + " request number on " + arch.id() + ": C vs VfioIoctl.request");
-                assertEquals(ioctl, VfioIoctl.of(arch, (int) (long) c), "VfioIoctl.of(" + arch.id() + ", C number)");
+                assertEquals(ioctl, VfioIoctl.of(arch, ioctl.fd(), (int) (long) c),
+                        "VfioIoctl.of(" + arch.id() + ", " + ioctl.fd() + ", C number)");
             }));
         }
         return nodes.stream();
@@ -149,6 +151,44 @@ class AbiGoldenTest {
                 }));
             }
             nodes.add(dynamicContainer(s.name(), perStruct.stream()));
+        }
+        return nodes.stream();
+    }
+
+    // ---- the kernel's minsz per ioctl argument
+
+    /**
+     * Every {@code public static final long MINSZ*} of every struct class, as "struct NAME". These are
+     * what the emulator checks argsz against and copies, so the C compiler pins the emulator's side too.
+     */
+    static Map<String, Long> javaMinsz() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Structs.Struct s : Structs.ALL) {
+            try {
+                for (java.lang.reflect.Field f : Class.forName("io.jvfio.abi." + s.name()).getDeclaredFields()) {
+                    int m = f.getModifiers();
+                    if (f.getName().startsWith("MINSZ") && Modifier.isPublic(m) && Modifier.isStatic(m)
+                            && Modifier.isFinal(m) && f.getType() == long.class) {
+                        out.put(s.name() + " " + f.getName(), f.getLong(null));
+                    }
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return out;
+    }
+
+    private static Stream<DynamicNode> minszTests(Dump dump) {
+        List<DynamicNode> nodes = new ArrayList<>();
+        Map<String, Long> java = javaMinsz();
+        nodes.add(dynamicTest("same minsz in C and Java", () -> assertSameNames("minsz", dump.minsz.keySet(), java.keySet())));
+        for (Map.Entry<String, Long> e : java.entrySet()) {
+            nodes.add(dynamicTest(e.getKey(), () -> {
+                Long c = dump.minsz.get(e.getKey());
+                assertTrue(c != null, e.getKey() + " is not in the C dump");
+                assertEquals(c, e.getValue(), e.getKey() + " (offsetofend): C vs Java");
+            }));
         }
         return nodes.stream();
     }
@@ -264,6 +304,7 @@ class AbiGoldenTest {
         final Map<String, Long> sizeof = new LinkedHashMap<>();
         final Map<String, Map<String, Long>> offsetof = new LinkedHashMap<>();
         final Map<String, Map<String, Long>> fieldsize = new LinkedHashMap<>();
+        final Map<String, Long> minsz = new LinkedHashMap<>();
         final Map<String, Long> consts = new LinkedHashMap<>();
         final Map<String, Long> libc = new LinkedHashMap<>();
 
@@ -309,6 +350,10 @@ class AbiGoldenTest {
                     case "fieldsize" -> {
                         expectWords(w, 4, where);
                         put(d.fieldsize.computeIfAbsent(w[1], k -> new LinkedHashMap<>()), w[2], parse(w[3], 10, where), where);
+                    }
+                    case "minsz" -> {
+                        expectWords(w, 4, where);
+                        put(d.minsz, w[1] + " " + w[2], parse(w[3], 10, where), where);
                     }
                     case "const" -> {
                         expectWords(w, 3, where);

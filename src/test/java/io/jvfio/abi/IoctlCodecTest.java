@@ -3,6 +3,8 @@ package io.jvfio.abi;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.jvfio.abi.VfioIoctl.Fd.CONTAINER;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.stream.Stream;
@@ -40,11 +42,34 @@ class IoctlCodecTest {
     @ParameterizedTest
     @EnumSource(VfioIoctl.class)
     void everyVfioIoctlFollowsTheTable(VfioIoctl ioctl) {
-        int generic = 0x3B64 + ioctl.offset();
+        int generic = 0x3B00 + ioctl.nr();
         assertEquals(generic, ioctl.request(Arch.X86_64), ioctl + " x86_64");
         assertEquals(generic, ioctl.request(Arch.AARCH64), ioctl + " aarch64");
         assertEquals(0x20000000 | generic, ioctl.request(Arch.PPC64LE), ioctl + " ppc64le");
-        assertEquals(ioctl.ordinal(), ioctl.offset(), "VfioIoctl is declared in BASE+n order");
+    }
+
+    /** Each fd kind gives every number one name, declared in BASE+n order within the kind. */
+    @Test
+    void numbersAreUniqueAndOrderedPerFdKind() {
+        for (VfioIoctl.Fd fd : VfioIoctl.Fd.values()) {
+            int last = -1;
+            for (VfioIoctl ioctl : VfioIoctl.values()) {
+                if (ioctl.fd() == fd) {
+                    assertTrue(ioctl.nr() > last, ioctl + " after nr " + last + " on a " + fd + " fd");
+                    last = ioctl.nr();
+                }
+            }
+        }
+    }
+
+    /** The numbers the kernel reuses decode by fd kind: a device's HOT_RESET is not MAP_DMA. */
+    @Test
+    void sharedNumbersDecodeByFdKind() {
+        int r = VfioIoctl.VFIO_IOMMU_MAP_DMA.request(Arch.PPC64LE);
+        assertAll(
+                () -> assertEquals(VfioIoctl.VFIO_IOMMU_MAP_DMA, VfioIoctl.of(Arch.PPC64LE, VfioIoctl.Fd.CONTAINER, r)),
+                () -> assertEquals(VfioIoctl.VFIO_DEVICE_PCI_HOT_RESET, VfioIoctl.of(Arch.PPC64LE, VfioIoctl.Fd.DEVICE, r)),
+                () -> assertNull(VfioIoctl.of(Arch.PPC64LE, VfioIoctl.Fd.GROUP, r)));
     }
 
     @ParameterizedTest
@@ -54,23 +79,23 @@ class IoctlCodecTest {
             int r = ioctl.request(arch);
             assertAll(arch.id() + " " + ioctl,
                     () -> assertEquals(VFIO_TYPE, IoctlCodec.type(r)),
-                    () -> assertEquals(VfioIoctl.VFIO_BASE + ioctl.offset(), IoctlCodec.nr(r)),
+                    () -> assertEquals(ioctl.nr(), IoctlCodec.nr(r)),
                     () -> assertEquals(0, IoctlCodec.size(arch, r)),
                     () -> assertEquals(arch.ioc().none, IoctlCodec.dir(arch, r)),
-                    () -> assertEquals(ioctl, VfioIoctl.of(arch, r)));
+                    () -> assertEquals(ioctl, VfioIoctl.of(arch, ioctl.fd(), r)));
         }
     }
 
     @Test
     void ofRejectsTheOtherArchitecturesNumbersAndStrangers() {
         assertAll(
-                () -> assertNull(VfioIoctl.of(Arch.X86_64, 0x20003B64)),
-                () -> assertNull(VfioIoctl.of(Arch.PPC64LE, 0x3B64)),
-                () -> assertNull(VfioIoctl.of(Arch.X86_64, 0x3B63)), // BASE - 1
-                () -> assertNull(VfioIoctl.of(Arch.X86_64, 0x3B64 + VfioIoctl.values().length)),
-                () -> assertNull(VfioIoctl.of(Arch.X86_64, 0x541B)), // FIONREAD
-                () -> assertNull(VfioIoctl.of(Arch.PPC64LE, 0x4004667F)), // FIONREAD
-                () -> assertNull(VfioIoctl.of(Arch.X86_64, IoctlCodec.ior(Arch.X86_64, VFIO_TYPE, 100, 4))));
+                () -> assertNull(VfioIoctl.of(Arch.X86_64, CONTAINER, 0x20003B64)),
+                () -> assertNull(VfioIoctl.of(Arch.PPC64LE, CONTAINER, 0x3B64)),
+                () -> assertNull(VfioIoctl.of(Arch.X86_64, CONTAINER, 0x3B63)), // BASE - 1
+                () -> assertNull(VfioIoctl.of(Arch.X86_64, CONTAINER, 0x3B64 + 22)), // past VFIO_EEH_PE_OP
+                () -> assertNull(VfioIoctl.of(Arch.X86_64, CONTAINER, 0x541B)), // FIONREAD
+                () -> assertNull(VfioIoctl.of(Arch.PPC64LE, CONTAINER, 0x4004667F)), // FIONREAD
+                () -> assertNull(VfioIoctl.of(Arch.X86_64, CONTAINER, IoctlCodec.ior(Arch.X86_64, VFIO_TYPE, 100, 4))));
     }
 
     // ---- direction encodings

@@ -59,7 +59,12 @@ class StructLayoutTest {
                 Arguments.of("vfio_eeh_pe_op", 40, vfio_eeh_pe_op.SIZE),
                 Arguments.of("vfio_irq_info", 16, vfio_irq_info.SIZE),
                 Arguments.of("vfio_irq_set", 20, vfio_irq_set.SIZE),
-                Arguments.of("vfio_eeh_pe_err", 24, vfio_eeh_pe_err.SIZE));
+                Arguments.of("vfio_eeh_pe_err", 24, vfio_eeh_pe_err.SIZE),
+                Arguments.of("vfio_pci_hot_reset_info", 12, vfio_pci_hot_reset_info.SIZE),
+                Arguments.of("vfio_pci_hot_reset", 12, vfio_pci_hot_reset.SIZE),
+                Arguments.of("vfio_device_ioeventfd", 32, vfio_device_ioeventfd.SIZE),
+                Arguments.of("vfio_device_feature", 8, vfio_device_feature.SIZE),
+                Arguments.of("vfio_info_cap_header", 8, vfio_info_cap_header.SIZE));
     }
 
     @ParameterizedTest(name = "sizeof(struct {0}) == {1}")
@@ -127,7 +132,7 @@ class StructLayoutTest {
 
     @Test
     void everyStructStartsWithArgszAndFlagsExceptTheNestedOnes() {
-        Set<String> nested = Set.of("vfio_iommu_spapr_tce_ddw_info", "vfio_eeh_pe_err");
+        Set<String> nested = Set.of("vfio_iommu_spapr_tce_ddw_info", "vfio_eeh_pe_err", "vfio_info_cap_header");
         for (Structs.Struct s : Structs.ALL) {
             if (nested.contains(s.name())) {
                 continue;
@@ -185,10 +190,11 @@ class StructLayoutTest {
         assertEquals(maxAlign, group.byteAlignment(), path + ": alignment");
     }
 
-    /** The C alignment of a member: __u32 4, __u64 8 (on x86-64 and ppc64le alike), a struct its largest. */
+    /** The C alignment of a member: __u16 2, __u32 4, __u64 8 (on x86-64 and ppc64le alike), a struct its largest. */
     private static long naturalAlignment(MemoryLayout m, String name) {
         if (m instanceof ValueLayout v) {
-            assertTrue(v.carrier() == int.class || v.carrier() == long.class, name + ": only __u32 and __u64 fields");
+            assertTrue(v.carrier() == short.class || v.carrier() == int.class || v.carrier() == long.class,
+                    name + ": only __u16, __u32 and __u64 fields");
             assertEquals(v.byteSize(), v.byteAlignment(), name + ": natural alignment (not an _UNALIGNED layout)");
             return v.byteSize();
         }

@@ -42,6 +42,11 @@ class MisuseTest {
     }
 
     private Container v2(Group g) throws VfioException {
+        return v2(vfio, g);
+    }
+
+    /** A new SPAPR v2 container with {@code g} attached. */
+    static Container v2(Vfio vfio, Group g) throws VfioException {
         Container c = vfio.openContainer();
         g.attach(c);
         c.setIommu(IommuType.SPAPR_TCE_V2);

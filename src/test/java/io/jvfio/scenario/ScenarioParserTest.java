@@ -71,7 +71,9 @@ class ScenarioParserTest {
 
     @Test
     void unknownOperation() {
-        assertEquals("unknown operation 'mapp'", error("api-version\n\nmapp 0 4K b\n", 3).message());
+        String m = error("api-version\n\nmapp 0 4K b\n", 3).message();
+        assertTrue(m.startsWith("unknown operation 'mapp'; the operations: api-version, check-extension, "), m);
+        assertTrue(m.contains(", eeh (docs/scenario-format.md)"), m);
     }
 
     @ParameterizedTest

@@ -33,7 +33,7 @@ class PlanReportTest {
         assertEquals(16, n.get("page_shift").asInt());
         assertEquals(4L << 30, n.get("window_size").asLong());
         assertTrue(n.get("window_start").isNull());
-        assertEquals("0x1211000", n.at("/input/ddw/pgsizes").asText());
+        assertEquals(0x1211000, n.at("/input/ddw/pgsizes").asLong());
         JsonNode w = n.get("windows").get(0);
         assertEquals(65536, w.get("tce_count").asLong());
         assertEquals(65536 * 8, w.get("table_bytes").asLong());

@@ -15,9 +15,14 @@ import java.time.Duration;
  *
  * <p>Its registers are {@code DEVICE_NATIVE_ENDIAN}: big-endian under qemu-system-ppc64, so a
  * little-endian CPU sees every value byte-swapped. The emulator reproduces exactly that.
+ *
+ * <p>Not thread-safe: the device has one DMA engine and one factorial unit, so one thread drives
+ * it at a time (or callers synchronize on the instance). {@link #close()} may come from any thread.
  */
 public final class EduDevice implements AutoCloseable {
+    /** The PCI vendor ID QEMU gives the edu device. */
     public static final int VENDOR_ID = 0x1234;
+    /** The PCI device ID of edu. */
     public static final int DEVICE_ID = 0x11e8;
     /** The identification register's value: major 1, minor 0. */
     public static final int ID = 0x010000ed;
@@ -66,12 +71,29 @@ public final class EduDevice implements AutoCloseable {
 
     /**
      * Takes over an opened edu device: checks its IDs, enables memory decoding and bus mastering
-     * (nothing DMAs without it), maps BAR0 and checks the identification register.
+     * (nothing DMAs without it), maps BAR0 and checks the identification register. Operations time
+     * out after 10 seconds.
+     *
+     * @param device an open device of the edu kind
+     * @return the driver
+     * @throws VfioGuardException if the device is not an edu device
+     * @throws VfioException if config space, the BAR or its mapping cannot be used
+     * @throws IllegalStateException if the device is closed
      */
     public static EduDevice open(Device device) throws VfioException {
         return open(device, Duration.ofSeconds(10));
     }
 
+    /**
+     * As {@link #open(Device)}, with a deadline for each operation of the device.
+     *
+     * @param device an open device of the edu kind
+     * @param timeout how long a factorial, DMA or interrupt may take before it counts as lost
+     * @return the driver
+     * @throws VfioGuardException if the device is not an edu device
+     * @throws VfioException if config space, the BAR or its mapping cannot be used
+     * @throws IllegalStateException if the device is closed
+     */
     public static EduDevice open(Device device, Duration timeout) throws VfioException {
         int vendor = device.readConfig16(0x00);
         int dev = device.readConfig16(0x02);
@@ -92,7 +114,13 @@ public final class EduDevice implements AutoCloseable {
         return edu;
     }
 
-    /** The PCI command register, after {@link #open} set memory and bus-master enable. */
+    /**
+     * The PCI command register, after {@link #open} set memory and bus-master enable.
+     *
+     * @return the register's 16 bits
+     * @throws VfioException if config space cannot be read
+     * @throws IllegalStateException if the device is closed
+     */
     public int pciCommand() throws VfioException {
         return device.readConfig16(PCI_COMMAND);
     }
@@ -110,18 +138,36 @@ public final class EduDevice implements AutoCloseable {
         bar.write64(offset, SWAP ? Long.reverseBytes(value) : value);
     }
 
-    /** The identification register, byte order corrected: {@link #ID}. */
+    /**
+     * The identification register, byte order corrected.
+     *
+     * @return {@link #ID} on the edu device
+     * @throws IllegalStateException if the device, or this driver, is closed
+     */
     public int id() {
         return reg32(REG_ID);
     }
 
-    /** Writes the liveness register and reads it back: the device answers the bitwise NOT. */
+    /**
+     * Writes the liveness register and reads it back: the device answers the bitwise NOT.
+     *
+     * @param value any value
+     * @return {@code ~value} from a live device
+     * @throws IllegalStateException if the device, or this driver, is closed
+     */
     public int liveness(int value) {
         reg32(REG_LIVENESS, value);
         return reg32(REG_LIVENESS);
     }
 
-    /** Computes n! on the device (32-bit, wraps), polling the status register. */
+    /**
+     * Computes n! on the device (32-bit, wraps), polling the status register.
+     *
+     * @param n the argument
+     * @return n! modulo 2^32
+     * @throws VfioGuardException if the device did not finish within the timeout
+     * @throws IllegalStateException if the device, or this driver, is closed
+     */
     public int factorial(int n) throws VfioException {
         reg32(REG_FACTORIAL, n);
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -134,12 +180,30 @@ public final class EduDevice implements AutoCloseable {
         return reg32(REG_FACTORIAL);
     }
 
-    /** DMA of {@code length} bytes from bus address {@code iova} into the device buffer at {@code offset}. */
+    /**
+     * DMA of {@code length} bytes from bus address {@code iova} into the device buffer at {@code offset}.
+     *
+     * @param iova a mapped bus address the device may read
+     * @param offset byte offset in the 4 KiB device buffer
+     * @param length bytes, at most {@link #MAX_TRANSFER} and within the buffer
+     * @throws VfioGuardException if the transfer does not fit the buffer, or did not complete in time
+     * @throws VfioException if waiting for the interrupt failed
+     * @throws IllegalStateException if the device, or this driver, is closed
+     */
     public void dmaToDevice(long iova, int offset, int length) throws VfioException {
         dma(iova, BUFFER + offset, length, 0);
     }
 
-    /** DMA of {@code length} bytes from the device buffer at {@code offset} to bus address {@code iova}. */
+    /**
+     * DMA of {@code length} bytes from the device buffer at {@code offset} to bus address {@code iova}.
+     *
+     * @param offset byte offset in the 4 KiB device buffer
+     * @param iova a mapped bus address the device may write
+     * @param length bytes, at most {@link #MAX_TRANSFER} and within the buffer
+     * @throws VfioGuardException if the transfer does not fit the buffer, or did not complete in time
+     * @throws VfioException if waiting for the interrupt failed
+     * @throws IllegalStateException if the device, or this driver, is closed
+     */
     public void dmaFromDevice(int offset, long iova, int length) throws VfioException {
         dma(BUFFER + offset, iova, length, DMA_CMD_FROM_DEVICE);
     }
@@ -173,6 +237,10 @@ public final class EduDevice implements AutoCloseable {
     /**
      * Completion by interrupt instead of polling: routes the device's MSI (or INTx when the platform
      * offers no MSI vector) to {@code eventfd}; later DMAs wait on it.
+     *
+     * @param eventfd where the device's interrupt is signalled
+     * @throws VfioException if the kernel refused the interrupt setup
+     * @throws IllegalStateException if the device or the eventfd is closed
      */
     public void useInterrupts(EventFd eventfd) throws VfioException {
         int index = device.irqInfo(VfioUapi.VFIO_PCI_MSI_IRQ_INDEX).count() > 0
@@ -186,6 +254,11 @@ public final class EduDevice implements AutoCloseable {
                 "no completion within " + timeout.toMillis() + " ms: is bus mastering on, and the IOVA mapped?");
     }
 
+    /**
+     * The device this driver runs.
+     *
+     * @return the device, still owned by the caller
+     */
     public Device device() {
         return device;
     }

@@ -1,19 +1,22 @@
 package io.jvfio.emul.device;
 
-import io.jvfio.emul.QemuAbortException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * QEMU 7.2's {@code edu} device (hw/misc/edu.c) behind BAR0: registers, the factorial unit and the
- * DMA engine with its 4096-byte buffer at bus offset 0x40000. Values are the device's; the
- * big-endian presentation to a little-endian CPU is the caller's business ({@link VfioPciDevice}).
+ * DMA engine with its 4096-byte buffer at bus offset 0x40000, and its PCI identity: 1234:11e8 rev
+ * 0x10, class 0x00ff00, BAR0 of 1 MiB, INTx pin A and one MSI vector (no MSI-X, not PCI Express).
+ * Values are the device's; BAR0 is big-endian on the bus (DEVICE_NATIVE_ENDIAN on qemu-system-ppc64),
+ * and vfio-pci presents it to the little-endian CPU ({@link VfioPciDevice}).
  *
  * <p>Timing is collapsed: a factorial and a DMA transfer complete synchronously at the register
  * write that starts them (QEMU runs them in a thread and from a 100 ms timer), so status bit 0 and
  * command bit 0 read back clear at once.
  */
-public final class EduModel {
+public final class EduModel implements PciFunction {
     public static final long DMA_START = 0x40000;
+    static final long BAR0_SIZE = 1 << 20;
     public static final int DMA_SIZE = 4096;
     static final int FACT_IRQ = 0x00000001;
     static final int DMA_IRQ = 0x00000100;
@@ -22,24 +25,8 @@ public final class EduModel {
     static final long DMA_RUN = 0x1;
     static final long DMA_IRQ_BIT = 0x4;
 
-    /** What the device reaches on its bus. */
-    public interface Pins {
-        /** DMA through the bus-master address space; bytes that failed. */
-        long dmaRead(long addr, MemorySegment dst);
-
-        long dmaWrite(long addr, MemorySegment src);
-
-        void setIrq(boolean level);
-
-        void msiNotify();
-
-        boolean msiEnabled();
-
-        /** QEMU's hw_error(): the whole machine aborts. */
-        QemuAbortException abort(String message);
-    }
-
-    private final Pins pins;
+    private final PciConfig config;
+    private PciBus pins;
     private final long dmaMask;
     private int addr4;
     private int fact;
@@ -55,9 +42,49 @@ public final class EduModel {
     long failedTransfers;
     long failedBytes;
 
-    public EduModel(Pins pins, long dmaMask) {
-        this.pins = pins;
+    /**
+     * @param initialCommand the PCI command register the firmware left ({@code Profile.Firmware#initialPciCommand})
+     * @param dmaMask edu's {@code dma_mask} property: every DMA bus address is ANDed with it
+     */
+    public EduModel(int initialCommand, long dmaMask) {
+        this.config = PciConfig.builder(0x1234, 0x11e8).revision(0x10).classCode(0x00ff00) // PCI_CLASS_OTHERS
+                .subsystem(0x1af4, 0x1100) // QEMU's defaults
+                .command(initialCommand).bar(0, BAR0_SIZE).interruptPin(1).msi(1).build();
         this.dmaMask = dmaMask;
+    }
+
+    @Override
+    public PciConfig config() {
+        return config;
+    }
+
+    @Override
+    public ByteOrder barOrder() {
+        return ByteOrder.BIG_ENDIAN;
+    }
+
+    @Override
+    public void attach(PciBus bus) {
+        this.pins = bus;
+    }
+
+    /** A bus read of BAR0: accesses edu's MemoryRegionOps reject (not 4 or 8 bytes, unaligned) read 0. */
+    @Override
+    public long barRead(int bar, long offset, int size) {
+        if (size != 4 && size != 8 || (offset & (size - 1)) != 0) {
+            return 0; // .valid.min_access_size = 4 / unaligned: unassigned_mem_read
+        }
+        long v = mmioRead(offset, size);
+        return size == 8 ? v : v & 0xffffffffL;
+    }
+
+    /** A bus write of BAR0; rejected accesses are dropped. */
+    @Override
+    public void barWrite(int bar, long offset, long value, int size) {
+        if (size != 4 && size != 8 || (offset & (size - 1)) != 0) {
+            return;
+        }
+        mmioWrite(offset, value, size);
     }
 
     public long transfers() {
@@ -82,7 +109,7 @@ public final class EduModel {
     }
 
     /** {@code edu_mmio_read}: only 4-byte accesses below 0x80, 4 or 8 at and above. */
-    public long read(long addr, int size) {
+    private long mmioRead(long addr, int size) {
         long val = -1L;
         if (addr < 0x80 && size != 4) {
             return val;
@@ -106,7 +133,7 @@ public final class EduModel {
     }
 
     /** {@code edu_mmio_write}. */
-    public void write(long addr, long val, int size) {
+    private void mmioWrite(long addr, long val, int size) {
         if (addr < 0x80 && size != 4) {
             return;
         }
@@ -183,9 +210,9 @@ public final class EduModel {
         irqStatus |= val;
         if (irqStatus != 0) {
             if (pins.msiEnabled()) {
-                pins.msiNotify();
+                pins.msiNotify(0);
             } else {
-                pins.setIrq(true);
+                pins.setIntx(true);
             }
         }
     }
@@ -193,7 +220,7 @@ public final class EduModel {
     private void lowerIrq(int val) {
         irqStatus &= ~val;
         if (irqStatus == 0 && !pins.msiEnabled()) {
-            pins.setIrq(false);
+            pins.setIntx(false);
         }
     }
 

@@ -68,6 +68,8 @@ public final class SpaprTceTable {
         table = null;
     }
 
+    // The one place that turns bus addresses and the guest kernel's TCE numbers into table indexes.
+
     /** The table index of {@code ioba} (already masked to the page), or -1 when out of bounds (H_PARAMETER). */
     public long index(long ioba) {
         if (nbTable == 0) {
@@ -75,5 +77,34 @@ public final class SpaprTceTable {
         }
         long idx = (ioba - busOffset) >>> pageShift;
         return Long.compareUnsigned(idx, nbTable) >= 0 ? -1 : idx;
+    }
+
+    /** The guest kernel's TCE number ({@code bus address >> page shift}) of index 0. */
+    public long firstEntry() {
+        return busOffset >>> pageShift;
+    }
+
+    /**
+     * The index of the guest kernel's TCE number {@code entry} in a table of the same page size, or
+     * -1 outside the table (H_PARAMETER): {@link #index} without the shift back and forth.
+     */
+    public long indexOfEntry(long entry) {
+        long h = entry - firstEntry();
+        return Long.compareUnsigned(h, nbTable) >= 0 ? -1 : h;
+    }
+
+    /**
+     * The indexes {@code [r[0], r[1])} of TCE numbers {@code [entry, entry + pages)} (unsigned,
+     * saturating) that lie in the table; {@code r[0] >= r[1]} when none do.
+     */
+    public long[] indexRange(long entry, long pages) {
+        long base = firstEntry();
+        long lastEntry = Long.compareUnsigned(entry + pages, entry) < 0 ? -1L : entry + pages;
+        if (Long.compareUnsigned(lastEntry, base) <= 0) {
+            return new long[] {0, 0};
+        }
+        long from = Long.compareUnsigned(entry, base) > 0 ? entry - base : 0;
+        long to = Long.compareUnsigned(lastEntry - base, nbTable) < 0 ? lastEntry - base : nbTable;
+        return new long[] {from, to};
     }
 }

@@ -4,14 +4,15 @@ import java.util.Arrays;
 
 /**
  * A table of {@code long} entries indexed 0..size-1 whose memory grows with what is set, not with
- * its size: entries live in chunks of {@value #CHUNK} allocated on first non-zero store and freed
- * when their last non-zero entry is cleared. A 2^59-byte window of 4 KiB TCEs (2^47 entries) costs
- * a few hundred bytes until something is mapped. Used for QEMU's TCE tables and for the guest
- * kernel's {@code it_userspace} view.
+ * its size. A 2^59-byte window of 4 KiB TCEs (2^47 entries) costs a few hundred bytes until
+ * something is mapped. Used for QEMU's TCE tables and for the guest kernel's {@code it_userspace}
+ * view.
  *
- * <p>Chunks are found through an open-addressing map with primitive keys (no boxing) and a
- * one-entry cache, so sequential access costs one array store per entry. Not thread-safe: callers
- * hold the platform lock.
+ * <p>Entries are grouped in chunks of {@value #CHUNK} consecutive indexes ({@link TceChunk}: sorted
+ * pairs while sparse, a plain array once dense), created by their first non-zero store and dropped
+ * with their last non-zero entry. Chunks are found through an open-addressing map with primitive
+ * keys (no boxing) and a one-entry cache, so sequential access costs one lookup per chunk. Not
+ * thread-safe: callers hold the platform lock.
  */
 public final class SparseTceTable {
     /** Entries per chunk. */
@@ -21,26 +22,23 @@ public final class SparseTceTable {
 
     private final long size;
 
-    // open addressing, linear probing, backward-shift deletion; key -1 = empty
+    // The chunk map: open addressing, linear probing, backward-shift deletion; key -1 = empty.
     private long[] keys;
-    private long[][] chunks;
-    private int[] live;
+    private TceChunk[] chunks;
     private int count;
 
     private long cachedKey = -1;
     private int cachedSlot = -1;
 
     private long nonZero;
+    private long chunkBytes;
 
     public SparseTceTable(long size) {
         if (size < 0) {
             throw new IllegalArgumentException("size " + size);
         }
         this.size = size;
-        this.keys = new long[16];
-        Arrays.fill(keys, -1L);
-        this.chunks = new long[16][];
-        this.live = new int[16];
+        allocateMap(16);
     }
 
     public long size() {
@@ -52,15 +50,15 @@ public final class SparseTceTable {
         return nonZero;
     }
 
-    /** Bytes held for entries and the chunk map (what the table costs). */
+    /** Bytes held for entries and the chunk map (what the table costs, array headers aside). */
     public long allocatedBytes() {
-        return (long) count * CHUNK * Long.BYTES + (long) keys.length * (Long.BYTES + 8 + Integer.BYTES);
+        return chunkBytes + (long) keys.length * (Long.BYTES + 8);
     }
 
     /** The entry at {@code index} (0 for never set); {@code index} must be in [0, size). */
     public long get(long index) {
         int slot = find(index >>> SHIFT);
-        return slot < 0 ? 0 : chunks[slot][(int) (index & MASK)];
+        return slot < 0 ? 0 : chunks[slot].get((int) (index & MASK));
     }
 
     /** Stores {@code value} at {@code index} and returns the previous value. */
@@ -73,21 +71,11 @@ public final class SparseTceTable {
             }
             slot = insert(key);
         }
-        long[] c = chunks[slot];
-        int i = (int) (index & MASK);
-        long old = c[i];
-        c[i] = value;
-        if (old == 0) {
-            if (value != 0) {
-                live[slot]++;
-                nonZero++;
-            }
-        } else if (value == 0) {
-            nonZero--;
-            if (--live[slot] == 0) {
-                remove(slot);
-            }
-        }
+        TceChunk c = chunks[slot];
+        int liveBefore = c.live();
+        long bytesBefore = c.bytes();
+        long old = c.exchange((int) (index & MASK), value);
+        chunkChanged(slot, liveBefore, bytesBefore);
         return old;
     }
 
@@ -111,35 +99,24 @@ public final class SparseTceTable {
         }
         for (long key : sortedKeys(from, to)) {
             int slot = find(key);
-            long[] c = chunks[slot];
             long base = key << SHIFT;
-            int lo = (int) Math.max(0, from - base);
-            int hi = (int) Math.min(CHUNK, to - base);
+            TceChunk c = chunks[slot];
+            int liveBefore = c.live();
+            long bytesBefore = c.bytes();
             try {
-                for (int i = lo; i < hi; i++) {
-                    long old = c[i];
-                    if (old != 0) {
-                        c[i] = 0;
-                        nonZero--;
-                        live[slot]--;
-                        visitor.cleared(base + i, old);
-                    }
-                }
+                c.clear((int) Math.max(0, from - base), (int) Math.min(CHUNK, to - base), base, visitor);
             } finally {
-                if (live[slot] == 0) {
-                    remove(slot);
-                }
+                chunkChanged(slot, liveBefore, bytesBefore);
             }
         }
     }
 
     /** Drops every entry. */
     public void clear() {
-        Arrays.fill(keys, -1L);
-        Arrays.fill(chunks, null);
-        Arrays.fill(live, 0);
+        allocateMap(16);
         count = 0;
         nonZero = 0;
+        chunkBytes = 0;
         cachedKey = -1;
         cachedSlot = -1;
     }
@@ -151,15 +128,8 @@ public final class SparseTceTable {
         }
         long n = 0;
         for (long key : sortedKeys(from, to)) {
-            long[] c = chunks[find(key)];
             long base = key << SHIFT;
-            int lo = (int) Math.max(0, from - base);
-            int hi = (int) Math.min(CHUNK, to - base);
-            for (int i = lo; i < hi; i++) {
-                if (c[i] != 0) {
-                    n++;
-                }
-            }
+            n += chunks[find(key)].count((int) Math.max(0, from - base), (int) Math.min(CHUNK, to - base));
         }
         return n;
     }
@@ -174,24 +144,12 @@ public final class SparseTceTable {
         if (from >= to || nonZero == 0) {
             return new long[0];
         }
-        long[] keysInRange = sortedKeys(from, to);
-        long[] out = new long[16];
-        int n = 0;
-        for (long key : keysInRange) {
-            long[] c = chunks[find(key)];
+        TceChunk.Longs out = new TceChunk.Longs();
+        for (long key : sortedKeys(from, to)) {
             long base = key << SHIFT;
-            int lo = (int) Math.max(0, from - base);
-            int hi = (int) Math.min(CHUNK, to - base);
-            for (int i = lo; i < hi; i++) {
-                if (c[i] != 0) {
-                    if (n == out.length) {
-                        out = Arrays.copyOf(out, n * 2);
-                    }
-                    out[n++] = base + i;
-                }
-            }
+            chunks[find(key)].indexes((int) Math.max(0, from - base), (int) Math.min(CHUNK, to - base), base, out);
         }
-        return Arrays.copyOf(out, n);
+        return out.toArray();
     }
 
     private long[] sortedKeys(long from, long to) {
@@ -209,7 +167,23 @@ public final class SparseTceTable {
         return r;
     }
 
+    /** Accounts for a change to the chunk at {@code slot} and drops it once it holds nothing. */
+    private void chunkChanged(int slot, int liveBefore, long bytesBefore) {
+        TceChunk c = chunks[slot];
+        nonZero += c.live() - liveBefore;
+        chunkBytes += c.bytes() - bytesBefore;
+        if (c.live() == 0) {
+            remove(slot);
+        }
+    }
+
     // ---- the chunk map ---------------------------------------------------------------------------
+
+    private void allocateMap(int n) {
+        keys = new long[n];
+        Arrays.fill(keys, -1L);
+        chunks = new TceChunk[n];
+    }
 
     private static int hash(long key, int mask) {
         long h = key * 0x9E3779B97F4A7C15L;
@@ -246,8 +220,8 @@ public final class SparseTceTable {
             i = (i + 1) & mask;
         }
         keys[i] = key;
-        chunks[i] = new long[CHUNK];
-        live[i] = 0;
+        chunks[i] = new TceChunk();
+        chunkBytes += chunks[i].bytes();
         count++;
         cachedKey = key;
         cachedSlot = i;
@@ -256,14 +230,9 @@ public final class SparseTceTable {
 
     private void grow() {
         long[] ok = keys;
-        long[][] oc = chunks;
-        int[] ol = live;
-        int n = ok.length * 2;
-        keys = new long[n];
-        Arrays.fill(keys, -1L);
-        chunks = new long[n][];
-        live = new int[n];
-        int mask = n - 1;
+        TceChunk[] oc = chunks;
+        allocateMap(ok.length * 2);
+        int mask = keys.length - 1;
         for (int j = 0; j < ok.length; j++) {
             if (ok[j] != -1L) {
                 int i = hash(ok[j], mask);
@@ -272,7 +241,6 @@ public final class SparseTceTable {
                 }
                 keys[i] = ok[j];
                 chunks[i] = oc[j];
-                live[i] = ol[j];
             }
         }
         cachedKey = -1;
@@ -280,10 +248,10 @@ public final class SparseTceTable {
     }
 
     private void remove(int slot) {
+        chunkBytes -= chunks[slot].bytes();
         int mask = keys.length - 1;
         keys[slot] = -1L;
         chunks[slot] = null;
-        live[slot] = 0;
         count--;
         // backward-shift deletion keeps probe sequences intact
         int hole = slot;
@@ -294,10 +262,8 @@ public final class SparseTceTable {
             if (move) {
                 keys[hole] = keys[i];
                 chunks[hole] = chunks[i];
-                live[hole] = live[i];
                 keys[i] = -1L;
                 chunks[i] = null;
-                live[i] = 0;
                 hole = i;
             }
             i = (i + 1) & mask;

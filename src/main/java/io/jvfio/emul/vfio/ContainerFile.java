@@ -2,7 +2,11 @@ package io.jvfio.emul.vfio;
 
 import io.jvfio.emul.fs.EmuFile;
 
-/** An open {@code /dev/vfio/vfio}. */
+/**
+ * Guest kernel, VFIO core: the emulated process's open file of {@code /dev/vfio/vfio} (the
+ * {@code struct file} with {@code vfio_fops}, drivers/vfio/container.c); its private data is the
+ * {@link VfioContainer}.
+ */
 public final class ContainerFile extends EmuFile {
     final VfioContainer container;
 

@@ -5,7 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code struct vfio_container} (drivers/vfio/container.c): its groups and, after SET_IOMMU, the
+ * Guest kernel, VFIO core: {@code struct vfio_container} (drivers/vfio/container.c), the object
+ * behind a {@link ContainerFile}: its groups and, after SET_IOMMU, the
  * IOMMU driver's data. Reference counted: the container fd holds one reference, each attached
  * group one.
  */

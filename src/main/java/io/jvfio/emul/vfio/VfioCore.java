@@ -11,6 +11,7 @@ import static io.jvfio.backend.Errno.ENOTTY;
 
 import io.jvfio.abi.VfioIoctl;
 import io.jvfio.abi.VfioUapi;
+import io.jvfio.abi.vfio_group_status;
 import io.jvfio.emul.device.VfioPciDevice;
 import io.jvfio.emul.fs.EmuFile;
 import io.jvfio.emul.fs.FdTable;
@@ -179,24 +180,22 @@ public final class VfioCore {
     }
 
     private long getStatus(VfioGroup g, MemorySegment seg) {
-        if (!UserCopy.ok(seg, 8)) {
-            return -EFAULT;
-        }
-        if (Integer.compareUnsigned(UserCopy.u32(seg, 0), 8) < 0) {
-            return -EINVAL;
+        long bad = UserCopy.copyIn(seg, vfio_group_status.argsz, vfio_group_status.MINSZ);
+        if (bad != 0) {
+            return bad;
         }
         int flags = g.container != null
                 ? VfioUapi.VFIO_GROUP_FLAGS_CONTAINER_SET | VfioUapi.VFIO_GROUP_FLAGS_VIABLE
                 : VfioUapi.VFIO_GROUP_FLAGS_VIABLE; // no other DMA owner can claim it here
-        UserCopy.putU32(seg, 4, flags);
+        vfio_group_status.flags.set(seg, flags);
         return 0;
     }
 
     private long setContainer(VfioGroup g, MemorySegment seg) {
-        if (!UserCopy.ok(seg, 4)) {
+        if (!UserCopy.ok(seg, Integer.BYTES)) {
             return -EFAULT;
         }
-        int fd = seg.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+        int fd = UserCopy.getInt(seg); // get_user(fd, (int __user *)arg)
         EmuFile f = fds.get(fd);
         if (f == null) {
             return -EBADF;
@@ -289,7 +288,7 @@ public final class VfioCore {
         long lim = Math.min(seg.byteSize(), pageSize);
         for (long i = 0; i < lim; i++) {
             if (seg.get(ValueLayout.JAVA_BYTE, i) == 0) {
-                return new String(seg.asSlice(0, i).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
+                return seg.getString(0, StandardCharsets.ISO_8859_1); // the NUL is within the copied bytes
             }
         }
         err[0] = seg.byteSize() >= pageSize ? -EINVAL : -EFAULT;

@@ -179,16 +179,11 @@ public final class MapBench {
                 ok(b.setIommu(container, VfioUapi.VFIO_SPAPR_TCE_v2_IOMMU), "VFIO_SET_IOMMU(SPAPR_TCE_v2)");
                 MemorySegment buf = b.mmapAnonymous(BUF_SIZE, false, arena);
                 buf.fill((byte) 0x5a);
-                MemorySegment reg = arena.allocate(vfio_iommu_spapr_register_memory.LAYOUT);
-                vfio_iommu_spapr_register_memory.argsz.set(reg, (int) vfio_iommu_spapr_register_memory.SIZE);
-                vfio_iommu_spapr_register_memory.vaddr.set(reg, buf.address());
-                vfio_iommu_spapr_register_memory.size.set(reg, BUF_SIZE);
+                MemorySegment reg = vfio_iommu_spapr_register_memory.fill(
+                        arena.allocate(vfio_iommu_spapr_register_memory.LAYOUT), buf.address(), BUF_SIZE);
                 ok(b.spaprRegisterMemory(container, reg), "VFIO_IOMMU_SPAPR_REGISTER_MEMORY");
-                MemorySegment create = arena.allocate(vfio_iommu_spapr_tce_create.LAYOUT);
-                vfio_iommu_spapr_tce_create.argsz.set(create, (int) vfio_iommu_spapr_tce_create.SIZE);
-                vfio_iommu_spapr_tce_create.page_shift.set(create, TCE_SHIFT);
-                vfio_iommu_spapr_tce_create.window_size.set(create, BUF_SIZE);
-                vfio_iommu_spapr_tce_create.levels.set(create, 1);
+                MemorySegment create = vfio_iommu_spapr_tce_create.fill(
+                        arena.allocate(vfio_iommu_spapr_tce_create.LAYOUT), TCE_SHIFT, BUF_SIZE, 1);
                 ok(b.spaprTceCreate(container, create), "VFIO_IOMMU_SPAPR_TCE_CREATE");
                 long start = vfio_iommu_spapr_tce_create.start_addr.get(create);
                 err.printf("# window: start 0x%x size 0x%x page_shift %d levels 1; buffer 32 MiB registered%n", start,
@@ -200,9 +195,8 @@ public final class MapBench {
                 out.println("mapbench one_page median_ns=" + one);
                 out.println("mapbench " + (BUF_SIZE / TCE_PAGE) + "_pages median_ns=" + many);
                 out.flush();
-                MemorySegment remove = arena.allocate(vfio_iommu_spapr_tce_remove.LAYOUT);
-                vfio_iommu_spapr_tce_remove.argsz.set(remove, (int) vfio_iommu_spapr_tce_remove.SIZE);
-                vfio_iommu_spapr_tce_remove.start_addr.set(remove, start);
+                MemorySegment remove = vfio_iommu_spapr_tce_remove.fill(
+                        arena.allocate(vfio_iommu_spapr_tce_remove.LAYOUT), start);
                 ok(b.spaprTceRemove(container, remove), "VFIO_IOMMU_SPAPR_TCE_REMOVE");
                 ok(b.spaprUnregisterMemory(container, reg), "VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY");
                 return new Result(one, many, start);
@@ -219,16 +213,10 @@ public final class MapBench {
 
     private static long benchSeam(String name, VfioBackend b, int container, Arena arena, long vaddr, long iova,
             long size, int reps, int warmup, PrintStream err) {
-        MemorySegment map = arena.allocate(vfio_iommu_type1_dma_map.LAYOUT);
-        vfio_iommu_type1_dma_map.argsz.set(map, (int) vfio_iommu_type1_dma_map.SIZE);
-        vfio_iommu_type1_dma_map.flags.set(map, VfioUapi.VFIO_DMA_MAP_FLAG_READ | VfioUapi.VFIO_DMA_MAP_FLAG_WRITE);
-        vfio_iommu_type1_dma_map.vaddr.set(map, vaddr);
-        vfio_iommu_type1_dma_map.iova.set(map, iova);
-        vfio_iommu_type1_dma_map.size.set(map, size);
-        MemorySegment unmap = arena.allocate(vfio_iommu_type1_dma_unmap.LAYOUT);
-        vfio_iommu_type1_dma_unmap.argsz.set(unmap, (int) vfio_iommu_type1_dma_unmap.SIZE);
-        vfio_iommu_type1_dma_unmap.iova.set(unmap, iova);
-        vfio_iommu_type1_dma_unmap.size.set(unmap, size);
+        MemorySegment map = vfio_iommu_type1_dma_map.fill(arena.allocate(vfio_iommu_type1_dma_map.LAYOUT),
+                VfioUapi.VFIO_DMA_MAP_FLAG_READ | VfioUapi.VFIO_DMA_MAP_FLAG_WRITE, vaddr, iova, size);
+        MemorySegment unmap = vfio_iommu_type1_dma_unmap.fill(arena.allocate(vfio_iommu_type1_dma_unmap.LAYOUT),
+                iova, size);
         long[] t = new long[reps];
         for (int i = -warmup; i < reps; i++) {
             long t0 = System.nanoTime();

@@ -1,0 +1,210 @@
+package io.jvfio.emul;
+
+import io.jvfio.backend.Errno;
+import io.jvfio.backend.ErrnoException;
+import io.jvfio.emul.device.DeviceHost;
+import io.jvfio.emul.device.EduModel;
+import io.jvfio.emul.device.PciFunction;
+import io.jvfio.emul.device.PhbDma;
+import io.jvfio.emul.device.VfioPciDevice;
+import io.jvfio.emul.fs.EmuFile;
+import io.jvfio.emul.fs.EventFdFile;
+import io.jvfio.emul.fs.FdTable;
+import io.jvfio.emul.mem.AddressSpace;
+import io.jvfio.emul.mem.MmIommu;
+import io.jvfio.emul.mem.Vma;
+import io.jvfio.emul.papr.SpaprPhb;
+import io.jvfio.emul.pseries.PseriesPe;
+import io.jvfio.emul.vfio.VfioCore;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The emulated machine behind {@link EmulatedBackend}: QEMU's {@code pseries} machine (one PHB per
+ * group, hw/ppc/spapr_pci.c) with its devices, and the guest kernel's state (the process's fds and
+ * address space, {@code mm_iommu}, VFIO), built from a {@link Profile}. Owns the one platform lock,
+ * the kernel's oops and QEMU's abort records and dmesg, and the process's anonymous memory.
+ */
+final class EmulatorPlatform {
+    final Profile profile;
+    final ReentrantLock lock = new ReentrantLock();
+    final AddressSpace as;
+    /** Mappings whose range unmapKeepingRange keeps reserved, by identity, until their owner closes. */
+    private final Set<Vma> reservations = Collections.newSetFromMap(new IdentityHashMap<>());
+    final MmIommu mm;
+    final FdTable fds = new FdTable();
+    final VfioCore vfio;
+    final List<PseriesPe> pes = new ArrayList<>();
+    final List<VfioPciDevice> devices = new ArrayList<>();
+    final List<EventFdFile> eventfds = new ArrayList<>();
+    final List<String> kernelBugs = new ArrayList<>();
+    final Deque<String> dmesg = new ArrayDeque<>();
+    String qemuAbort;
+    boolean closed;
+
+    EmulatorPlatform(Profile profile) {
+        this.profile = Objects.requireNonNull(profile, "profile");
+        this.as = new AddressSpace(profile);
+        this.mm = new MmIommu(as);
+        this.vfio = new VfioCore(fds, as, mm, this::oops, profile.eehSupported());
+        DeviceHost host = new DeviceHost() {
+            @Override
+            public EmuFile file(int fd) {
+                return fds.get(fd);
+            }
+
+            @Override
+            public QemuAbortException qemuAbort(String message) {
+                return abortQemu(message);
+            }
+        };
+        int index = 0;
+        for (GroupSpec g : profile.groups()) {
+            SpaprPhb phb = new SpaprPhb(index++, profile);
+            PseriesPe pe = new PseriesPe(g.number(), phb, profile, this::log);
+            PhbDma dma = new PhbDma(phb, as);
+            List<VfioPciDevice> devs = new ArrayList<>();
+            for (DeviceSpec d : g.devices()) {
+                devs.add(new VfioPciDevice(d.pciAddress(), g.number(), profile.kernelPageSize(), function(d), host, dma));
+            }
+            pes.add(pe);
+            devices.addAll(devs);
+            vfio.addGroup(g.number(), pe, devs);
+        }
+    }
+
+    /** The PCI function model of {@code d}, as the profile's firmware left it. */
+    private PciFunction function(DeviceSpec d) {
+        return switch (d.kind()) {
+            case EDU -> new EduModel(profile.firmware().initialPciCommand(), d.dmaMask());
+        };
+    }
+
+    // ---- faults and the log --------------------------------------------------------------------------
+
+    KernelBugException oops(String message) {
+        kernelBugs.add(message);
+        log("BUG: Kernel access of bad area (" + message + ")");
+        return new KernelBugException(message);
+    }
+
+    private QemuAbortException abortQemu(String message) {
+        qemuAbort = message;
+        return new QemuAbortException(message);
+    }
+
+    private void log(String line) {
+        if (dmesg.size() == 1000) {
+            dmesg.removeFirst();
+        }
+        dmesg.addLast(line);
+    }
+
+    /** Takes the platform lock; throws if QEMU is gone. */
+    void enter() {
+        lock.lock();
+        if (qemuAbort != null) {
+            lock.unlock();
+            throw new QemuAbortException("QEMU aborted earlier, the platform is gone: " + qemuAbort);
+        }
+    }
+
+    // ---- the process's anonymous memory --------------------------------------------------------------
+
+    /** mmap(MAP_ANONYMOUS), owned by {@code owner}: its close is the munmap. */
+    MemorySegment mmapAnonymous(long size, boolean hugetlb, Arena owner) throws ErrnoException {
+        Objects.requireNonNull(owner, "owner");
+        Vma v;
+        enter();
+        try {
+            String what = "mmap(anonymous" + (hugetlb ? ", MAP_HUGETLB" : "") + ", 0x" + Long.toHexString(size)
+                    + " bytes)";
+            if (closed) {
+                throw new ErrnoException(what, Errno.ENODEV);
+            }
+            AddressSpace.MmapResult r = as.mmap(size, hugetlb);
+            if (r.errno() != 0) {
+                throw new ErrnoException(what, r.errno());
+            }
+            v = r.vma();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            Vma mapped = v;
+            return MemorySegment.ofAddress(v.start()).reinterpret(size, owner, s -> munmap(mapped));
+        } catch (RuntimeException e) {
+            munmap(v);
+            throw e;
+        }
+    }
+
+    /** munmap that keeps the range out of later mmaps until the segment's owner closes (see AddressSpace.reserve). */
+    void unmapKeepingRange(MemorySegment anonymous) throws ErrnoException {
+        Objects.requireNonNull(anonymous, "anonymous");
+        lock.lock();
+        try {
+            Vma v = as.findVma(anonymous.address());
+            if (v == null || v.start() != anonymous.address()) {
+                throw new ErrnoException("munmap(0x" + Long.toHexString(anonymous.address()) + ")", Errno.EINVAL);
+            }
+            as.reserve(v);
+            reservations.add(v);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The cleanup of a segment from {@link #mmapAnonymous}: munmap (pinned memory lives on), or the end of its reservation. */
+    private void munmap(Vma v) {
+        lock.lock();
+        try {
+            if (reservations.remove(v)) {
+                as.unreserve(v.start());
+            } else {
+                as.munmap(v);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- shutdown ------------------------------------------------------------------------------------
+
+    /** The process exits: every fd closed, pins dropped, blocked eventfd readers woken. Idempotent. */
+    void shutdown() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (int fd : fds.openFds()) {
+                EmuFile f = fds.remove(fd);
+                if (f != null) {
+                    try {
+                        f.put();
+                    } catch (RuntimeException e) {
+                        // a modelled kernel fault during teardown: already recorded
+                    }
+                }
+            }
+            mm.dropAll();
+            as.dropAllPinsExceptMappings();
+            for (EventFdFile e : eventfds) {
+                e.shutdown();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

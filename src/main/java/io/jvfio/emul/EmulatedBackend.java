@@ -19,6 +19,7 @@ import io.jvfio.emul.vfio.GroupFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -80,6 +81,11 @@ public final class EmulatedBackend implements VfioBackend {
     @Override
     public boolean emulated() {
         return true;
+    }
+
+    @Override
+    public List<String> groupDevices(int group) {
+        return platform.groupDevices(group);
     }
 
     @Override

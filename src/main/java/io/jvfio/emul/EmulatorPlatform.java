@@ -51,6 +51,12 @@ final class EmulatorPlatform {
     String qemuAbort;
     boolean closed;
 
+    /** The PCI addresses of a profile group's devices, sorted; empty for a group the profile lacks. */
+    List<String> groupDevices(int group) {
+        GroupSpec g = profile.group(group);
+        return g == null ? List.of() : g.devices().stream().map(DeviceSpec::pciAddress).sorted().toList();
+    }
+
     EmulatorPlatform(Profile profile) {
         this.profile = Objects.requireNonNull(profile, "profile");
         this.as = new AddressSpace(profile);

@@ -28,6 +28,7 @@ module io.jvfio {
     exports io.jvfio.toolkit;
     exports io.jvfio.driver.edu;
     exports io.jvfio.driver.edu.example;
+    exports io.jvfio.driver.nvme;
     exports io.jvfio.junit;
     exports io.jvfio.harness;
     // The scenario language (docs: scenario-format.md); the harness's ScenarioDiff speaks it.

@@ -73,12 +73,10 @@ public final class NvmeCommand implements Callable<Integer> {
 
     /** The options every subcommand shares: which backend and which controller. */
     static final class Target {
-        enum Kind { kernel, emulated }
-
         @Option(names = "--backend", paramLabel = "kernel|emulated",
                 description = "The real kernel (through /dev/vfio) or the in-process emulator. Default: kernel when "
                         + "/dev/vfio/vfio exists, else emulated (the choice is printed on stderr).")
-        Kind backend;
+        BackendOptions.Kind backend;
 
         @Option(names = "--group", paramLabel = "N", description = "The IOMMU group of the controller.")
         Integer group;
@@ -121,7 +119,7 @@ public final class NvmeCommand implements Callable<Integer> {
 
     /** Validates the options, chooses the backend and controller, and opens it. Nothing is written here. */
     static Opened open(Target t, PrintWriter err) throws Failure {
-        boolean emulated = t.backend == Target.Kind.emulated
+        boolean emulated = t.backend == BackendOptions.Kind.emulated
                 || (t.backend == null && !Files.exists(Path.of(ScenarioRunner.CONTAINER_PATH)));
         if (!emulated && (t.image != null || t.size != null)) {
             throw new Failure(ExitStatus.SYNTAX, "--image and --size apply to the emulated backend; drop them or use --backend emulated");

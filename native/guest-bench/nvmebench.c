@@ -86,6 +86,7 @@ static void run(int fd, uint64_t dev_bytes, char *buf, const char *name, int byt
                 if (syscall(SYS_io_submit, ctx, 1, ptrs) != 1) { perror("io_submit"); exit(1); }
                 inflight++;
             }
+            if (inflight == 0) break; /* time is up and everything has completed */
             struct timespec limit = {10, 0};
             int got = syscall(SYS_io_getevents, ctx, 1, depth, ev, &limit);
             if (got < 0) { perror("io_getevents"); exit(1); }

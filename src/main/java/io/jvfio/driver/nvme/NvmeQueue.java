@@ -25,8 +25,16 @@ final class NvmeQueue {
     /** How long one wait on the eventfd lasts before the queue and CSTS are checked again. */
     private static final Duration IRQ_SLICE = Duration.ofMillis(20);
 
-    /** A command: opcode, namespace, data pointers and command dwords 10-12. */
-    record Command(String name, int opcode, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12) {}
+    /**
+     * A command: opcode, namespace, data pointers and command dwords 10-12. {@code what} names it in
+     * errors; its {@code toString} runs only then (formatting a name per I/O costs more than the I/O
+     * under TCG).
+     */
+    record Command(Object what, int opcode, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12) {
+        String name() {
+            return what.toString();
+        }
+    }
 
     /** What the controller answered: dword 0 (command specific) and the status. */
     record Completion(int result, NvmeStatus status) {}

@@ -140,11 +140,18 @@ public final class NvmeQueuePair implements AutoCloseable {
             throw new IllegalStateException("queue " + pair.queue.id + " has " + depth()
                     + " commands outstanding: complete one first");
         }
-        String name = String.format("%s lba %d blocks %d", opcode == IO_READ ? "READ" : "WRITE", lba, count);
         Prp.Entries prp = Prp.build(iova, (long) count * blockSize, mps,
                 pair.lists.asSlice(id * pair.listSlot, pair.listSlot), pair.listsIova + id * pair.listSlot);
-        return pair.queue.submit(new Command(name, opcode, nsid, prp.prp1(), prp.prp2(), (int) lba, (int) (lba >>> 32),
+        return pair.queue.submit(new Command(new IoName(opcode, lba, count), opcode, nsid, prp.prp1(), prp.prp2(), (int) lba, (int) (lba >>> 32),
                 count - 1));
+    }
+
+    /** An I/O command's name, formatted only for an error message. */
+    private record IoName(int opcode, long lba, int count) {
+        @Override
+        public String toString() {
+            return (opcode == IO_READ ? "READ" : "WRITE") + " lba " + lba + " blocks " + count;
+        }
     }
 
     /** How many commands may be outstanding at once ({@link #submitRead}). */

@@ -12,6 +12,7 @@
 #   make images      the guest images (cached under $(JVFIO_CACHE))
 #   make native      the C golden-value dumper and C benchmarks
 #   make bench       JMH benchmarks (see docs/benchmarks.md)
+#   make bench-nvme-guest  NVMe: jvfio's driver vs the guest kernel's, in the guest
 #   make clean
 
 SHELL := /bin/bash
@@ -26,7 +27,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream images deps bench bench-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream images deps bench bench-guest bench-nvme-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -82,6 +83,10 @@ bench: deps native-bench build
 # MAP+UNMAP in the QEMU guest: C (mapbench.c) and Java (toolkit MapBench) alternated in one boot.
 bench-guest: deps images build guest-bench
 	@scripts/bench-guest.sh
+
+# NVMe reads in the guest: jvfio's polled driver against the kernel's nvme driver, one boot.
+bench-nvme-guest: deps images build guest-bench
+	@scripts/bench-nvme-guest.sh
 
 clean: native-clean
 	@rm -rf target

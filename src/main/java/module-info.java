@@ -32,6 +32,7 @@ module io.jvfio {
     exports io.jvfio.toolkit;
     exports io.jvfio.driver.edu;
     exports io.jvfio.driver.edu.example;
+    exports io.jvfio.driver.nvme;
     exports io.jvfio.junit;
     exports io.jvfio.harness;
     // @PseriesGuest: downstream tests in a pSeries guest.

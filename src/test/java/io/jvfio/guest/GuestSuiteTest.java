@@ -45,7 +45,8 @@ import org.junit.jupiter.api.TestFactory;
  * list of packages or classes to run instead of the default selection; {@code jvfio.guest.timeout}
  * (seconds, 900); {@code jvfio.guest.echo=true} echoes the console live; {@code jvfio.guest.noCds=true}
  * starts the guest JVM without the JUnit CDS archive; {@code jvfio.guest.jvmArgs} adds guest JVM options
- * (space-separated, e.g. {@code -Xint}); {@code jvfio.guest.secondPhb=true} adds group 1.
+ * (space-separated, e.g. {@code -Xint}); {@code jvfio.guest.secondPhb=true} adds group 1;
+ * {@code jvfio.guest.kernel} = {@code 6.12} (default), {@code newest} or {@code 6.1} picks the guest kernel.
  */
 @Tag("guest")
 class GuestSuiteTest {
@@ -143,7 +144,7 @@ class GuestSuiteTest {
         }
         Outcome o;
         synchronized (OUTCOMES) {
-            o = OUTCOMES.computeIfAbsent(launcher.name(), n -> boot(launcher, machine, testRun(GuestImages.locate())));
+            o = OUTCOMES.computeIfAbsent(launcher.name(), n -> boot(launcher, machine, testRun(GuestSupport.images())));
             writeReport();
         }
         return nodes(o);
@@ -151,7 +152,7 @@ class GuestSuiteTest {
 
     /** Boots {@code machine} with {@code run} and parses the in-guest test results (also used by GuestNvmeTest). */
     static Outcome boot(GuestLauncher launcher, GuestMachine machine, GuestRun run) {
-        GuestImages images = GuestImages.locate();
+        GuestImages images = GuestImages.locate(GuestSupport.kernel(), machine.flavour());
         System.out.printf("[guest] %s: booting %s (%s), shipping %.1f MB%n", launcher.name(), images.dir(),
                 machine.cpu(), run.payloadBytes() / 1e6);
         long t0 = System.nanoTime();

@@ -63,6 +63,11 @@ public final class KernelBackend implements VfioBackend {
     }
 
     @Override
+    public String kernelRelease() {
+        return KernelRelease.running();
+    }
+
+    @Override
     public long pageSize() {
         return LibC.pageSize();
     }

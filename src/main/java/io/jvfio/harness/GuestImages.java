@@ -209,6 +209,16 @@ public final class GuestImages {
         }
     }
 
+    /**
+     * The kernel these images boot, from versions.lock: its first package line, e.g.
+     * {@code linux-image-6.12.95+deb12-powerpc64le bookworm-backports 6.12.95-1~bpo12+1} (without the sha256).
+     */
+    public String kernelPackage() {
+        return versions().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).findFirst()
+                .map(l -> l.replaceFirst(" [0-9a-f]{64}$", ""))
+                .orElse("(unknown kernel: no versions.lock in " + dir + ")");
+    }
+
     /** The host-side ppc64le {@code java} (qemu-user wrapper; usable as surefire's {@code -Djvm=}). */
     public Optional<Path> qemuUserJava() {
         Path p = runtimeDir.resolve("qemu-user-jdk/bin/java");

@@ -58,15 +58,11 @@ final class TceBuild {
         long vaddr = vfio_iommu_type1_dma_map.vaddr.get(seg);
         long iova = vfio_iommu_type1_dma_map.iova.get(seg);
         long size = vfio_iommu_type1_dma_map.size.get(seg);
-        long ret = c.windows.createDefaultWindow();
-        if (ret != 0) {
-            return ret;
-        }
-        int num = c.windows.findTable(iova);
+        long num = tableOf(iova);
         if (num < 0) {
-            return -ENXIO;
+            return num;
         }
-        IommuTable tbl = c.tables[num];
+        IommuTable tbl = c.tables[(int) num];
         long mask = (1L << tbl.pageShift()) - 1;
         if ((size & mask) != 0 || (vaddr & mask) != 0) {
             return -EINVAL;
@@ -87,6 +83,19 @@ final class TceBuild {
         return c.v2 ? buildV2(tbl, entry, vaddr, pages, perm) : build(tbl, entry, vaddr, pages, perm);
     }
 
+    /**
+     * How MAP_DMA and UNMAP_DMA both start in tce_iommu_ioctl: the deferred default window is created,
+     * then the table holding {@code iova} is found. Its index, or -errno.
+     */
+    private long tableOf(long iova) {
+        long ret = c.windows.createDefaultWindow();
+        if (ret != 0) {
+            return ret;
+        }
+        int num = c.windows.findTable(iova);
+        return num < 0 ? -ENXIO : num;
+    }
+
     long unmapDma(MemorySegment seg) {
         if (!c.enabled) {
             return -EPERM;
@@ -97,15 +106,11 @@ final class TceBuild {
         }
         long iova = vfio_iommu_type1_dma_unmap.iova.get(seg);
         long size = vfio_iommu_type1_dma_unmap.size.get(seg);
-        long ret = c.windows.createDefaultWindow();
-        if (ret != 0) {
-            return ret;
-        }
-        int num = c.windows.findTable(iova);
+        long num = tableOf(iova);
         if (num < 0) {
-            return -ENXIO;
+            return num;
         }
-        IommuTable tbl = c.tables[num];
+        IommuTable tbl = c.tables[(int) num];
         long mask = (1L << tbl.pageShift()) - 1;
         if ((size & mask) != 0) {
             return -EINVAL;

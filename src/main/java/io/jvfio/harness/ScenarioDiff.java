@@ -175,10 +175,10 @@ public final class ScenarioDiff {
 
     /**
      * What one boot gave: each file's result lines (by host path, or canary-first/-last), the kernel
-     * messages attributed to their steps, and those before any step.
+     * messages attributed to their steps, and the boot's own problems (a timeout, a message before any step).
      */
     private record BootOutput(Map<String, List<Line>> lines, List<StepKernelMessages.Message> messages,
-            List<String> outsideSteps) {}
+            List<String> problems) {}
 
     public Report run(List<Path> files) throws IOException, ScenarioSyntaxException {
         long t0 = System.nanoTime();
@@ -231,8 +231,7 @@ public final class ScenarioDiff {
                         }
                     }
                 }
-                int bootNumber = i + 1;
-                out.outsideSteps().forEach(m -> canaryProblems.add("boot " + bootNumber + ": a kernel message before any step: " + m));
+                canaryProblems.addAll(out.problems());
                 for (Emulated e : concat(b.shared(), b.ownJvm())) {
                     String f = e.path().toString();
                     List<StepKernelMessages.Message> messages = out.messages().stream().filter(m -> m.file().equals(f)).toList();
@@ -342,7 +341,16 @@ public final class ScenarioDiff {
         progress.printf("diff: boot %d: %d shared file(s), %d in their own JVM%s%n", n, b.shared().size(),
                 b.ownJvm().size(), b.canary() ? ", canary first and last" : " (a boot of its own)");
         progress.flush();
-        GuestResult r = launcher.run(machine, images, batch.build("diff-" + n));
+        GuestResult r;
+        List<String> problems = new ArrayList<>();
+        try {
+            r = launcher.run(machine, images, batch.build("diff-" + n));
+        } catch (GuestTimeoutException e) {
+            // A call that never returned: the steps printed so far still count, the rest show as missing.
+            r = e.result().orElseThrow(() -> e);
+            problems.add("boot " + n + " timed out (" + e.getMessage() + "): a call that never returned; the steps"
+                    + " after the last one printed are missing");
+        }
         Map<String, List<Line>> out = new java.util.HashMap<>();
         JvfioBatch.results(r).forEach((id, cmd) -> {
             List<String> text = cmd.output().lines().toList();
@@ -352,13 +360,16 @@ public final class ScenarioDiff {
                 StepLines.byFile(text).forEach((g, lines) -> out.put(guestToHost.getOrDefault(g, g), lines));
             }
         });
-        StepKernelMessages.Attribution a = StepKernelMessages.attribute(r.dmesg(), ignored);
+        // A boot cut short never printed its dmesg: its console has the messages the console level let through.
+        List<String> log = r.dmesg().isEmpty() ? r.lines().stream().map(ConsoleLine::text).toList() : r.dmesg();
+        StepKernelMessages.Attribution a = StepKernelMessages.attribute(log, ignored);
+        a.beforeAnyStep().forEach(m -> problems.add("boot " + n + ": a kernel message before any step: " + m));
         List<StepKernelMessages.Message> messages = a.afterSteps().stream().map(m ->
                 new StepKernelMessages.Message(guestToHost.getOrDefault(m.file(), m.file()), m.step(), m.text())).toList();
         progress.printf("diff: boot %d done (%s)%s%n", n, r.timing(),
                 messages.isEmpty() ? "" : ", " + messages.size() + " kernel message(s) attributed to steps");
         progress.flush();
-        return new BootOutput(out, messages, a.beforeAnyStep());
+        return new BootOutput(out, messages, problems);
     }
 
     /** The guest command of a run: the kernel backend, each step marked in the kernel log. */

@@ -3,6 +3,7 @@ package io.jvfio.backend;
 import io.jvfio.abi.Arch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * The seam: one method per VFIO ioctl, plus the few system calls around them. Two implementations:
@@ -14,6 +15,9 @@ import java.lang.foreign.MemorySegment;
  * <ul>
  *   <li>ioctl methods return the ioctl's non-negative result, or {@code -errno}. Nothing is thrown
  *       for a failed call and nothing is allocated;</li>
+ *   <li>the one exception: where the platform itself dies instead of answering (a kernel oops, a
+ *       hypervisor abort), any call may throw a {@link PlatformFault}. Only a model can: on the real
+ *       kernel the calling process dies with it;</li>
  *   <li>struct arguments are caller-owned segments laid out as in {@code io.jvfio.abi}, passed
  *       unchecked: argsz and flags are whatever the caller wrote, so negative tests go through;</li>
  *   <li>fds are plain ints; -1 or a closed fd is passed through and answered with EBADF.</li>
@@ -36,6 +40,18 @@ public interface VfioBackend extends AutoCloseable {
 
     /** The default huge page size in bytes (2 MiB under radix). */
     long hugePageSize();
+
+    /**
+     * The PCI addresses of the devices in IOMMU group {@code group}, as
+     * {@code /sys/kernel/iommu_groups/N/devices} lists them: sorted, empty when the group is unknown.
+     */
+    List<String> groupDevices(int group);
+
+    /**
+     * The IOMMU groups there are, as {@code /dev/vfio/N} lists them (the emulator: its profile's),
+     * ascending; empty when there is no VFIO.
+     */
+    List<Integer> groups();
 
     // ---- files ---------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvfio.emul.EmulatedBackend;
 import io.jvfio.emul.EmulatorState;
 import io.jvfio.emul.Profile;
-import io.jvfio.scenario.ContainerUnavailableException;
+import io.jvfio.scenario.ScenarioStartException;
 import io.jvfio.scenario.ScenarioParser;
 import io.jvfio.scenario.ScenarioRunner;
 import io.jvfio.harness.GuestImages;
@@ -218,7 +218,7 @@ public final class DiffCommand implements Callable<Integer> {
             // errors-v2-memory.scn covers the leak itself, deterministically.
             return st.failedDdwGroups().isEmpty() && !st.kernelBugHit() && !st.qemuAborted()
                     && st.preregRegions().isEmpty() && st.lockedVmBytes() == 0;
-        } catch (ScenarioSyntaxException | ContainerUnavailableException e) {
+        } catch (ScenarioSyntaxException | ScenarioStartException e) {
             return false;
         }
     }

@@ -3,7 +3,7 @@ package io.jvfio.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvfio.backend.VfioBackend;
-import io.jvfio.scenario.ContainerUnavailableException;
+import io.jvfio.scenario.ScenarioStartException;
 import io.jvfio.scenario.ExitStatus;
 import io.jvfio.scenario.Op;
 import io.jvfio.scenario.ResultFormat;
@@ -131,14 +131,14 @@ public final class InfoCommand implements Callable<Integer> {
                         + "); " + Backends.groupAdvice(backend, group));
             }
             return status;
-        } catch (ContainerUnavailableException e) {
+        } catch (ScenarioStartException e) {
             err.println(Backends.unavailable(spec, choice.emulated(), e.getMessage()));
             return ExitStatus.UNAVAILABLE;
         }
     }
 
     /** GET_INFO of {@code group} in a fresh container set to {@code type}. */
-    static GetInfo getInfo(ScenarioRunner runner, int group, String type) throws ContainerUnavailableException {
+    static GetInfo getInfo(ScenarioRunner runner, int group, String type) throws ScenarioStartException {
         try (ScenarioRunner.Session s = runner.open()) {
             StepResult failed = Steps.runAll(s, Steps.attach(group, type));
             if (failed != null) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvfio.backend.Errno;
 import io.jvfio.backend.VfioBackend;
-import io.jvfio.scenario.ContainerUnavailableException;
+import io.jvfio.scenario.ScenarioStartException;
 import io.jvfio.scenario.ExitStatus;
 import io.jvfio.scenario.Numbers;
 import io.jvfio.scenario.Op;
@@ -195,8 +195,8 @@ public final class ProbeCommand implements Callable<Integer> {
                 text.add("  with the default window present: not tried (a single-window PE)");
             }
             placementAfterRemoval(p0, small, pl, text);
-        } catch (ContainerUnavailableException e) {
-            err.println(Backends.unavailable(spec, backend instanceof io.jvfio.emul.EmulatedBackend, e.getMessage()));
+        } catch (ScenarioStartException e) {
+            err.println(Backends.unavailable(spec, backend.emulated(), e.getMessage()));
             return ExitStatus.UNAVAILABLE;
         } catch (Stop s) {
             root.put("stopped", s.getMessage());
@@ -232,7 +232,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
 
     /** The largest accepted power-of-two window for page shift {@code p}: the largest allowed first. */
-    private void largest(int p, int capLog, ObjectNode j, List<String> text) throws ContainerUnavailableException, Stop {
+    private void largest(int p, int capLog, ObjectNode j, List<String> text) throws ScenarioStartException, Stop {
         int top = Math.min(p + capLog, 62);
         j.put("page_shift", p);
         j.put("page_size", 1L << p);
@@ -275,7 +275,7 @@ public final class ProbeCommand implements Callable<Integer> {
      * the failed-DDW list until reboot.
      */
     private void placementAfterRemoval(int p, long size, ObjectNode pl, List<String> text)
-            throws ContainerUnavailableException, Stop {
+            throws ScenarioStartException, Stop {
         try (ScenarioRunner.Session s = runner.open()) {
             attach(s);
             need(s, "remove " + Numbers.hex(dma32Start));
@@ -290,7 +290,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
 
     /** One CREATE in a fresh v2 container; the window, if any, is removed again. */
-    private StepResult create(int pageShift, long size, int levels) throws ContainerUnavailableException, Stop {
+    private StepResult create(int pageShift, long size, int levels) throws ScenarioStartException, Stop {
         try (ScenarioRunner.Session s = runner.open()) {
             attach(s);
             if (removeDefault) {

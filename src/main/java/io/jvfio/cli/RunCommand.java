@@ -1,7 +1,7 @@
 package io.jvfio.cli;
 
 import io.jvfio.backend.VfioBackend;
-import io.jvfio.scenario.ContainerUnavailableException;
+import io.jvfio.scenario.ScenarioStartException;
 import io.jvfio.scenario.ExitStatus;
 import io.jvfio.scenario.ResultFormat;
 import io.jvfio.scenario.SafetyModel;
@@ -162,7 +162,7 @@ public final class RunCommand implements Callable<Integer> {
                 out.flush();
                 err.println("jvfio run: " + e.getMessage());
                 return ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
-            } catch (ContainerUnavailableException e) {
+            } catch (ScenarioStartException e) {
                 out.flush();
                 err.println(Backends.unavailable(spec, choice.emulated(), s.name() + ": " + e.getMessage()));
                 return ExitStatus.combine(status, ExitStatus.UNAVAILABLE);

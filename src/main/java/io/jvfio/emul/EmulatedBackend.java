@@ -19,6 +19,7 @@ import io.jvfio.emul.vfio.GroupFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -80,6 +81,16 @@ public final class EmulatedBackend implements VfioBackend {
     @Override
     public boolean emulated() {
         return true;
+    }
+
+    @Override
+    public List<String> groupDevices(int group) {
+        return platform.groupDevices(group);
+    }
+
+    @Override
+    public List<Integer> groups() {
+        return platform.profile.groups().stream().map(GroupSpec::number).sorted().toList();
     }
 
     @Override
@@ -331,22 +342,7 @@ public final class EmulatedBackend implements VfioBackend {
 
     @Override
     public int eventfd(int initval, int flags) {
-        platform.enter();
-        try {
-            if ((flags & ~(EventFdFile.EFD_SEMAPHORE | EventFdFile.EFD_NONBLOCK | EventFdFile.EFD_CLOEXEC)) != 0) {
-                return -Errno.EINVAL;
-            }
-            int fd = platform.fds.reserve();
-            if (fd < 0) {
-                return fd;
-            }
-            EventFdFile e = new EventFdFile(Integer.toUnsignedLong(initval), flags);
-            platform.eventfds.add(e);
-            platform.fds.install(fd, e);
-            return fd;
-        } finally {
-            platform.lock.unlock();
-        }
+        return platform.eventfd(initval, flags);
     }
 
     // ---- mmap ----------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import io.jvfio.emul.device.EduModel;
 import io.jvfio.emul.device.PciFunction;
 import io.jvfio.emul.device.PhbDma;
 import io.jvfio.emul.device.VfioPciDevice;
+import io.jvfio.emul.device.nvme.NvmeFunction;
+import io.jvfio.emul.device.nvme.NvmeNamespace;
 import io.jvfio.emul.fs.EmuFile;
 import io.jvfio.emul.fs.EventFdFile;
 import io.jvfio.emul.fs.FdTable;
@@ -16,8 +18,10 @@ import io.jvfio.emul.mem.Vma;
 import io.jvfio.emul.papr.SpaprPhb;
 import io.jvfio.emul.pseries.PseriesPe;
 import io.jvfio.emul.vfio.VfioCore;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,10 +50,20 @@ final class EmulatorPlatform {
     final List<PseriesPe> pes = new ArrayList<>();
     final List<VfioPciDevice> devices = new ArrayList<>();
     final List<EventFdFile> eventfds = new ArrayList<>();
+    /** NVMe namespaces (image files): closed when the process exits, as QEMU closes its drives. */
+    private final List<NvmeNamespace> namespaces = new ArrayList<>();
+    /** The serial the guest harness gives QEMU's nvme ({@code -device nvme,serial=jvfio-nvme}). */
+    static final String NVME_SERIAL = "jvfio-nvme";
     final List<String> kernelBugs = new ArrayList<>();
     final Deque<String> dmesg = new ArrayDeque<>();
     String qemuAbort;
     boolean closed;
+
+    /** The PCI addresses of a profile group's devices, sorted; empty for a group the profile lacks. */
+    List<String> groupDevices(int group) {
+        GroupSpec g = profile.group(group);
+        return g == null ? List.of() : g.devices().stream().map(DeviceSpec::pciAddress).sorted().toList();
+    }
 
     EmulatorPlatform(Profile profile) {
         this.profile = Objects.requireNonNull(profile, "profile");
@@ -84,9 +98,30 @@ final class EmulatorPlatform {
 
     /** The PCI function model of {@code d}, as the profile's firmware left it. */
     private PciFunction function(DeviceSpec d) {
+        int command = profile.firmware().initialPciCommand();
         return switch (d.kind()) {
-            case EDU -> new EduModel(profile.firmware().initialPciCommand(), d.dmaMask());
+            case EDU -> new EduModel(command, d.dmaMask());
+            case NVME -> new NvmeFunction(command, namespace(d), NVME_SERIAL);
         };
+    }
+
+    /** The namespace of an NVMe device: QEMU's {@code -drive} (an image file) or memory. Closed at shutdown. */
+    private NvmeNamespace namespace(DeviceSpec d) {
+        NvmeNamespace ns;
+        try {
+            if (d.image() == null) {
+                ns = NvmeNamespace.memory(d.namespaceBytes());
+            } else if (d.namespaceBytes() > 0 && !Files.exists(d.image())) {
+                ns = NvmeNamespace.create(d.image(), d.namespaceBytes());
+            } else {
+                ns = NvmeNamespace.file(d.image());
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("emulated NVMe " + d.pciAddress() + ": cannot open the namespace image "
+                    + d.image() + ": " + e.getMessage(), e);
+        }
+        namespaces.add(ns);
+        return ns;
     }
 
     // ---- faults and the log --------------------------------------------------------------------------
@@ -178,6 +213,26 @@ final class EmulatorPlatform {
         }
     }
 
+    /** eventfd(2): a new eventfd in the process's fd table, or -errno. */
+    int eventfd(int initval, int flags) {
+        enter();
+        try {
+            if ((flags & ~(EventFdFile.EFD_SEMAPHORE | EventFdFile.EFD_NONBLOCK | EventFdFile.EFD_CLOEXEC)) != 0) {
+                return -Errno.EINVAL;
+            }
+            int fd = fds.reserve();
+            if (fd < 0) {
+                return fd;
+            }
+            EventFdFile e = new EventFdFile(Integer.toUnsignedLong(initval), flags);
+            eventfds.add(e);
+            fds.install(fd, e);
+            return fd;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- shutdown ------------------------------------------------------------------------------------
 
     /** The process exits: every fd closed, pins dropped, blocked eventfd readers woken. Idempotent. */
@@ -202,6 +257,13 @@ final class EmulatorPlatform {
             as.dropAllPinsExceptMappings();
             for (EventFdFile e : eventfds) {
                 e.shutdown();
+            }
+            for (NvmeNamespace ns : namespaces) {
+                try {
+                    ns.close();
+                } catch (RuntimeException e) {
+                    log("nvme: closing a namespace image failed: " + e.getMessage());
+                }
             }
         } finally {
             lock.unlock();

@@ -88,6 +88,13 @@ public record Profile(
     public static final String SRIOV_VF = "sriov-vf";
     public static final String NO_DDW = "no-ddw";
     public static final String BIG_WINDOW = "big-window";
+    /**
+     * {@code qemu-pseries} plus QEMU's nvme on a PHB of its own (group 1, {@code 0001:00:00.0}) with a
+     * 64 MiB namespace in memory, as the guest harness's {@code --nvme} boot.
+     */
+    public static final String QEMU_PSERIES_NVME = "qemu-pseries-nvme";
+    /** The namespace size of {@link #QEMU_PSERIES_NVME}. */
+    public static final long NVME_NAMESPACE_BYTES = 64L << 20;
 
     private static final Map<String, Supplier<Profile>> NAMED = new LinkedHashMap<>();
 
@@ -96,6 +103,10 @@ public record Profile(
         NAMED.put(QEMU_PSERIES_2PHB, () -> builder().name(QEMU_PSERIES_2PHB)
                 .group(0, DeviceSpec.edu("0000:00:00.0"))
                 .group(1, DeviceSpec.edu("0001:00:00.0"))
+                .build());
+        NAMED.put(QEMU_PSERIES_NVME, () -> builder().name(QEMU_PSERIES_NVME)
+                .group(0, DeviceSpec.edu("0000:00:00.0"))
+                .group(1, DeviceSpec.nvme("0001:00:00.0", NVME_NAMESPACE_BYTES))
                 .build());
         NAMED.put(SRIOV_VF, () -> builder().name(SRIOV_VF).windowsSupported(1).build());
         NAMED.put(NO_DDW, () -> builder().name(NO_DDW).ddwEnabled(false).build());
@@ -155,7 +166,7 @@ public record Profile(
         }
     }
 
-    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-slof}. */
+    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-slof}, {@code qemu-pseries-nvme}. */
     public static List<String> names() {
         return List.copyOf(NAMED.keySet());
     }

@@ -31,7 +31,9 @@ public final class GuestTestRun {
 
     /**
      * The test classpath of this JVM: surefire's {@code surefire.test.class.path} when set (the real
-     * classpath behind its manifest-only booter jar), else {@code java.class.path}.
+     * classpath behind its manifest-only booter jar), else {@code java.class.path}; then the module
+     * path ({@code jdk.module.path}: jvfio and its dependencies when the tests run as module
+     * {@code io.jvfio}). The guest JVM gets them all on its classpath.
      */
     public static List<Path> hostClasspath() {
         String cp = System.getProperty("surefire.test.class.path");
@@ -39,8 +41,8 @@ public final class GuestTestRun {
             cp = System.getProperty("java.class.path", "");
         }
         List<Path> out = new ArrayList<>();
-        for (String e : cp.split(File.pathSeparator)) {
-            if (!e.isBlank()) {
+        for (String e : (cp + File.pathSeparator + System.getProperty("jdk.module.path", "")).split(File.pathSeparator)) {
+            if (!e.isBlank() && !out.contains(Path.of(e))) {
                 out.add(Path.of(e));
             }
         }

@@ -3,7 +3,7 @@ package io.jvfio.harness;
 import io.jvfio.emul.EmulatedBackend;
 import io.jvfio.emul.EmulatorState;
 import io.jvfio.emul.Profile;
-import io.jvfio.scenario.ContainerUnavailableException;
+import io.jvfio.scenario.ScenarioStartException;
 import io.jvfio.scenario.Scenario;
 import io.jvfio.scenario.ScenarioParser;
 import io.jvfio.scenario.ScenarioRunner;
@@ -165,7 +165,7 @@ public final class ScenarioDiff {
                 return new Emulated(file, lines, Isolation.OWN_JVM, "leaves memory registered or charged");
             }
             return new Emulated(file, lines, Isolation.SHARED, "");
-        } catch (ContainerUnavailableException e) {
+        } catch (ScenarioStartException e) {
             throw new IllegalStateException("the emulator has a container: " + e.getMessage(), e);
         }
     }

@@ -48,7 +48,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(EmulatedVfioExtension.class)
 public @interface EmulatedVfio {
     /**
-     * A predefined profile: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}.
+     * A predefined profile: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-nvme} (edu in group 0, an NVMe
+     * controller with a 64 MiB namespace in group 1).
      *
      * @return the value for this test
      */

@@ -1,7 +1,9 @@
 package io.jvfio.scenario;
 
 import io.jvfio.abi.VfioUapi;
+import io.jvfio.emul.Profile;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -26,20 +28,30 @@ import java.util.Set;
  * platform has one group, group 0, so the attached group is the current one.
  */
 public final class SafetyModel {
+    /** The platform guarded: the emulator's default profile, which describes the project's guest. */
+    private static final Profile PLATFORM = Profile.qemuPseries();
     /** The default window: [0, 1 GiB), 4 KiB TCEs. */
-    public static final long DMA32_SIZE = 1L << 30;
+    public static final long DMA32_SIZE = PLATFORM.dma32WindowSize();
     /** Where QEMU puts a window when one is already active. */
-    public static final long DDW_START = 1L << 59;
-    /** Page shifts in the default platform's pgsizes (0x1211000). */
-    public static final Set<Integer> PAGE_SHIFTS = Set.of(12, 16, 21, 24);
+    public static final long DDW_START = PLATFORM.dma64WindowAddr();
+    /** Page shifts in the default platform's pgsizes (0x1211000: 12, 16, 21, 24). */
+    public static final Set<Integer> PAGE_SHIFTS = pageShifts(PLATFORM.pgsizes());
     /** Largest TCE table a scenario may create (8 MiB of TCEs; ~2 s to clear under TCG). */
     public static final long MAX_TCES = 1L << 20;
     /** QEMU's largest block (ibm,query-pe-dma-window, 6 outputs): larger windows fail with EINVAL first. */
-    public static final long LARGEST_BLOCK_TCES = 1L << 37;
+    public static final long LARGEST_BLOCK_TCES = PLATFORM.largestBlockTces();
     /** Device fds counted exactly up to this many; more count as this many ("at least"). */
     private static final int MAX_DEVICES = 4;
 
     private SafetyModel() {}
+
+    private static Set<Integer> pageShifts(long pgsizes) {
+        Set<Integer> out = new HashSet<>();
+        for (long bits = pgsizes; bits != 0; bits &= bits - 1) {
+            out.add(Long.numberOfTrailingZeros(bits));
+        }
+        return Set.copyOf(out);
+    }
 
     /** One step the model refuses, and why. */
     public record Hazard(Step step, String reason) {

@@ -12,8 +12,8 @@ import io.jvfio.abi.vfio_iommu_type1_dma_map;
 import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
 import io.jvfio.abi.vfio_region_info;
 import io.jvfio.backend.ErrnoException;
+import io.jvfio.backend.PlatformFault;
 import io.jvfio.backend.VfioBackend;
-import io.jvfio.emul.KernelBugException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -33,8 +33,8 @@ import java.util.function.Supplier;
  * alloc leaves address 0; a freed buffer keeps its old address. Everything the run opened is closed
  * at the end, devices first, then groups, the container, and last the buffers.
  *
- * <p>Where the emulator reports a call on which the real kernel oopses ({@link KernelBugException}),
- * the step's result is {@code KERNEL-BUG} and the run stops there (exit status 4).
+ * <p>Where the backend reports a call on which the real kernel oopses (a {@link PlatformFault} of kind
+ * {@link PlatformFault.Kind#KERNEL_BUG}), the step's result is {@code KERNEL-BUG} and the run stops there (exit status 4).
  */
 public final class ScenarioRunner {
     /** The container node, opened once before step 1. */
@@ -65,12 +65,12 @@ public final class ScenarioRunner {
     }
 
     /** Runs {@code scenario}, handing each step's result to {@code sink} as soon as it is known. */
-    public Outcome run(Scenario scenario, Consumer<StepResult> sink) throws ContainerUnavailableException {
+    public Outcome run(Scenario scenario, Consumer<StepResult> sink) throws ScenarioStartException {
         return run(scenario, step -> {}, sink);
     }
 
     /** As {@link #run(Scenario, Consumer)}, telling {@code before} each step just before it runs. */
-    public Outcome run(Scenario scenario, Consumer<Step> before, Consumer<StepResult> sink) throws ContainerUnavailableException {
+    public Outcome run(Scenario scenario, Consumer<Step> before, Consumer<StepResult> sink) throws ScenarioStartException {
         List<StepResult> results = new ArrayList<>();
         int status = ExitStatus.OK;
         try (Session s = open()) {
@@ -92,7 +92,7 @@ public final class ScenarioRunner {
     }
 
     /** Runs {@code scenario} and collects the results. */
-    public Outcome run(Scenario scenario) throws ContainerUnavailableException {
+    public Outcome run(Scenario scenario) throws ScenarioStartException {
         return run(scenario, r -> {});
     }
 
@@ -101,7 +101,7 @@ public final class ScenarioRunner {
      * decide the next step from the last result ({@code jvfio probe}). Closing it closes everything it
      * opened.
      */
-    public Session open() throws ContainerUnavailableException {
+    public Session open() throws ScenarioStartException {
         return new Session();
     }
 
@@ -157,24 +157,28 @@ public final class ScenarioRunner {
         private int steps;
         private boolean closed;
 
-        private Session() throws ContainerUnavailableException {
+        private Session() throws ScenarioStartException {
             int fd = backend.open(CONTAINER_PATH);
             if (fd < 0) {
-                throw new ContainerUnavailableException(CONTAINER_PATH, -fd);
+                throw new ScenarioStartException(CONTAINER_PATH, -fd);
             }
             container = fd;
         }
 
         /**
          * Executes one step and checks its EXPECT. A call on which the real kernel would have oopsed
-         * (the emulator's {@link KernelBugException}) gives a {@code KERNEL-BUG} result.
+         * (a {@link PlatformFault.Kind#KERNEL_BUG} fault) gives a {@code KERNEL-BUG} result; a hypervisor
+         * abort propagates (there is no platform left to run on).
          */
         public StepResult execute(Step step) {
             steps++;
             StepResult r;
             try (Arena a = Arena.ofConfined()) {
                 r = execute(step, a);
-            } catch (KernelBugException e) {
+            } catch (PlatformFault e) {
+                if (e.kind() != PlatformFault.Kind.KERNEL_BUG) {
+                    throw e;
+                }
                 r = StepResult.kernelBug(step, e.getMessage());
             }
             return r.checkedAgainst(step.expect());

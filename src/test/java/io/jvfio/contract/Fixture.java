@@ -7,6 +7,7 @@ import static io.jvfio.abi.VfioUapi.VFIO_SPAPR_TCE_v2_IOMMU;
 import static io.jvfio.contract.ErrnoAssert.assertFd;
 import static io.jvfio.contract.ErrnoAssert.assertOk;
 
+import io.jvfio.Vfio;
 import io.jvfio.abi.Arch;
 import io.jvfio.abi.vfio_device_info;
 import io.jvfio.abi.vfio_eeh_pe_op;
@@ -20,6 +21,7 @@ import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
 import io.jvfio.abi.vfio_irq_info;
 import io.jvfio.abi.vfio_irq_set;
 import io.jvfio.abi.vfio_region_info;
+import io.jvfio.backend.Errno;
 import io.jvfio.backend.ErrnoException;
 import io.jvfio.backend.Mmio;
 import io.jvfio.backend.VfioBackend;
@@ -135,6 +137,19 @@ public final class Fixture implements AutoCloseable {
 
     public boolean emulated() {
         return variant.emulated();
+    }
+
+    /**
+     * The public API over this fixture's backend, for behaviour tests written against {@link Vfio}.
+     * The fixture owns the backend: do not close the {@code Vfio}; close the objects opened through it.
+     */
+    public Vfio vfio() {
+        return Vfio.over(b);
+    }
+
+    /** The emulator's count of DMA transfers its IOMMU refused on {@code device}; emulated variants only. */
+    public long failedDmaTransfers(String device) {
+        return EmulatorProbe.state(b, false).device(device).failedDmaTransfers();
     }
 
     /** PCI_COMMAND_SERR, which SLOF sets in the devices' command register and VOF does not. */
@@ -531,12 +546,12 @@ public final class Fixture implements AutoCloseable {
         return huge;
     }
 
-    /** Anonymous memory unmapped by {@link #close()}; on the kernel, no free huge page skips the test. */
+    /** Anonymous memory unmapped by {@link #close()}; on the kernel, no free huge page (ENOMEM) skips the test. */
     public MemorySegment buffer(long size, boolean hugetlb) {
         try {
             return b.mmapAnonymous(size, hugetlb, memory);
         } catch (ErrnoException e) {
-            if (hugetlb && !emulated()) {
+            if (hugetlb && !emulated() && e.errno() == Errno.ENOMEM) {
                 Assumptions.abort("needs free 2 MiB huge pages (the guest reserves 16: echo 16 >"
                         + " /proc/sys/vm/nr_hugepages): " + e.getMessage());
             }

@@ -77,7 +77,7 @@ class GuestSuiteTest {
     /**
      * One edu on one PHB, like the emulator's {@code qemu-pseries} profile the contract tests share
      * with the kernel (they expect no group 1). {@code -Djvfio.guest.secondPhb=true} adds the second
-     * PHB with its own edu (group 1), which {@code EduDmaTest.secondGroup_ownContainer} then uses.
+     * PHB with its own edu (group 1), which {@code EduDmaRoundTripTest.secondGroup_ownContainer} then uses.
      * {@code -Djvfio.guest.slof=true} boots SLOF instead of VOF (6 s slower; SLOF sets SERR in the
      * devices' PCI command register, as in the recorded kernel trace, VOF leaves it clear).
      */

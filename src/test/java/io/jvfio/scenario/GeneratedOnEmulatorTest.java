@@ -20,7 +20,7 @@ class GeneratedOnEmulatorTest {
             assertEquals(java.util.List.of(), st.openFds(), "the runner left fds open");
             assertEquals(0, st.mappings(), "the runner left buffers mapped");
             return o;
-        } catch (ContainerUnavailableException e) {
+        } catch (ScenarioStartException e) {
             throw new AssertionError(e);
         }
     }

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The scenario files against the emulator: the shared examples print exactly what the real kernel
- * printed, and every scenario of the repository passes.
+ * The scenario files against the emulator: the examples (the repository's copies of the shared ones,
+ * each with the kernel's output) print exactly what the real kernel printed, and every scenario of
+ * the repository passes.
  */
 class ScenarioFilesTest {
 
@@ -66,18 +67,37 @@ class ScenarioFilesTest {
         return out;
     }
 
+    /** The repository's copies of the shared examples: every scenario with a {@code .kernel.out} next to it. */
+    static List<Path> examples() throws IOException {
+        return files(projectDir().resolve("scenarios"), "*.scn").stream()
+                .filter(scn -> Files.exists(kernelOut(scn))).toList();
+    }
+
+    static Path kernelOut(Path scn) {
+        return scn.resolveSibling(scn.getFileName().toString().replace(".scn", ".kernel.out"));
+    }
+
     @TestFactory
-    Stream<DynamicTest> sharedExamplesPrintWhatTheKernelPrinted() throws IOException {
-        Path dir = projectDir().resolve("../shared/examples").normalize();
-        Assumptions.assumeTrue(Files.isDirectory(dir), "skipped: " + dir + " is absent (the shared examples live next to the project)");
-        List<Path> scns = files(dir, "*.scn");
-        assertTrue(scns.size() >= 2, "examples in " + dir);
+    Stream<DynamicTest> examplesPrintWhatTheKernelPrinted() throws IOException {
+        List<Path> scns = examples();
+        assertTrue(scns.size() >= 2, "examples (scenario + .kernel.out) in scenarios/: " + scns);
         return scns.stream().map(scn -> dynamicTest(scn.getFileName().toString(), () -> {
-            Path expected = scn.resolveSibling(scn.getFileName().toString().replace(".scn", ".kernel.out"));
             Run r = runOnEmulator(scn);
-            assertEquals(Files.readString(expected), String.join("\n", r.lines()) + "\n");
+            assertEquals(Files.readString(kernelOut(scn)), String.join("\n", r.lines()) + "\n");
             assertEquals(ExitStatus.OK, r.status());
         }));
+    }
+
+    /** The copies are the shared examples byte for byte, where those live next to the project. */
+    @Test
+    void examplesAreCopiesOfTheSharedOnes() throws IOException {
+        Path shared = projectDir().resolve("../shared/examples").normalize();
+        Assumptions.assumeTrue(Files.isDirectory(shared), "skipped: " + shared + " is absent (the shared examples live next to the project)");
+        for (Path f : files(shared, "*.{scn,kernel.out}")) {
+            Path copy = projectDir().resolve("scenarios").resolve(f.getFileName());
+            assertTrue(Files.exists(copy), "scenarios/ has no copy of " + f);
+            assertEquals(Files.readString(f), Files.readString(copy), copy + " differs from " + f);
+        }
     }
 
     @TestFactory
@@ -90,10 +110,6 @@ class ScenarioFilesTest {
             // Only the file about the sticky failed-DDW state provokes it, on purpose.
             assertEquals(scn.getFileName().toString().equals("sticky-ddw.scn") ? List.of(16, 17) : List.of(), r.hazards(),
                     "steps the real kernel may not survive, or that poison the PE");
-            Path kernelOut = scn.resolveSibling(scn.getFileName().toString().replace(".scn", ".kernel.out"));
-            if (Files.exists(kernelOut)) {
-                assertEquals(Files.readString(kernelOut), String.join("\n", r.lines()) + "\n");
-            }
         }));
     }
 
@@ -105,7 +121,7 @@ class ScenarioFilesTest {
             assertTrue(text.startsWith("#"), scn + " starts with a header comment");
             Scenario s = ScenarioParser.parse(scn);
             s.steps().forEach(st -> ops.add(st.op()));
-            boolean copyOfExample = Files.exists(scn.resolveSibling(scn.getFileName().toString().replace(".scn", ".kernel.out")));
+            boolean copyOfExample = Files.exists(kernelOut(scn));
             if (!copyOfExample) {
                 for (Step st : s.steps()) {
                     assertTrue(st.expect() != null, scn.getFileName() + ":" + st.line() + ": no -> EXPECT");

@@ -45,7 +45,7 @@ class ScenarioRunnerTest {
     @Test
     void missingContainerIsExitThree() {
         fake.existing.remove("/dev/vfio/vfio");
-        ContainerUnavailableException e = assertThrows(ContainerUnavailableException.class, () -> run("api-version"));
+        ScenarioStartException e = assertThrows(ScenarioStartException.class, () -> run("api-version"));
         assertEquals(Errno.ENOENT, e.errno());
         assertTrue(e.getMessage().contains("/dev/vfio/vfio"));
     }

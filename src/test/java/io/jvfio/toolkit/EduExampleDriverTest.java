@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.jvfio.Vfio;
 import io.jvfio.VfioException;
+import io.jvfio.contract.ContractTest;
+import io.jvfio.contract.Fixture;
 import io.jvfio.driver.edu.EduDevice;
 import io.jvfio.driver.edu.example.EduExampleDriver;
 import io.jvfio.driver.edu.example.EduExampleDriver.Completion;
@@ -13,10 +15,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The edu example driver on every emulated platform, polling and by interrupt, and on the guest's kernel. */
+/** The edu example driver on every emulated platform, and polling and by interrupt over the backend table (the guest's kernel included). */
 class EduExampleDriverTest {
     private static byte[] pattern(int n) {
         byte[] b = new byte[n];
@@ -55,23 +56,33 @@ class EduExampleDriverTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(value = Completion.class, names = {"POLLING", "INTERRUPTS"})
+    @ContractTest
     @Tag("guest-ok")
-    void onTheGuestOrEmulator_bothCompletionModes(Completion mode) throws VfioException {
-        try (Vfio vfio = Platforms.guestOrEmulated();
-                EduExampleDriver d = EduExampleDriver.open(vfio, 0, VfioHost.firstDevice(vfio, 0), mode,
+    void overTheBackendTable_polling(Fixture f) throws VfioException {
+        bothCompletionModes(f, Completion.POLLING);
+    }
+
+    @ContractTest
+    @Tag("guest-ok")
+    void overTheBackendTable_interrupts(Fixture f) throws VfioException {
+        bothCompletionModes(f, Completion.INTERRUPTS);
+    }
+
+    private static void bothCompletionModes(Fixture f, Completion mode) throws VfioException {
+        Vfio vfio = f.vfio();
+        try (EduExampleDriver d = EduExampleDriver.open(vfio, 0, VfioHost.firstDevice(vfio, 0), mode,
                         SessionOptions.defaults())) {
             assertEquals(mode, d.completion(), d.completionNote());
             exercise(d);
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @ContractTest
     @Tag("guest-ok")
-    void main_flow_printsThePlanAndOk() throws VfioException {
+    void main_flow_printsThePlanAndOk(Fixture f) throws VfioException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (Vfio vfio = Platforms.guestOrEmulated(); PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+        Vfio vfio = f.vfio();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
             EduExampleDriver.run(vfio, 0, VfioHost.firstDevice(vfio, 0), Completion.AUTO, out);
         }
         String text = bytes.toString(StandardCharsets.UTF_8);

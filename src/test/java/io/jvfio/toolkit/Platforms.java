@@ -19,18 +19,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 
-/** Test helpers: which platform to run on, a call-recording backend, and the edu DMA round trip. */
+/** Test helpers: a call-recording backend and the edu DMA round trip. */
 final class Platforms {
     private Platforms() {}
-
-    /** The kernel inside the guest (when /dev/vfio/0 exists), else the emulator's QEMU pseries defaults. */
-    static Vfio guestOrEmulated() {
-        return VfioHost.kernelOrEmulated();
-    }
-
-    static boolean onKernel(Vfio vfio) {
-        return !vfio.backend().emulated();
-    }
 
     /** The ioctl-level calls (method names of the seam) a backend received, in order. */
     static final class Recorder {

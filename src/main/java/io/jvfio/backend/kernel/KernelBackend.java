@@ -13,6 +13,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The seam over the running kernel: every method is one system call through {@link LibC}. Request
@@ -68,6 +70,29 @@ public final class KernelBackend implements VfioBackend {
     @Override
     public long hugePageSize() {
         return hugePageSize;
+    }
+
+    @Override
+    public List<String> groupDevices(int group) {
+        Path dir = Path.of("/sys/kernel/iommu_groups", Integer.toString(group), "devices");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    @Override
+    public List<Integer> groups() {
+        try (Stream<Path> s = Files.list(Path.of("/dev/vfio"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9]+"))
+                    .map(Integer::valueOf).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private static long readHugePageSize() {

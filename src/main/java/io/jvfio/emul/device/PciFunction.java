@@ -47,4 +47,21 @@ public interface PciFunction {
 
     /** Connects the function to its bus; called once, before any other access. */
     void attach(PciBus bus);
+
+    /**
+     * Whether the function has a reset the kernel can use ({@code pci_probe_reset_function}: FLR
+     * through the PCI Express capability for QEMU's nvme); vfio-pci then sets
+     * VFIO_DEVICE_FLAGS_RESET and VFIO_DEVICE_RESET works. edu has none.
+     */
+    default boolean resettable() {
+        return false;
+    }
+
+    /**
+     * The function-level reset of VFIO_DEVICE_RESET ({@code pci_try_reset_function}): the device's
+     * internal state goes back to power-on; the kernel saves and restores the config space around it.
+     */
+    default void functionReset() {
+        throw new UnsupportedOperationException("no function reset");
+    }
 }

@@ -142,7 +142,7 @@ public final class VfioPciDevice {
             case VFIO_DEVICE_GET_REGION_INFO -> getRegionInfo(seg);
             case VFIO_DEVICE_GET_IRQ_INFO -> intrs.getIrqInfo(seg);
             case VFIO_DEVICE_SET_IRQS -> intrs.setIrqsIoctl(seg);
-            case VFIO_DEVICE_RESET -> -EINVAL; // no reset method (observed flags 0x2, no RESET)
+            case VFIO_DEVICE_RESET -> reset();
             case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO -> hotResetInfo(seg);
             case VFIO_DEVICE_PCI_HOT_RESET -> hotReset(seg);
             case VFIO_DEVICE_IOEVENTFD -> rdwr.ioeventfd(seg);
@@ -150,6 +150,15 @@ public final class VfioPciDevice {
             // BASE+18 (VFIO_DEVICE_BIND_IOMMUFD) needs CONFIG_VFIO_DEVICE_CDEV: ENOTTY, as every other number
             default -> -ENOTTY;
         };
+    }
+
+    /** VFIO_DEVICE_RESET: EINVAL without a reset method (edu: observed flags 0x2, no RESET). */
+    private long reset() {
+        if (!function.resettable()) {
+            return -EINVAL;
+        }
+        function.functionReset();
+        return 0;
     }
 
     private long getInfo(MemorySegment seg) {
@@ -162,7 +171,8 @@ public final class VfioPciDevice {
         if (!UserCopy.ok(seg, minsz)) {
             return -EFAULT;
         }
-        vfio_device_info.flags.set(seg, VfioUapi.VFIO_DEVICE_FLAGS_PCI);
+        vfio_device_info.flags.set(seg, VfioUapi.VFIO_DEVICE_FLAGS_PCI
+                | (function.resettable() ? VfioUapi.VFIO_DEVICE_FLAGS_RESET : 0));
         vfio_device_info.num_regions.set(seg, NUM_REGIONS);
         vfio_device_info.num_irqs.set(seg, NUM_IRQS);
         if (minsz >= vfio_device_info.MINSZ_CAPS) {

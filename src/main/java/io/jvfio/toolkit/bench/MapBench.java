@@ -43,8 +43,8 @@ import java.util.Arrays;
  * <p>stdout holds exactly {@code mapbench one_page median_ns=N} and {@code mapbench 8192_pages
  * median_ns=N}; setup and spread go to stderr, prefixed with {@code #}. Options as the C program:
  * {@code -g GROUP -n ONE_PAGE_REPS -m MANY_PAGES_REPS -w ONE_PAGE_WARMUP -W MANY_WARMUP}, plus
- * {@code --emulated PROFILE} to run on the emulator (the default when this host has no
- * {@code /dev/vfio/0}), and {@code --seam}: the same ioctls straight on the backend seam
+ * {@code --emulated PROFILE} to measure the emulator instead of the running kernel (the default; no
+ * fallback: without {@code /dev/vfio} the run fails), and {@code --seam}: the same ioctls straight on the backend seam
  * ({@link VfioBackend}, argument structs prepared once), without the public API. The difference between
  * the two runs is what the API costs; the difference between {@code --seam} and C is the FFM downcall.
  * Exit status 0, 1 on a VFIO failure, 2 on bad arguments.
@@ -119,7 +119,7 @@ public final class MapBench {
             System.exit(2);
             return;
         }
-        try (Vfio vfio = args.profile() != null ? VfioHost.emulated(args.profile()) : VfioHost.kernelOrEmulated()) {
+        try (Vfio vfio = args.profile() != null ? VfioHost.emulated(args.profile()) : Vfio.kernel()) {
             if (args.seam()) {
                 runSeam(vfio.backend(), args, System.out, System.err);
             } else {

@@ -15,39 +15,34 @@ import io.jvfio.IommuType;
 import io.jvfio.TceInfo;
 import io.jvfio.Vfio;
 import io.jvfio.VfioException;
+import io.jvfio.contract.ContractTest;
+import io.jvfio.contract.EmulatorProfile;
+import io.jvfio.contract.Fixture;
 import io.jvfio.driver.edu.EduDevice;
+import io.jvfio.emul.Profile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Real DMA from Java: QEMU's edu device reads and writes process memory through the guest kernel's
- * VFIO SPAPR TCE windows, driven through the public API only. Runs where {@code /dev/vfio/0} exists
- * (the QEMU pSeries guest of {@code make test-guest}: group 0 is {@code 0000:00:00.0}, group 1
- * {@code 0001:00:00.0} on a second PHB); skipped with the reason everywhere else.
+ * Real DMA from Java: QEMU's edu device reads and writes process memory through the SPAPR TCE
+ * windows, driven through the public API only, over the backend table ({@link ContractTest}): the
+ * emulator on the host (both request-number sets), the guest kernel in the QEMU pSeries guest of
+ * {@code make test-guest} and in the nested L2 (group 0 is {@code 0000:00:00.0}, group 1
+ * {@code 0001:00:00.0} on a second PHB). Where the emulator can show more (the transfers its IOMMU
+ * refused), the emulated runs check that too.
  *
  * <p>Windows stay small: removing one clears every TCE, ~1.8 µs each under TCG. Transfers are 4000
  * bytes (QEMU 7.2's edu aborts on exactly 4096 at its buffer's start).
  */
-class EduDmaTest {
+class EduDmaRoundTripTest {
     static final String DEVICE0 = "0000:00:00.0";
     static final String DEVICE1 = "0001:00:00.0";
     static final int LEN = 4000;
     static final long MAP_OFFSET = 0x100000; // inside the default window, clear of bus address 0
     static final long DST = 0x10000;         // destination offset inside the buffer (past any 4K/64K page of the source)
-
-    /** Per test (not per class), so that each test shows up as skipped, with the reason. */
-    @BeforeEach
-    void onlyWithVfio() {
-        Assumptions.assumeTrue(Files.exists(Path.of("/dev/vfio/0")),
-                "no /dev/vfio/0: real DMA runs only in the QEMU pSeries guest (make test-guest)");
-    }
 
     /** The pattern for one test: distinct per seed, never all zero. */
     static byte[] pattern(int seed) {
@@ -70,30 +65,42 @@ class EduDmaTest {
     }
 
     /** Round trip: memory at {@code srcIova} -> device buffer -> memory at {@code dstIova}. */
-    static void roundTrip(EduDevice edu, MemorySegment mem, long srcIova, long srcOff, long dstIova, long dstOff, int seed)
-            throws VfioException {
+    static void roundTrip(Fixture f, String device, EduDevice edu, MemorySegment mem, long srcIova, long srcOff,
+            long dstIova, long dstOff, int seed) throws VfioException {
         byte[] p = pattern(seed);
         fill(mem, srcOff, p);
         mem.asSlice(dstOff, LEN).fill((byte) 0);
         edu.dmaToDevice(srcIova, 0, LEN);
         edu.dmaFromDevice(0, dstIova, LEN);
         assertBytes(p, mem, dstOff, String.format("DMA 0x%x -> device -> 0x%x", srcIova, dstIova));
+        if (f.emulated()) {
+            assertEquals(0, f.failedDmaTransfers(device), "transfers the emulated IOMMU refused");
+        }
     }
 
-    @Test
-    void defaultWindow_v2_bothDirections() throws Exception {
-        try (Vfio vfio = Vfio.kernel(); Container c = vfio.openContainer(); Group g = vfio.openGroup(0)) {
+    /** The body of a test in a v2 container's default window: 128 KiB registered and mapped at {@code iova}. */
+    interface MappedBody {
+        void run(Container c, EduDevice edu, MemorySegment mem, long iova) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} with group {@code group} in a v2 container, {@code device} open, and 128 KiB
+     * registered and mapped at the default window's start + {@link #MAP_OFFSET}; unmaps and
+     * unregisters afterwards.
+     */
+    static void inDefaultWindowV2(Fixture f, int group, String device, MappedBody body) throws Exception {
+        Vfio vfio = f.vfio();
+        try (Container c = vfio.openContainer(); Group g = vfio.openGroup(group)) {
             g.attach(c);
             c.setIommu(IommuType.SPAPR_TCE_V2);
-            TceInfo info = c.tceInfo();
-            try (Device d = g.openDevice(DEVICE0); EduDevice edu = EduDevice.open(d);
+            long start = c.tceInfo().dma32WindowStart();
+            try (Device d = g.openDevice(device); EduDevice edu = EduDevice.open(d);
                     DmaBuffer buf = vfio.allocate(128 << 10, false)) {
-                assertEquals(0x6, edu.pciCommand() & 0x6, "memory + bus master enabled");
                 c.registerMemory(buf.segment());
-                long iova = info.dma32WindowStart() + MAP_OFFSET;
+                long iova = start + MAP_OFFSET;
                 c.map(iova, buf.segment(), DmaDirection.BIDIRECTIONAL);
                 try {
-                    roundTrip(edu, buf.segment(), iova, 0, iova + DST, DST, 1);
+                    body.run(c, edu, buf.segment(), iova);
                 } finally {
                     c.unmap(iova, buf.size());
                     c.unregisterMemory(buf.segment());
@@ -102,9 +109,18 @@ class EduDmaTest {
         }
     }
 
-    @Test
-    void defaultWindow_v1_bothDirections() throws Exception {
-        try (Vfio vfio = Vfio.kernel(); Container c = vfio.openContainer(); Group g = vfio.openGroup(0)) {
+    @ContractTest
+    void defaultWindow_v2_bothDirections(Fixture f) throws Exception {
+        inDefaultWindowV2(f, 0, DEVICE0, (c, edu, mem, iova) -> {
+            assertEquals(0x6, edu.pciCommand() & 0x6, "memory + bus master enabled");
+            roundTrip(f, DEVICE0, edu, mem, iova, 0, iova + DST, DST, 1);
+        });
+    }
+
+    @ContractTest
+    void defaultWindow_v1_bothDirections(Fixture f) throws Exception {
+        Vfio vfio = f.vfio();
+        try (Container c = vfio.openContainer(); Group g = vfio.openGroup(0)) {
             g.attach(c);
             c.setIommu(IommuType.SPAPR_TCE_V1);
             TceInfo info = c.tceInfo();
@@ -114,7 +130,7 @@ class EduDmaTest {
                 long iova = info.dma32WindowStart() + MAP_OFFSET;
                 c.map(iova, buf.segment(), DmaDirection.BIDIRECTIONAL);
                 try {
-                    roundTrip(edu, buf.segment(), iova, 0, iova + DST, DST, 2);
+                    roundTrip(f, DEVICE0, edu, buf.segment(), iova, 0, iova + DST, DST, 2);
                 } finally {
                     c.unmap(iova, buf.size());
                 }
@@ -128,10 +144,24 @@ class EduDmaTest {
      * A created 64-bit window with 4K, 64K (hugetlb backing: the guest's base page is 4K) or 2M
      * (hugetlb) TCE pages; the data goes through the window's start address as the platform placed it.
      */
-    @ParameterizedTest(name = "{0}-bit TCE pages")
-    @ValueSource(ints = {12, 16, 21})
-    void createdWindow_bothDirections(int pageShift) throws Exception {
-        try (Vfio vfio = Vfio.kernel(); Container c = vfio.openContainer(); Group g = vfio.openGroup(0)) {
+    @ContractTest
+    void createdWindow_4kTces_bothDirections(Fixture f) throws Exception {
+        createdWindow(f, 12);
+    }
+
+    @ContractTest
+    void createdWindow_64kTces_bothDirections(Fixture f) throws Exception {
+        createdWindow(f, 16);
+    }
+
+    @ContractTest
+    void createdWindow_2mTces_bothDirections(Fixture f) throws Exception {
+        createdWindow(f, 21);
+    }
+
+    private static void createdWindow(Fixture f, int pageShift) throws Exception {
+        Vfio vfio = f.vfio();
+        try (Container c = vfio.openContainer(); Group g = vfio.openGroup(0)) {
             g.attach(c);
             c.setIommu(IommuType.SPAPR_TCE_V2);
             DdwInfo ddw = c.tceInfo().ddw().orElseThrow(() -> new AssertionError("no DDW info from GET_INFO"));
@@ -145,9 +175,12 @@ class EduDmaTest {
                 DmaWindow w = c.createWindow(pageShift, windowSize, 1);
                 try {
                     assertNotEquals(0L, w.start(), "a second window while the default one exists");
+                    if (f.emulated()) {
+                        assertEquals(Fixture.DDW_START, w.start(), "QEMU's dma64_win_addr");
+                    }
                     c.map(w.start(), buf.segment(), DmaDirection.BIDIRECTIONAL);
                     try {
-                        roundTrip(edu, buf.segment(), w.start(), 0, w.start() + DST, DST, pageShift);
+                        roundTrip(f, DEVICE0, edu, buf.segment(), w.start(), 0, w.start() + DST, DST, pageShift);
                     } finally {
                         c.unmap(w.start(), buf.size());
                     }
@@ -160,61 +193,36 @@ class EduDmaTest {
     }
 
     /** The negative control: after UNMAP the device cannot write there; the memory keeps its bytes. */
-    @Test
-    void unmappedDestination_isNotWritten() throws Exception {
-        try (Vfio vfio = Vfio.kernel(); Container c = vfio.openContainer(); Group g = vfio.openGroup(0)) {
-            g.attach(c);
-            c.setIommu(IommuType.SPAPR_TCE_V2);
-            long start = c.tceInfo().dma32WindowStart();
-            try (Device d = g.openDevice(DEVICE0); EduDevice edu = EduDevice.open(d);
-                    DmaBuffer buf = vfio.allocate(128 << 10, false)) {
-                MemorySegment mem = buf.segment();
-                c.registerMemory(mem);
-                long iova = start + MAP_OFFSET;
-                c.map(iova, mem, DmaDirection.BIDIRECTIONAL);
-                try {
-                    byte[] p = pattern(3);
-                    fill(mem, 0, p);
-                    edu.dmaToDevice(iova, 0, LEN);
-                    // the positive half first: the same transfer reaches a mapped destination
-                    mem.asSlice(DST, LEN).fill((byte) 0);
-                    edu.dmaFromDevice(0, iova + DST, LEN);
-                    assertBytes(p, mem, DST, "mapped destination");
-                    // then unmap the destination pages and repeat
-                    c.unmap(iova + DST, 0x10000);
-                    mem.asSlice(DST, LEN).fill((byte) 0x5a);
-                    edu.dmaFromDevice(0, iova + DST, LEN);
-                    byte[] sentinel = new byte[LEN];
-                    java.util.Arrays.fill(sentinel, (byte) 0x5a);
-                    assertBytes(sentinel, mem, DST, "unmapped destination must be untouched");
-                } finally {
-                    c.unmap(iova, buf.size());
-                    c.unregisterMemory(mem);
-                }
+    @ContractTest
+    void unmappedDestination_isNotWritten(Fixture f) throws Exception {
+        inDefaultWindowV2(f, 0, DEVICE0, (c, edu, mem, iova) -> {
+            byte[] p = pattern(3);
+            fill(mem, 0, p);
+            edu.dmaToDevice(iova, 0, LEN);
+            // the positive half first: the same transfer reaches a mapped destination
+            mem.asSlice(DST, LEN).fill((byte) 0);
+            edu.dmaFromDevice(0, iova + DST, LEN);
+            assertBytes(p, mem, DST, "mapped destination");
+            // then unmap the destination pages and repeat
+            c.unmap(iova + DST, 0x10000);
+            mem.asSlice(DST, LEN).fill((byte) 0x5a);
+            edu.dmaFromDevice(0, iova + DST, LEN);
+            byte[] sentinel = new byte[LEN];
+            java.util.Arrays.fill(sentinel, (byte) 0x5a);
+            assertBytes(sentinel, mem, DST, "unmapped destination must be untouched");
+            if (f.emulated()) {
+                assertEquals(1, f.failedDmaTransfers(DEVICE0), "the emulated IOMMU refused the transfer");
             }
-        }
+        });
     }
 
     /** The second IOMMU group (its own PHB) works independently, in its own container. */
-    @Test
-    void secondGroup_ownContainer() throws Exception {
-        Assumptions.assumeTrue(Files.exists(Path.of("/dev/vfio/1")), "no group 1 (machine without the second PHB)");
-        try (Vfio vfio = Vfio.kernel(); Container c = vfio.openContainer(); Group g = vfio.openGroup(1)) {
-            g.attach(c);
-            c.setIommu(IommuType.SPAPR_TCE_V2);
-            long start = c.tceInfo().dma32WindowStart();
-            try (Device d = g.openDevice(DEVICE1); EduDevice edu = EduDevice.open(d);
-                    DmaBuffer buf = vfio.allocate(128 << 10, false)) {
-                c.registerMemory(buf.segment());
-                long iova = start + MAP_OFFSET;
-                c.map(iova, buf.segment(), DmaDirection.BIDIRECTIONAL);
-                try {
-                    roundTrip(edu, buf.segment(), iova, 0, iova + DST, DST, 4);
-                } finally {
-                    c.unmap(iova, buf.size());
-                    c.unregisterMemory(buf.segment());
-                }
-            }
-        }
+    @ContractTest
+    @EmulatorProfile(Profile.QEMU_PSERIES_2PHB)
+    void secondGroup_ownContainer(Fixture f) throws Exception {
+        Assumptions.assumeTrue(f.emulated() || Files.exists(Path.of("/dev/vfio/1")),
+                "no group 1 (machine without the second PHB)");
+        inDefaultWindowV2(f, 1, DEVICE1,
+                (c, edu, mem, iova) -> roundTrip(f, DEVICE1, edu, mem, iova, 0, iova + DST, DST, 4));
     }
 }

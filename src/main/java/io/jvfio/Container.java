@@ -247,12 +247,20 @@ public final class Container implements AutoCloseable {
      * VFIO_IOMMU_SPAPR_REGISTER_MEMORY (v2): pins the memory and lets it be mapped.
      *
      * @param memory page-aligned process memory, typically {@link DmaBuffer#segment()}
+     * @throws VfioGuardException if {@code memory} is empty (nothing is issued: the 6.12 kernel logs a
+     *     WARNING and fails with ENOMEM)
      * @throws VfioException if the kernel refused (EBUSY: already registered; EINVAL: unaligned or
      *     overlapping; ENOMEM: over RLIMIT_MEMLOCK)
      * @throws IllegalStateException if the container is closed or the memory already freed
      * @throws NullPointerException if {@code memory} is null
      */
     public void registerMemory(MemorySegment memory) throws VfioException {
+        requireAlive(memory);
+        if (memory.byteSize() == 0) {
+            throw new VfioGuardException("VFIO_IOMMU_SPAPR_REGISTER_MEMORY size=0",
+                    VFIO_IOMMU_SPAPR_REGISTER_MEMORY.request(backend.arch()), "an empty segment: the 6.12 kernel "
+                            + "logs a WARNING (vzalloc of 0 bytes) and fails with ENOMEM; register at least one page");
+        }
         registration(VFIO_IOMMU_SPAPR_REGISTER_MEMORY, memory);
     }
 

@@ -149,6 +149,18 @@ class MisuseTest {
     }
 
     @Test
+    void registeringNothing_isRefusedBeforeTheIoctl() throws Exception {
+        try (Group g = vfio.openGroup(0); Container c = v2(g); DmaBuffer b = vfio.allocate(1 << 20, false)) {
+            // jvfio diff --degenerate: REGISTER_MEMORY of 0 bytes WARNs in the 6.12 guest (and fails with ENOMEM).
+            VfioGuardException e = assertThrows(VfioGuardException.class, () -> c.registerMemory(b.segment().asSlice(0, 0)));
+            assertTrue(e.getMessage().contains("WARNING"), e.getMessage());
+            assertEquals(io.jvfio.abi.VfioIoctl.VFIO_IOMMU_SPAPR_REGISTER_MEMORY.request(vfio.backend().arch()), e.request());
+            c.registerMemory(b.segment());
+            c.unregisterMemory(b.segment());
+        }
+    }
+
+    @Test
     void closedBuffer_throwsInsteadOfFaulting() throws Exception {
         DmaBuffer b = vfio.allocate(1 << 20, false);
         MemorySegment s = b.segment();

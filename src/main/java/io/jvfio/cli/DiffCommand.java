@@ -44,8 +44,10 @@ import picocli.CommandLine.Spec;
                     + "every step whose results differ, with both results.",
             "%nEach file starts from a fresh platform: files the emulator shows to leave the platform changed get a "
                     + "boot of their own; the rest share boots, checked by a canary scenario run first and last. Files "
-                    + "on which the real kernel would oops are not run on it (reported). Needs the guest images "
-                    + "(make images) and qemu-system-ppc64.%n"},
+                    + "on which the real kernel would oops are not run on it (reported). A kernel Oops, BUG or WARNING "
+                    + "is attributed to the step before it (each step is marked in the kernel log) and shows in that "
+                    + "step's result, '[kernel WARNING]', where the emulator must have logged the same. Needs the "
+                    + "guest images (make images) and qemu-system-ppc64.%n"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:no difference outside the deviation list", "1:an unlisted difference, or a canary problem",
             "2:bad arguments or a scenario syntax error", "3:the QEMU guest cannot be run here"})
@@ -184,13 +186,19 @@ public final class DiffCommand implements Callable<Integer> {
     }
 
     private List<Path> generate() throws IOException {
-        List<Path> out = new ArrayList<>();
+        List<Path> all = new ArrayList<>();
         if (degenerate) {
             Path dir = Files.createTempDirectory("jvfio-degenerate");
             for (java.util.Map.Entry<String, String> e : DegenerateScenarios.generate().entrySet()) {
-                out.add(Files.writeString(dir.resolve(e.getKey()), e.getValue()));
+                all.add(Files.writeString(dir.resolve(e.getKey()), e.getValue()));
             }
         }
+        all.addAll(generateRandom());
+        return all;
+    }
+
+    private List<Path> generateRandom() throws IOException {
+        List<Path> out = new ArrayList<>();
         if (random <= 0) {
             return out;
         }

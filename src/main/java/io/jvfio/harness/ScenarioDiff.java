@@ -121,7 +121,9 @@ public final class ScenarioDiff {
 
     /** The QEMU machine whose guest matches an emulator profile. */
     public static GuestMachine machineFor(String profile) {
-        GuestMachine.Builder b = GuestMachine.defaults().toBuilder();
+        // Room in the kernel log for a step mark per step of a few thousand steps (the default 128 KiB
+        // wraps after about two thousand, and the marks and messages before that are lost).
+        GuestMachine.Builder b = GuestMachine.defaults().toBuilder().kernelArg("log_buf_len=16M");
         switch (profile) {
             case Profile.QEMU_PSERIES -> { }
             case Profile.QEMU_PSERIES_2PHB -> b.secondPhb(true);
@@ -362,6 +364,10 @@ public final class ScenarioDiff {
         });
         // A boot cut short never printed its dmesg: its console has the messages the console level let through.
         List<String> log = r.dmesg().isEmpty() ? r.lines().stream().map(ConsoleLine::text).toList() : r.dmesg();
+        if (!r.dmesg().isEmpty() && !r.dmesg().getFirst().contains(" 0.000000]")) {
+            problems.add("boot " + n + ": the kernel log wrapped (it starts at '" + r.dmesg().getFirst()
+                    + "'): messages of the steps before are lost");
+        }
         StepKernelMessages.Attribution a = StepKernelMessages.attribute(log, ignored);
         a.beforeAnyStep().forEach(m -> problems.add("boot " + n + ": a kernel message before any step: " + m));
         List<StepKernelMessages.Message> messages = a.afterSteps().stream().map(m ->

@@ -9,6 +9,7 @@
 #   make test-diff   every scenario (200 random ones, and the degenerate-argument probes) on the
 #                    emulator and the guest kernel
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
+#   make test-downstream  examples/driver-ci (a downstream project) against this jvfio, one guest boot
 #   make images      the guest images (cached under $(JVFIO_CACHE))
 #   make native      the C golden-value dumper and C benchmarks
 #   make bench       JMH benchmarks (see docs/benchmarks.md)
@@ -26,7 +27,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested images deps bench bench-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream images deps bench bench-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -70,7 +71,11 @@ test-diff: deps images build
 test-nested: deps build
 	@scripts/test-nested.sh --failure-paths
 
-test: test-unit test-guest test-qemu-user test-diff test-nested
+# A downstream project's driver: @EmulatedVfio tests on the host, the same tests in one guest boot.
+test-downstream: deps images build
+	@$(WITH_JDK) scripts/test-downstream.sh
+
+test: test-unit test-guest test-qemu-user test-diff test-nested test-downstream
 	@scripts/test-summary.sh
 
 bench: deps native-bench build

@@ -12,6 +12,7 @@ import io.jvfio.harness.GuestImages;
 import io.jvfio.harness.GuestLauncher;
 import io.jvfio.harness.HostQemuLauncher;
 import io.jvfio.harness.ScenarioDiff;
+import io.jvfio.harness.StepKernelMessages;
 import io.jvfio.harness.ScenarioDiff.FileResult;
 import io.jvfio.harness.ScenarioDiff.Report;
 import io.jvfio.scenario.DegenerateScenarios;
@@ -287,7 +288,7 @@ public final class DiffCommand implements Callable<Integer> {
                 b.append(String.format("%n- `%s` step %d `%s`: emulated `%s`, kernel `%s`", Path.of(f.file()).getFileName(),
                         x.step(), x.command(), x.left(), x.right()));
             }
-            for (io.jvfio.harness.StepKernelMessages.Message m : f.kernelMessages()) {
+            for (StepKernelMessages.Message m : f.kernelMessages()) {
                 b.append(String.format("%n- kernel message at `%s` step %d: `%s`", Path.of(f.file()).getFileName(), m.step(),
                         m.text()));
             }

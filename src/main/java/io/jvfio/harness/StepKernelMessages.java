@@ -1,5 +1,6 @@
 package io.jvfio.harness;
 
+import io.jvfio.scenario.StepLines;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -72,12 +73,12 @@ public final class StepKernelMessages {
      * A step's result line with the kinds of the kernel messages it caused appended
      * ({@code ok [kernel WARNING]}), so that a step compares equal only when both sides logged the same.
      */
-    public static io.jvfio.scenario.StepLines.Line annotate(io.jvfio.scenario.StepLines.Line line, List<String> texts) {
+    public static StepLines.Line annotate(StepLines.Line line, List<String> texts) {
         if (texts.isEmpty()) {
             return line;
         }
         StringBuilder r = new StringBuilder(line.result());
         texts.stream().map(StepKernelMessages::kind).distinct().forEach(k -> r.append(" [kernel ").append(k).append(']'));
-        return new io.jvfio.scenario.StepLines.Line(line.step(), line.command(), r.toString());
+        return new StepLines.Line(line.step(), line.command(), r.toString());
     }
 }

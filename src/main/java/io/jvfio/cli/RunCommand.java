@@ -69,6 +69,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "JSON lines instead of text: step, line, op, args, result, errno, out, expected, match.")
     boolean json;
 
+    @Option(names = "--mark-steps", paramLabel = "PATH", description = "Before each step, write '"
+            + StepMarks.PREFIX + "FILE STEP' to PATH (e.g. /dev/kmsg), so the kernel log shows which step preceded "
+            + "a kernel message; jvfio diff uses it to attribute a WARNING to its step.")
+    Path markSteps;
+
     /** Where the language is described, relative to the repository. */
     static final String SCENARIO_DOC = "docs/scenario-format.md";
 
@@ -141,8 +146,9 @@ public final class RunCommand implements Callable<Integer> {
                     err.flush();
                 }
             };
+            StepMarks marks = new StepMarks(markSteps, s.name());
             try (VfioBackend backend = choice.get()) {
-                ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, before, r -> {
+                ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, before.andThen(marks::mark), r -> {
                     safety.advance(s.steps().get(r.step() - 1), r.status() == StepResult.Status.OK);
                     if (json) {
                         out.println(ResultFormat.json(r, file));
@@ -152,6 +158,10 @@ public final class RunCommand implements Callable<Integer> {
                     out.flush();
                 });
                 status = ExitStatus.combine(status, o.exitStatus());
+            } catch (java.io.UncheckedIOException e) {
+                out.flush();
+                err.println("jvfio run: " + e.getMessage());
+                return ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
             } catch (ScenarioStartException e) {
                 out.flush();
                 err.println(Backends.unavailable(spec, choice.emulated(), s.name() + ": " + e.getMessage()));

@@ -7,6 +7,7 @@ import io.jvfio.harness.GuestImages;
 import io.jvfio.harness.GuestLauncher;
 import io.jvfio.harness.GuestMachine;
 import io.jvfio.harness.GuestResult;
+import io.jvfio.harness.GuestSetup;
 import io.jvfio.harness.GuestRun;
 import io.jvfio.harness.GuestTestCase;
 import io.jvfio.harness.GuestTestResults;
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.TestFactory;
  * The in-guest suite: boots the QEMU pSeries guest (a real 6.12 kernel with VFIO SPAPR TCE) once per
  * launcher, runs the contract tests ({@code io.jvfio.contract}, kernel variant only) and the real-DMA
  * tests ({@code io.jvfio.guest.dma}) in it with {@code GuestTestMain}, and reports each in-guest test
- * as a dynamic test here, plus a JUnit XML report in {@code target/guest-reports/guest.xml}.
+ * as a dynamic test here, plus a JUnit XML report in {@code target/guest-reports/guest.xml} ({@code guest-newest.xml}
+ * for {@code -Djvfio.guest.kernel=newest}).
  *
  * <p>System properties: {@code jvfio.guest} = {@code auto} (default: skip visibly when images, QEMU or
  * Docker are missing), {@code required} (fail instead), {@code off}; {@code jvfio.guest.launchers} =
@@ -53,7 +55,8 @@ class GuestSuiteTest {
     /** Run first: they need a clean DDW state (a failed DDW create is remembered for the whole boot). */
     static final List<String> DEFAULT_SELECTION =
             List.of("io.jvfio.guest.dma", "io.jvfio.contract", "io.jvfio.toolkit.GuestOkSessionTest");
-    static final Path REPORT = projectDir().resolve("target/guest-reports/guest.xml");
+    static final Path REPORT = projectDir().resolve("target/guest-reports/guest"
+            + (GuestSupport.kernel().equals(GuestSetup.DEFAULT_KERNEL) ? "" : "-" + GuestSupport.kernel()) + ".xml");
 
     /** One boot per launcher per JVM. */
     private static final Map<String, Outcome> OUTCOMES = new LinkedHashMap<>();

@@ -4,7 +4,7 @@ import static io.jvfio.backend.Errno.*;
 
 import io.jvfio.abi.VfioIoctl;
 import io.jvfio.backend.VfioBackend;
-import io.jvfio.backend.kernel.KernelRelease;
+import io.jvfio.backend.KernelRelease;
 
 /**
  * Turns a failed call into the right {@link VfioException} leaf with advice. The advice is specific

@@ -3,7 +3,7 @@ package io.jvfio.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvfio.backend.VfioBackend;
-import io.jvfio.backend.kernel.KernelRelease;
+import io.jvfio.backend.KernelRelease;
 import io.jvfio.scenario.ScenarioStartException;
 import io.jvfio.scenario.ExitStatus;
 import io.jvfio.scenario.Op;

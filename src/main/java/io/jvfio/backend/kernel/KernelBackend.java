@@ -5,6 +5,7 @@ import static io.jvfio.abi.VfioIoctl.*;
 import io.jvfio.abi.Arch;
 import io.jvfio.backend.Errno;
 import io.jvfio.backend.ErrnoException;
+import io.jvfio.backend.KernelRelease;
 import io.jvfio.backend.Mmio;
 import io.jvfio.backend.VfioBackend;
 import java.io.IOException;

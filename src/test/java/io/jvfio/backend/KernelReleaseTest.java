@@ -1,4 +1,4 @@
-package io.jvfio.backend.kernel;
+package io.jvfio.backend;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -141,7 +141,9 @@ public final class RunCommand implements Callable<Integer> {
                     err.flush();
                 }
             };
-            try (VfioBackend backend = choice.get()) {
+            // a file's #% header: the emulator is configured so; on the kernel this thread takes it on
+            try (ProcessApplier applied = choice.emulated() ? null : ProcessApplier.apply(s.process());
+                    VfioBackend backend = choice.get(s.process())) {
                 ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, before, r -> {
                     safety.advance(s.steps().get(r.step() - 1), r.status() == StepResult.Status.OK);
                     if (json) {
@@ -152,6 +154,11 @@ public final class RunCommand implements Callable<Integer> {
                     out.flush();
                 });
                 status = ExitStatus.combine(status, o.exitStatus());
+            } catch (ProcessApplier.Refused e) {
+                out.flush();
+                err.println("jvfio run: " + s.name() + ": cannot take on the process its #% header states: "
+                        + e.getMessage());
+                return ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
             } catch (ScenarioStartException e) {
                 out.flush();
                 err.println(Backends.unavailable(spec, choice.emulated(), s.name() + ": " + e.getMessage()));

@@ -128,7 +128,7 @@ public final class ScenarioDiff {
 
     private Emulated emulate(Path file) throws IOException, ScenarioSyntaxException {
         Scenario s = ScenarioParser.parse(file);
-        try (EmulatedBackend emu = new EmulatedBackend(Profile.named(profile))) {
+        try (EmulatedBackend emu = new EmulatedBackend(s.process().applyTo(Profile.named(profile)))) {
             ScenarioRunner.Outcome o = new ScenarioRunner(emu).run(s);
             List<Line> lines = o.results().stream().map(r -> StepLines.parse(r.text())).toList();
             EmulatorState st = emu.inspect();

@@ -4,7 +4,6 @@ import static io.jvfio.backend.Errno.*;
 
 import io.jvfio.abi.VfioIoctl;
 import io.jvfio.backend.VfioBackend;
-import io.jvfio.emul.EmulatedBackend;
 
 /**
  * Turns a failed call into the right {@link VfioException} leaf with advice. The advice is specific
@@ -16,11 +15,10 @@ final class Errors {
     static VfioException open(VfioBackend backend, String path, int errno) {
         String op = "open(" + path + ")";
         boolean container = path.equals(Vfio.CONTAINER_PATH);
-        if (backend instanceof EmulatedBackend e && errno == ENOENT && !container) {
+        if (backend.emulated() && errno == ENOENT && !container) {
             // The emulated platform has no sysfs to bind devices in: its groups are the profile's.
-            return new VfioUnavailableException(op, 0, errno, "the emulated profile " + e.profile().name()
-                    + " has no such IOMMU group: its groups are " + e.profile().groups().stream()
-                            .map(g -> Integer.toString(g.number())).sorted().toList() + " (jvfio info lists them)");
+            return new VfioUnavailableException(op, 0, errno, "the " + backend.description()
+                    + " platform has no such IOMMU group: its groups are " + backend.groups() + " (jvfio info lists them)");
         }
         return switch (errno) {
             case ENOENT -> new VfioUnavailableException(op, 0, errno, container
@@ -46,7 +44,7 @@ final class Errors {
             return new VfioPermissionException(op, request, errno, "permission denied: run as root or grant access");
         }
         String advice = advice(ioctl, errno);
-        if (backend instanceof EmulatedBackend) {
+        if (backend.emulated()) {
             // Host steps (sysfs, dmesg) mean nothing on the emulated platform.
             advice = advice.replace(SYSFS_DEVICES, "jvfio info lists the emulated profile's devices")
                     .replace(KERNEL_LOG, "the emulator answers as the 6.12 pSeries kernel does (docs/fidelity.md)");

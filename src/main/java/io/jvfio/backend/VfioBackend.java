@@ -47,6 +47,12 @@ public interface VfioBackend extends AutoCloseable {
      */
     List<String> groupDevices(int group);
 
+    /**
+     * The IOMMU groups there are, as {@code /dev/vfio/N} lists them (the emulator: its profile's),
+     * ascending; empty when there is no VFIO.
+     */
+    List<Integer> groups();
+
     // ---- files ---------------------------------------------------------------------------------
 
     /** open(path, O_RDWR | O_CLOEXEC): a new fd, or -errno. */

@@ -196,7 +196,7 @@ public final class ProbeCommand implements Callable<Integer> {
             }
             placementAfterRemoval(p0, small, pl, text);
         } catch (ScenarioStartException e) {
-            err.println(Backends.unavailable(spec, backend instanceof io.jvfio.emul.EmulatedBackend, e.getMessage()));
+            err.println(Backends.unavailable(spec, backend.emulated(), e.getMessage()));
             return ExitStatus.UNAVAILABLE;
         } catch (Stop s) {
             root.put("stopped", s.getMessage());

@@ -89,6 +89,11 @@ public final class EmulatedBackend implements VfioBackend {
     }
 
     @Override
+    public List<Integer> groups() {
+        return platform.profile.groups().stream().map(GroupSpec::number).sorted().toList();
+    }
+
+    @Override
     public long pageSize() {
         return platform.profile.kernelPageSize();
     }
@@ -337,22 +342,7 @@ public final class EmulatedBackend implements VfioBackend {
 
     @Override
     public int eventfd(int initval, int flags) {
-        platform.enter();
-        try {
-            if ((flags & ~(EventFdFile.EFD_SEMAPHORE | EventFdFile.EFD_NONBLOCK | EventFdFile.EFD_CLOEXEC)) != 0) {
-                return -Errno.EINVAL;
-            }
-            int fd = platform.fds.reserve();
-            if (fd < 0) {
-                return fd;
-            }
-            EventFdFile e = new EventFdFile(Integer.toUnsignedLong(initval), flags);
-            platform.eventfds.add(e);
-            platform.fds.install(fd, e);
-            return fd;
-        } finally {
-            platform.lock.unlock();
-        }
+        return platform.eventfd(initval, flags);
     }
 
     // ---- mmap ----------------------------------------------------------------------------------------

@@ -213,6 +213,26 @@ final class EmulatorPlatform {
         }
     }
 
+    /** eventfd(2): a new eventfd in the process's fd table, or -errno. */
+    int eventfd(int initval, int flags) {
+        enter();
+        try {
+            if ((flags & ~(EventFdFile.EFD_SEMAPHORE | EventFdFile.EFD_NONBLOCK | EventFdFile.EFD_CLOEXEC)) != 0) {
+                return -Errno.EINVAL;
+            }
+            int fd = fds.reserve();
+            if (fd < 0) {
+                return fd;
+            }
+            EventFdFile e = new EventFdFile(Integer.toUnsignedLong(initval), flags);
+            eventfds.add(e);
+            fds.install(fd, e);
+            return fd;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- shutdown ------------------------------------------------------------------------------------
 
     /** The process exits: every fd closed, pins dropped, blocked eventfd readers woken. Idempotent. */

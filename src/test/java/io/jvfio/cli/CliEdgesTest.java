@@ -172,7 +172,7 @@ class CliEdgesTest {
             assertFalse(r.err().contains("dmesg"), r.err());
             assertFalse(r.err().contains("vfio-pci"), r.err());
         }
-        assertTrue(rs.get(0).err().contains("the emulated profile qemu-pseries has no such IOMMU group: its groups are [0]"),
+        assertTrue(rs.get(0).err().contains("the emulated qemu-pseries (ppc64le) platform has no such IOMMU group: its groups are [0]"),
                 rs.get(0).err());
         assertTrue(rs.get(1).err().contains("jvfio info lists the emulated profile's devices"), rs.get(1).err());
         assertTrue(rs.get(3).err().contains("the emulated profile qemu-pseries has the groups [0]"), rs.get(3).err());

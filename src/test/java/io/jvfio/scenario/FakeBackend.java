@@ -54,6 +54,7 @@ final class FakeBackend implements VfioBackend {
     @Override public long pageSize() { return 4096; }
     @Override public long hugePageSize() { return 2 << 20; }
     @Override public List<String> groupDevices(int group) { return List.of(); }
+    @Override public List<Integer> groups() { return List.of(); }
 
     @Override
     public int open(String path) {

@@ -85,6 +85,16 @@ public final class KernelBackend implements VfioBackend {
         }
     }
 
+    @Override
+    public List<Integer> groups() {
+        try (Stream<Path> s = Files.list(Path.of("/dev/vfio"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9]+"))
+                    .map(Integer::valueOf).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     private static long readHugePageSize() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {

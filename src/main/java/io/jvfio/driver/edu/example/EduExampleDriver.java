@@ -34,7 +34,7 @@ import java.lang.foreign.ValueLayout;
  * </ol>
  *
  * <pre>{@code
- * try (Vfio vfio = VfioHost.kernelOrEmulated();
+ * try (Vfio vfio = Vfio.kernel();                       // or VfioHost.emulated("qemu-pseries")
  *      EduExampleDriver edu = EduExampleDriver.open(vfio, 0)) {
  *     byte[] back = edu.roundTrip("hello".getBytes());   // RAM -> edu -> RAM by DMA
  * }
@@ -251,6 +251,11 @@ public final class EduExampleDriver implements AutoCloseable {
             System.exit(2);
         }
         boolean kernel = profile == null && VfioHost.kernelHasGroup(group);
+        if (profile == null && !kernel) {
+            // Never a silent fallback: say which platform runs.
+            System.err.println("edu example: no VFIO group " + group + " on this host: running on the emulated "
+                    + VfioHost.DEFAULT_PROFILE + " platform (--emulated PROFILE chooses one)");
+        }
         try (Vfio vfio = kernel ? Vfio.kernel() : VfioHost.emulated(profile == null ? VfioHost.DEFAULT_PROFILE : profile)) {
             run(vfio, group, address == null ? VfioHost.firstDevice(vfio, group) : address, completion, System.out);
         } catch (VfioException | RuntimeException e) {

@@ -8,9 +8,11 @@
 #   make test-guest  the in-guest part only (builds the images first)
 #   make test-diff   every scenario (and 200 random ones) on the emulator and the guest kernel
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
+#   make test-downstream  examples/driver-ci (a downstream project) against this jvfio, one guest boot
 #   make images      the guest images (cached under $(JVFIO_CACHE))
 #   make native      the C golden-value dumper and C benchmarks
 #   make bench       JMH benchmarks (see docs/benchmarks.md)
+#   make bench-nvme-guest  NVMe: jvfio's driver vs the guest kernel's, in the guest
 #   make clean
 
 SHELL := /bin/bash
@@ -25,7 +27,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested images deps bench bench-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream images deps bench bench-guest bench-nvme-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -68,7 +70,11 @@ test-diff: deps images build
 test-nested: deps build
 	@scripts/test-nested.sh --failure-paths
 
-test: test-unit test-guest test-qemu-user test-diff test-nested
+# A downstream project's driver: @EmulatedVfio tests on the host, the same tests in one guest boot.
+test-downstream: deps images build
+	@$(WITH_JDK) scripts/test-downstream.sh
+
+test: test-unit test-guest test-qemu-user test-diff test-nested test-downstream
 	@scripts/test-summary.sh
 
 bench: deps native-bench build
@@ -77,6 +83,10 @@ bench: deps native-bench build
 # MAP+UNMAP in the QEMU guest: C (mapbench.c) and Java (toolkit MapBench) alternated in one boot.
 bench-guest: deps images build guest-bench
 	@scripts/bench-guest.sh
+
+# NVMe reads in the guest: jvfio's polled driver against the kernel's nvme driver, one boot.
+bench-nvme-guest: deps images build guest-bench
+	@scripts/bench-nvme-guest.sh
 
 clean: native-clean
 	@rm -rf target

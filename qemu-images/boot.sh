@@ -8,6 +8,8 @@
 #   --edu-dma-mask M      dma_mask of the edu device(s) (default 0xffffffffffffffff)
 #   --phb2                add a second PHB (index 1) with another edu: a second IOMMU group
 #                         (0001:00:00.0)
+#   --nvme IMAGE          add QEMU's nvme on a PHB of its own (index 1, or 2 with --phb2), namespace 1
+#                         backed by the raw file IMAGE: its own IOMMU group, bound to vfio-pci by /init
 #   --mem SIZE            guest RAM (default 2G)
 #   --cpu MODEL           (default power9)
 #   --smp N               vCPUs (default 1; N > 1 uses multi-threaded TCG)
@@ -32,9 +34,9 @@ LOG_PREFIX='[boot]'
 # shellcheck source=common.sh
 . "$HERE/common.sh"
 
-usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-DMA_MASK=0xffffffffffffffff PHB2=0 MEM=2G CPU=power9 SMP=1 TIMEOUT=600 VOF=1 K64=0
+DMA_MASK=0xffffffffffffffff PHB2=0 NVME='' MEM=2G CPU=power9 SMP=1 TIMEOUT=600 VOF=1 K64=0
 MACHINE_EXTRA='' APPEND_EXTRA='' LOGFILE='' IMAGES=$IMAGES_DIR STAMPS=0
 GLOBALS=() QEMU_EXTRA=()
 need() { [ $# -ge 2 ] || { echo "$LOG_PREFIX option $1 needs a value" >&2; usage; }; }
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --edu-dma-mask) need "$@"; DMA_MASK=$2; shift 2 ;;
     --phb2) PHB2=1; shift ;;
+    --nvme) need "$@"; NVME=$2; shift 2 ;;
     --mem) need "$@"; MEM=$2; shift 2 ;;
     --cpu) need "$@"; CPU=$2; shift 2 ;;
     --smp) need "$@"; SMP=$2; shift 2 ;;
@@ -113,6 +116,12 @@ QEMU=(qemu-system-ppc64 -M "$MACHINE" -cpu "$CPU" -smp "$SMP" -accel "$ACCEL" -m
       -append "console=hvc0 quiet loglevel=4$APPEND_EXTRA"
       -device "edu,dma_mask=$DMA_MASK")
 [ "$PHB2" -eq 0 ] || QEMU+=(-device "spapr-pci-host-bridge,index=1,id=phb1" -device "edu,bus=phb1.0,dma_mask=$DMA_MASK")
+if [ -n "$NVME" ]; then
+  [ -f "$NVME" ] || { echo "$LOG_PREFIX --nvme: no such image file: $NVME" >&2; exit 2; }
+  NVME_PHB=$((PHB2 + 1))
+  QEMU+=(-device "spapr-pci-host-bridge,index=$NVME_PHB,id=phb$NVME_PHB"
+         -drive "file=$NVME,if=none,id=nvme0,format=raw" -device "nvme,serial=jvfio-nvme,drive=nvme0,bus=phb$NVME_PHB.0")
+fi
 QEMU+=("${GLOBALS[@]+"${GLOBALS[@]}"}" "${QEMU_EXTRA[@]+"${QEMU_EXTRA[@]}"}")
 
 # QEMU dies with this script even on SIGKILL (parent-death signal); the trap covers the rest.

@@ -73,9 +73,7 @@ ensure_host_tools apt-get:apt dpkg-deb:dpkg cpio:cpio depmod:kmod xz:xz-utils \
   sha256sum:coreutils realpath:coreutils flock:util-linux
 mkdir -p "$APT_DIR" "$DEBS_DIR" "$WORK" "$OUT"
 
-# One build at a time per cache.
-exec 9>"$JVFIO_CACHE/.images.lock"
-if ! flock -n 9; then log "waiting for another build.sh on $JVFIO_CACHE ..."; flock 9; fi
+lock_cache
 
 # ----------------------------------------------------------------------------------------------
 # Private apt: own state, lists and cache under $APT_DIR; the system's apt state is never touched.
@@ -99,24 +97,10 @@ write_sources() {
   fi
 }
 
-# retry WHAT CMD...: 3 tries with 2 s / 4 s backoff; CMD output goes to $WORK/last-apt.log.
-retry() {
-  local what=$1; shift
-  local try
-  for try in 1 2 3; do
-    if "$@" >"$WORK/last-apt.log" 2>&1; then return 0; fi
-    if [ "$try" -lt 3 ]; then
-      warn "$what failed (try $try/3), retrying in $((2 ** try))s"; sleep $((2 ** try))
-    fi
-  done
-  sed 's/^/    /' "$WORK/last-apt.log" | tail -n 15 >&2
-  return 1
-}
-
 apt_update() {
   local t0; t0=$(now_s)
   log "apt-get update (ppc64el: $(awk '{print $5}' "$APT_DIR/sources.list" | paste -sd' '))"
-  if retry "apt-get update" apt-get "${APT_OPTS[@]}" update \
+  if retry "apt-get update" "$WORK/last-apt.log" apt-get "${APT_OPTS[@]}" update \
       && ! grep -qE '^(W|E): (Failed|GPG|The repository|Some index)' "$WORK/last-apt.log"; then
     touch "$APT_DIR/lists/.updated"
     log "apt-get update: done in $(elapsed "$t0")s"
@@ -184,14 +168,14 @@ deb_path() { printf '%s/%s' "$DEBS_DIR" "$(basename "${RES_FILE[$1]}")"; }
 
 fetch() {   # fetch PKG: download the resolved version into $DEBS_DIR unless already there
   local pkg=$1 dest; dest=$(deb_path "$pkg")
-  if [ -f "$dest" ] && [ "$(sha256sum < "$dest" | cut -d' ' -f1)" = "${RES_SHA[$pkg]}" ]; then
+  if sha256_is "$dest" "${RES_SHA[$pkg]}"; then
     log "cached: $pkg ${RES_VER[$pkg]} (${RES_SUITE[$pkg]})"
     return 0
   fi
   [ "$OFFLINE" -eq 0 ] || die "--offline: $pkg ${RES_VER[$pkg]} (${RES_SUITE[$pkg]}) is not in $DEBS_DIR"
   local t0 tmp; t0=$(now_s); tmp=$(mktemp -d "$WORK/dl.XXXXXX")
   log "download: $pkg ${RES_VER[$pkg]} (${RES_SUITE[$pkg]})"
-  if ! retry "download of $pkg (${RES_SUITE[$pkg]})" \
+  if ! retry "download of $pkg (${RES_SUITE[$pkg]})" "$WORK/last-apt.log" \
        bash -c 'cd "$1" && shift && exec apt-get "$@"' _ "$tmp" "${APT_OPTS[@]}" download "$pkg=${RES_VER[$pkg]}"; then
     rm -rf "$tmp"
     if [ "$REFRESH" -eq 0 ]; then   # the indexes may be stale (the version left the mirror)
@@ -201,7 +185,7 @@ fetch() {   # fetch PKG: download the resolved version into $DEBS_DIR unless alr
     die "download of $pkg ${RES_VER[$pkg]} from suite ${RES_SUITE[$pkg]} failed after 3 tries"
   fi
   local got; got=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n1)
-  [ -n "$got" ] && [ "$(sha256sum < "$got" | cut -d' ' -f1)" = "${RES_SHA[$pkg]}" ] \
+  [ -n "$got" ] && sha256_is "$got" "${RES_SHA[$pkg]}" \
     || { rm -rf "$tmp"; die "$pkg ${RES_VER[$pkg]} from suite ${RES_SUITE[$pkg]}: checksum mismatch"; }
   mv "$got" "$dest"; rm -rf "$tmp"
   log "download: $pkg: $(du -h "$dest" | cut -f1) in $(elapsed "$t0")s"
@@ -634,12 +618,9 @@ write_lock
 rm -rf "$WORK"/rootfs-*
 
 # Drop cached .debs of versions no longer resolved (the 64k kernel of the current version stays).
-for f in "$DEBS_DIR"/*.deb; do
-  [ -e "$f" ] || continue
-  b=${f##*/} keep=0
-  for p in "${!RES_FILE[@]}"; do [ "$b" = "$(basename "${RES_FILE[$p]}")" ] && keep=1; done
-  case $b in "${KPKG64}_${RES_VER[$KPKG]}_"*) keep=1 ;; esac
-  [ "$keep" -eq 1 ] || { rm -f "$f"; log "pruned old $b"; }
-done
+KEEP_DEBS=()
+for p in "${!RES_FILE[@]}"; do KEEP_DEBS+=("$(basename "${RES_FILE[$p]}")"); done
+for f in "$DEBS_DIR/${KPKG64}_${RES_VER[$KPKG]}_"*.deb; do if [ -e "$f" ]; then KEEP_DEBS+=("${f##*/}"); fi; done
+prune_debs "$DEBS_DIR" "${KEEP_DEBS[@]}"
 log "done in $(elapsed "$T_START")s: $OUT"
 cat "$OUT/versions.lock"

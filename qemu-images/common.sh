@@ -64,6 +64,43 @@ ensure_host_tools() {
   done
 }
 
+# lock_cache: one image build at a time per cache (build.sh, nested/build-l1.sh): holds fd 9 on
+# $JVFIO_CACHE/.images.lock until the script exits.
+lock_cache() {
+  exec 9>"$JVFIO_CACHE/.images.lock"
+  if ! flock -n 9; then log "waiting for another image build on $JVFIO_CACHE ..."; flock 9; fi
+}
+
+# sha256_is FILE SHA256: FILE exists and has that checksum.
+sha256_is() { [ -f "$1" ] && [ "$(sha256sum < "$1" | cut -d' ' -f1)" = "$2" ]; }
+
+# retry WHAT LOGFILE CMD...: 3 tries with 2 s / 4 s backoff, CMD's output in LOGFILE; on the last
+# failure its tail goes to stderr and the status is 1.
+retry() {
+  local what=$1 logfile=$2; shift 2
+  local try
+  for try in 1 2 3; do
+    if "$@" >"$logfile" 2>&1; then return 0; fi
+    if [ "$try" -lt 3 ]; then
+      warn "$what failed (try $try/3), retrying in $((2 ** try))s"; sleep $((2 ** try))
+    fi
+  done
+  sed 's/^/    /' "$logfile" | tail -n 15 >&2
+  return 1
+}
+
+# prune_debs DIR KEEP...: deletes DIR/*.deb whose file name is not among the KEEP names.
+prune_debs() {
+  local dir=$1; shift
+  local f b k keep
+  for f in "$dir"/*.deb; do
+    [ -e "$f" ] || continue
+    b=${f##*/} keep=0
+    for k in "$@"; do [ "$b" = "$k" ] && keep=1 && break; done
+    [ "$keep" -eq 1 ] || { rm -f "$f"; log "pruned old $b"; }
+  done
+}
+
 # depmod lives in /usr/sbin or /sbin, which a non-root PATH may lack.
 case ":$PATH:" in *":/usr/sbin:"*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
 export PATH

@@ -23,7 +23,7 @@ GUEST_BENCH_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 
 .PHONY: guest-bench guest-bench-clean
 
-guest-bench: $(GUEST_BENCH_OUT)/mapbench-ppc64le
+guest-bench: $(GUEST_BENCH_OUT)/mapbench-ppc64le $(GUEST_BENCH_OUT)/nvmebench-ppc64le
 
 $(GUEST_BENCH_OUT)/mapbench-ppc64le: $(GUEST_BENCH_SRC)/mapbench.c $(GUEST_BENCH_MK)
 	@command -v $(firstword $(GUEST_BENCH_CC)) >/dev/null 2>&1 || { \
@@ -33,8 +33,16 @@ $(GUEST_BENCH_OUT)/mapbench-ppc64le: $(GUEST_BENCH_SRC)/mapbench.c $(GUEST_BENCH
 	$(GUEST_BENCH_CC) $(GUEST_BENCH_CFLAGS) -o $@.tmp $<
 	mv $@.tmp $@
 
+$(GUEST_BENCH_OUT)/nvmebench-ppc64le: $(GUEST_BENCH_SRC)/nvmebench.c $(GUEST_BENCH_MK)
+	@command -v $(firstword $(GUEST_BENCH_CC)) >/dev/null 2>&1 || { \
+	  echo "guest-bench: '$(firstword $(GUEST_BENCH_CC))' not found: install gcc-powerpc64le-linux-gnu" >&2; exit 1; }
+	@mkdir -p $(GUEST_BENCH_OUT)
+	$(GUEST_BENCH_CC) $(GUEST_BENCH_CFLAGS) -o $@.tmp $<
+	mv $@.tmp $@
+
 guest-bench-clean:
-	rm -f $(GUEST_BENCH_OUT)/mapbench-ppc64le $(GUEST_BENCH_OUT)/mapbench-ppc64le.tmp
+	rm -f $(GUEST_BENCH_OUT)/mapbench-ppc64le $(GUEST_BENCH_OUT)/mapbench-ppc64le.tmp \
+	      $(GUEST_BENCH_OUT)/nvmebench-ppc64le $(GUEST_BENCH_OUT)/nvmebench-ppc64le.tmp
 
 ifneq ($(GUEST_BENCH_MK),$(firstword $(MAKEFILE_LIST)))
 .DEFAULT_GOAL := $(GUEST_BENCH_SAVED_DEFAULT_GOAL)

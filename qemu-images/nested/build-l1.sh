@@ -77,8 +77,7 @@ APT_DIR=$JVFIO_CACHE/apt
 mkdir -p "$OUT" "$WORK" "$DEBS"
 
 # The same lock as build.sh: no build.sh rewrites versions.lock or the base images meanwhile.
-exec 9>"$JVFIO_CACHE/.images.lock"
-if ! flock -n 9; then log "waiting for another image build on $JVFIO_CACHE ..."; flock 9; fi
+lock_cache
 
 # build.sh's private apt (same state, lists and sources; bookworm is among its suites).
 private_apt_opts "$APT_DIR"
@@ -194,37 +193,30 @@ fi
 # ----------------------------------------------------------------------------------------------
 # 4. Download (one apt-get download for every missing .deb; 3 tries with backoff; checksums).
 deb_of() { printf '%s/%s' "$DEBS" "$(basename "${FILE[$1]}")"; }
-have_deb() { [ -f "$(deb_of "$1")" ] && [ "$(sha256sum < "$(deb_of "$1")" | cut -d' ' -f1)" = "${SHA[$1]}" ]; }
+have_deb() { sha256_is "$(deb_of "$1")" "${SHA[$1]}"; }
 download_missing() {
-  local missing=() p try tmp
+  local missing=() p tmp
   for p in "${SHIP[@]}"; do have_deb "$p" || missing+=("$p"); done
   if [ ${#missing[@]} -eq 0 ]; then log "download: all ${#SHIP[@]} .debs cached in $DEBS"; return 0; fi
   [ "$OFFLINE" -eq 0 ] || die "--offline: not in $DEBS: ${missing[*]}"
   log "download: ${#missing[@]} packages: ${missing[*]}"
   local args=(); for p in "${missing[@]}"; do args+=("$p=${VER[$p]}"); done
   tmp=$(mktemp -d "$WORK/dl.XXXXXX")
-  for try in 1 2 3; do
-    if (cd "$tmp" && apt-get "${APT_OPTS[@]}" download "${args[@]}") >"$WORK/download.log" 2>&1; then break; fi
-    if [ "$try" -eq 3 ]; then
-      tail -n 15 "$WORK/download.log" | sed 's/^/    /' >&2; rm -rf "$tmp"
-      die "download of ${missing[*]} from suite $QEMU_SUITE failed after 3 tries (run again with --refresh if the mirror moved on)"
-    fi
-    warn "download failed (try $try/3), retrying in $((2 ** try))s"; sleep $((2 ** try))
-  done
+  if ! retry "download" "$WORK/download.log" \
+       bash -c 'cd "$1" && shift && exec apt-get "$@"' _ "$tmp" "${APT_OPTS[@]}" download "${args[@]}"; then
+    rm -rf "$tmp"
+    die "download of ${missing[*]} from suite $QEMU_SUITE failed after 3 tries (run again with --refresh if the mirror moved on)"
+  fi
   for p in "${missing[@]}"; do
     local got; got=$(find "$tmp" -maxdepth 1 -name "${p}_*.deb" | head -n1)
-    [ -n "$got" ] && [ "$(sha256sum < "$got" | cut -d' ' -f1)" = "${SHA[$p]}" ] \
+    [ -n "$got" ] && sha256_is "$got" "${SHA[$p]}" \
       || { rm -rf "$tmp"; die "$p ${VER[$p]} ($QEMU_SUITE): missing after download or checksum mismatch"; }
     mv "$got" "$(deb_of "$p")"
   done
   rm -rf "$tmp"
   # drop .debs that are no longer in the closure
-  local f b keep
-  for f in "$DEBS"/*.deb; do
-    b=${f##*/} keep=0
-    for p in "${SHIP[@]}"; do [ "$b" = "$(basename "${FILE[$p]}")" ] && keep=1 && break; done
-    [ "$keep" -eq 1 ] || { rm -f "$f"; log "pruned old $b"; }
-  done
+  local keep=(); for p in "${SHIP[@]}"; do keep+=("$(basename "${FILE[$p]}")"); done
+  prune_debs "$DEBS" "${keep[@]}"
 }
 step "download ($QEMU_SUITE, $DEBS)" download_missing
 

@@ -20,6 +20,10 @@ module io.jvfio {
     // Only for the JUnit extension and the in-guest test runner; absent for plain library users.
     requires static transitive org.junit.jupiter.api;
     requires static org.junit.platform.launcher;
+    // Only for the Testcontainers launcher (an optional dependency; testcontainers has no module name
+    // of its own, so its jar's name is it).
+    requires static testcontainers;
+    requires static com.github.dockerjava.api;
 
     exports io.jvfio;
     exports io.jvfio.abi;
@@ -28,8 +32,11 @@ module io.jvfio {
     exports io.jvfio.toolkit;
     exports io.jvfio.driver.edu;
     exports io.jvfio.driver.edu.example;
+    exports io.jvfio.driver.nvme;
     exports io.jvfio.junit;
     exports io.jvfio.harness;
+    // @PseriesGuest: downstream tests in a pSeries guest.
+    exports io.jvfio.harness.junit;
     // The scenario language (docs: scenario-format.md); the harness's ScenarioDiff speaks it.
     exports io.jvfio.scenario;
 

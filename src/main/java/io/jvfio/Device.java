@@ -125,16 +125,41 @@ public final class Device implements AutoCloseable {
      */
     public void setIrqEventfd(int index, EventFd eventfd) throws VfioException {
         Objects.requireNonNull(eventfd, "eventfd");
+        setIrqEventfds(index, List.of(eventfd));
+    }
+
+    /**
+     * VFIO_DEVICE_SET_IRQS: trigger vectors {@code 0 .. eventfds.size()-1} of {@code index} on one
+     * eventfd each (e.g. one MSI-X vector per queue).
+     *
+     * @param index the interrupt index (see {@link #irqInfo})
+     * @param eventfds one per vector, in vector order
+     * @throws VfioException if the kernel refused the ioctl (EINVAL: more vectors than {@link #irqInfo} counts)
+     * @throws IllegalArgumentException if {@code eventfds} is empty (use {@link #disableIrq})
+     * @throws IllegalStateException if the device or an eventfd is closed
+     */
+    public void setIrqEventfds(int index, List<EventFd> eventfds) throws VfioException {
+        if (eventfds.isEmpty()) {
+            throw new IllegalArgumentException("no eventfd for irq index " + index + ": use disableIrq");
+        }
         int f = fd.acquire();
-        int e = eventfd.acquire();
+        int acquired = 0;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = vfio_irq_set.fill(a.allocate(vfio_irq_set.SIZE + vfio_irq_set.EVENTFD_SIZE, 4),
-                    VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 1,
-                    vfio_irq_set.EVENTFD_SIZE);
-            s.set(ValueLayout.JAVA_INT_UNALIGNED, vfio_irq_set.SIZE, e);
-            check(VFIO_DEVICE_SET_IRQS, " irq " + index, backend.deviceSetIrqs(f, s));
+            long data = vfio_irq_set.EVENTFD_SIZE * eventfds.size();
+            MemorySegment s = vfio_irq_set.fill(a.allocate(vfio_irq_set.SIZE + data, 4),
+                    VfioUapi.VFIO_IRQ_SET_DATA_EVENTFD | VfioUapi.VFIO_IRQ_SET_ACTION_TRIGGER, index, 0,
+                    eventfds.size(), data);
+            for (EventFd e : eventfds) {
+                s.set(ValueLayout.JAVA_INT_UNALIGNED, vfio_irq_set.SIZE + vfio_irq_set.EVENTFD_SIZE * acquired,
+                        e.acquire());
+                acquired++;
+            }
+            check(VFIO_DEVICE_SET_IRQS, " irq " + index + (eventfds.size() > 1 ? " (" + eventfds.size() + " vectors)" : ""),
+                    backend.deviceSetIrqs(f, s));
         } finally {
-            eventfd.release();
+            for (int i = 0; i < acquired; i++) {
+                eventfds.get(i).release();
+            }
             fd.release();
         }
     }

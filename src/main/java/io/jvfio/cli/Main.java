@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
                     + " inspect the ABI, the platform, and what its DMA windows really allow."},
         subcommands = {
             RunCommand.class, DiffCommand.class, InfoCommand.class, ProbeCommand.class, AbiCommand.class,
-            DemoCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
+            DemoCommand.class, PlanCommand.class, NvmeCommand.class, GuestCommand.class, ImagesCommand.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",

@@ -108,14 +108,14 @@ public record Profile(
                 .group(0, DeviceSpec.edu("0000:00:00.0"))
                 .group(1, DeviceSpec.edu("0001:00:00.0"))
                 .build());
-        NAMED.put(QEMU_PSERIES_NVME, () -> builder().name(QEMU_PSERIES_NVME)
-                .group(0, DeviceSpec.edu("0000:00:00.0"))
-                .group(1, DeviceSpec.nvme("0001:00:00.0", NVME_NAMESPACE_BYTES))
-                .build());
         NAMED.put(SRIOV_VF, () -> builder().name(SRIOV_VF).windowsSupported(1).build());
         NAMED.put(NO_DDW, () -> builder().name(NO_DDW).ddwEnabled(false).build());
         NAMED.put(BIG_WINDOW, () -> builder().name(BIG_WINDOW).dma32WindowSize(0x80000000L).build());
         NAMED.put(QEMU_PSERIES_SLOF, () -> builder().name(QEMU_PSERIES_SLOF).firmware(Firmware.SLOF).build());
+        NAMED.put(QEMU_PSERIES_NVME, () -> builder().name(QEMU_PSERIES_NVME)
+                .group(0, DeviceSpec.edu("0000:00:00.0"))
+                .group(1, DeviceSpec.nvme("0001:00:00.0", NVME_NAMESPACE_BYTES))
+                .build());
     }
 
     public Profile {

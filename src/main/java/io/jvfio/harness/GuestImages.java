@@ -75,6 +75,45 @@ public final class GuestImages {
         return images;
     }
 
+    /** How long a first image build may take (downloads included): {@code -Djvfio.images.buildTimeout} seconds. */
+    public static final long BUILD_TIMEOUT_S = Long.getLong("jvfio.images.buildTimeout", 3600);
+
+    /**
+     * The images in {@link #defaultDir()} for {@code flavour}, building them first when missing with
+     * {@code qemu-images/build.sh} ({@link ImageScripts}: the same script {@code make images} runs; its
+     * progress goes to stderr).
+     *
+     * @throws GuestUnavailableException when the build fails or leaves them incomplete
+     */
+    public static GuestImages ensure(Flavour flavour) {
+        GuestImages images = at(defaultDir());
+        if (images.missing(flavour).isEmpty()) {
+            return images;
+        }
+        System.err.println("[images] the guest images are not in " + images.dir() + ": building them from Debian's"
+                + " packages (once; several minutes)");
+        build(flavour, List.of());
+        return locate(defaultDir(), flavour);
+    }
+
+    /**
+     * Runs {@code build.sh} for {@code flavour} (it only checks its stamps when everything is current).
+     *
+     * @throws GuestUnavailableException when it fails
+     */
+    public static void build(Flavour flavour, List<String> extraArgs) {
+        List<String> args = new ArrayList<>(extraArgs);
+        if (flavour == Flavour.K64) {
+            args.add("--with-64k");
+        }
+        int rc = ImageScripts.run("build.sh", args, BUILD_TIMEOUT_S);
+        if (rc != 0) {
+            throw new GuestUnavailableException("building the guest images failed (" + ImageScripts.script("build.sh")
+                    + " exited with " + rc + (rc == 124 ? ": timed out after " + BUILD_TIMEOUT_S + " s" : "")
+                    + "; its log is above)");
+        }
+    }
+
     /** The images directory {@code dir}, unchecked: ask {@link #missing} before booting from it. */
     public static GuestImages at(Path dir) {
         return new GuestImages(dir);

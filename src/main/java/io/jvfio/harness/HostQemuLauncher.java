@@ -1,13 +1,10 @@
 package io.jvfio.harness;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,9 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Runs QEMU as a child process of this JVM. Every run is bounded by the machine's timeout, after
- * which (and on any exception) the whole process tree is destroyed; a JVM shutdown hook does the
- * same if the JVM exits mid-run. QEMU gets {@code -name jvfio-guest-<uuid>} and a pidfile in its run
+ * Runs QEMU as a child process of this JVM, owned by {@link QemuProcess}: bounded by the machine's
+ * timeout, the whole process tree destroyed after it, on any exception and when the JVM exits mid-run. QEMU gets {@code -name jvfio-guest-<uuid>} and a pidfile in its run
  * directory, so that {@link #sweepLeftovers} (called before every boot) can kill what a killed JVM
  * (kill -9, a CI timeout) left behind.
  */
@@ -79,89 +75,8 @@ public final class HostQemuLauncher implements GuestLauncher {
     }
 
     private GuestResult execute(GuestMachine machine, GuestRun run, List<String> argv, RunDirectory rd) {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .directory(rd.dir().toFile());
-        long t0 = System.nanoTime();
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new GuestUnavailableException("cannot start " + argv.getFirst() + ": " + e.getMessage(), e);
-        }
-        Thread hook = new Thread(() -> destroyTree(p.toHandle()), "jvfio-guest-kill-" + rd.id());
-        boolean hooked = false;
-        try {
-            Runtime.getRuntime().addShutdownHook(hook);
-            hooked = true;
-        } catch (IllegalStateException e) {
-            // the JVM is already shutting down
-        }
-        ConsoleCapture console = new ConsoleCapture(t0, ConsoleCapture.echoIfRequested("[" + run.name() + "] "));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread out = Thread.ofPlatform().daemon().name("jvfio-guest-out-" + rd.id()).start(() -> {
-            try {
-                console.drain(p.getInputStream());
-            } catch (IOException e) {
-                // the process was killed
-            }
-        });
-        Thread errT = Thread.ofPlatform().daemon().name("jvfio-guest-err-" + rd.id()).start(() -> copyLimited(p.getErrorStream(), err));
-        boolean timedOut = false;
-        boolean ok = false;
-        try {
-            if (!p.waitFor(machine.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                timedOut = true;
-                destroyTree(p.toHandle());
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-            out.join(5000);
-            errT.join(2000);
-            ok = true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GuestRunException("interrupted while the guest ran", null, e);
-        } finally {
-            if (!ok || p.isAlive()) {
-                destroyTree(p.toHandle());
-            }
-            if (hooked) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // shutting down: the hook runs anyway
-                }
-            }
-        }
-        Duration total = Duration.ofNanos(System.nanoTime() - t0);
-        GuestResult r = GuestResult.parse(run.name(), name(), argv, console.lines(),
-                err.toString(StandardCharsets.UTF_8), p.isAlive() ? -1 : (timedOut ? -1 : p.exitValue()), timedOut, total);
-        if (timedOut) {
-            throw new GuestTimeoutException("the guest run '" + run.name() + "' exceeded its timeout of "
-                    + machine.timeout().toSeconds() + " s and was killed (" + r.timing() + ")", r);
-        }
-        return r;
-    }
-
-    static void copyLimited(InputStream in, ByteArrayOutputStream to) {
-        byte[] b = new byte[4096];
-        int n;
-        try {
-            while ((n = in.read(b)) > 0) {
-                synchronized (to) {
-                    if (to.size() < 1 << 20) {
-                        to.write(b, 0, n);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // the process was killed
-        }
-    }
-
-    /** Kills a process and all its descendants (children first). */
-    static void destroyTree(ProcessHandle h) {
-        h.descendants().forEach(ProcessHandle::destroyForcibly);
-        h.destroyForcibly();
+        return QemuProcess.run(new ProcessBuilder(argv).directory(rd.dir().toFile()), machine.timeout(),
+                "[" + run.name() + "] ").result(run, name(), argv, machine.timeout());
     }
 
     /**
@@ -211,7 +126,7 @@ public final class HostQemuLauncher implements GuestLauncher {
     }
 
     private static int kill(ProcessHandle h) {
-        destroyTree(h);
+        QemuProcess.destroyTree(h);
         try {
             h.onExit().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {

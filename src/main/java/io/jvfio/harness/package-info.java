@@ -13,11 +13,16 @@
  *       {@link io.jvfio.harness.guest.GuestTestMain}; {@link io.jvfio.harness.JvfioBatch} one that runs
  *       jvfio commands from the shaded jar, several per boot.</li>
  *   <li>{@link io.jvfio.harness.GuestLauncher}: boots it. {@link io.jvfio.harness.HostQemuLauncher}
- *       runs QEMU as a child process; a Testcontainers launcher (test code) runs it in a container. Both
+ *       runs QEMU as a child process owned by {@link io.jvfio.harness.QemuProcess};
+ *       {@link io.jvfio.harness.TestcontainersLauncher} runs it in a locally built container. Both
  *       return the same {@link io.jvfio.harness.GuestResult}: exit status, console with arrival times,
  *       the kernel log, {@link io.jvfio.harness.GuestTiming}. Every run is bounded, its console saved
  *       ({@link io.jvfio.harness.ConsoleArchive}), and an Oops, BUG, WARNING or panic in the kernel log
  *       fails it ({@link io.jvfio.harness.GuestKernelProblemException}).</li>
+ *   <li>For downstream users: {@link io.jvfio.harness.GuestSetup} (kernel, {@link io.jvfio.harness.DeviceSpec
+ *       devices}, PHBs, memory, timeout) and {@link io.jvfio.harness.GuestCommandRun} behind {@code jvfio guest};
+ *       {@link io.jvfio.harness.junit.PseriesGuest} for JUnit; {@link io.jvfio.harness.GuestImages#ensure} builds
+ *       the images on first use with the scripts {@link io.jvfio.harness.ImageScripts} carries in the jar.</li>
  * </ul>
  *
  * <pre>{@code

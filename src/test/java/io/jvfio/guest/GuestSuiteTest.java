@@ -143,15 +143,15 @@ class GuestSuiteTest {
         }
         Outcome o;
         synchronized (OUTCOMES) {
-            o = OUTCOMES.computeIfAbsent(launcher.name(), n -> boot(launcher, machine));
+            o = OUTCOMES.computeIfAbsent(launcher.name(), n -> boot(launcher, machine, testRun(GuestImages.locate())));
             writeReport();
         }
         return nodes(o);
     }
 
-    private static Outcome boot(GuestLauncher launcher, GuestMachine machine) {
+    /** Boots {@code machine} with {@code run} and parses the in-guest test results (also used by GuestNvmeTest). */
+    static Outcome boot(GuestLauncher launcher, GuestMachine machine, GuestRun run) {
         GuestImages images = GuestImages.locate();
-        GuestRun run = testRun(images);
         System.out.printf("[guest] %s: booting %s (%s), shipping %.1f MB%n", launcher.name(), images.dir(),
                 machine.cpu(), run.payloadBytes() / 1e6);
         long t0 = System.nanoTime();
@@ -228,7 +228,7 @@ class GuestSuiteTest {
     }
 
     /** One container per in-guest class with one dynamic test per in-guest test, then the run checks. */
-    private static Stream<DynamicNode> nodes(Outcome o) {
+    static Stream<DynamicNode> nodes(Outcome o) {
         Map<String, List<DynamicNode>> byClass = new LinkedHashMap<>();
         for (GuestTestCase c : o.tests().tests()) {
             String cls = c.className().isEmpty() ? "(no class)" : c.className();

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Makes the Docker side of {@link TestcontainersLauncher} ready, once per JVM, through the scripts in
@@ -23,7 +22,7 @@ final class DockerSetup {
     private DockerSetup() {}
 
     static Path scriptsDir() {
-        return Path.of(System.getProperty("jvfio.project.dir", ".")).resolve("qemu-images/docker");
+        return ImageScripts.dir().resolve("docker");
     }
 
     /** The QEMU image, building it on first use (bounded by {@code -Djvfio.guest.dockerSetupTimeout} seconds, 900). */
@@ -34,38 +33,33 @@ final class DockerSetup {
         long t0 = System.nanoTime();
         Path script = scriptsDir().resolve("build-image.sh");
         if (!Files.isExecutable(script)) {
-            return outcome = new Outcome(null, "no " + script + " (set -Djvfio.project.dir)", Duration.ZERO);
+            return outcome = new Outcome(null, "no " + script + " (a jvfio jar without its qemu-images scripts?)", Duration.ZERO);
         }
         long limit = Long.getLong("jvfio.guest.dockerSetupTimeout", 900);
         try {
             Path log = Files.createTempFile("jvfio-docker-setup", ".log");
-            Process p = new ProcessBuilder(List.of(script.toString())).redirectErrorStream(false)
-                    .redirectError(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-            byte[] out = p.getInputStream().readAllBytes();
-            boolean done = p.waitFor(limit, TimeUnit.SECONDS);
-            if (!done) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-            }
+            Path out = Files.createTempFile("jvfio-docker-setup", ".out");
+            int rc = QemuProcess.runBounded(new ProcessBuilder(List.of(script.toString())).redirectError(log.toFile())
+                    .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))),
+                    Duration.ofSeconds(limit));
+            boolean done = rc != 124;
+            String stdout = Files.readString(out, StandardCharsets.UTF_8);
+            Files.deleteIfExists(out);
             String err = Files.readString(log, StandardCharsets.UTF_8);
             Files.deleteIfExists(log);
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             if (!err.isBlank()) {
                 System.err.print(err.lines().map(l -> "  " + l + "\n").reduce("", String::concat));
             }
-            if (!done || p.exitValue() != 0) {
-                return outcome = new Outcome(null, (done ? script + " failed (exit " + p.exitValue() + ")"
+            if (rc != 0) {
+                return outcome = new Outcome(null, (done ? script + " failed (exit " + rc + ")"
                         : script + " did not finish within " + limit + " s") + ":\n" + tail(err, 15), took);
             }
-            String[] lines = new String(out, StandardCharsets.UTF_8).strip().split("\n");
+            String[] lines = stdout.strip().split("\n");
             return outcome = new Outcome(lines[lines.length - 1].strip(), null, took);
         } catch (IOException e) {
             return outcome = new Outcome(null, "cannot run " + script + ": " + e.getMessage(),
                     Duration.ofNanos(System.nanoTime() - t0));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Outcome(null, "interrupted", Duration.ZERO);
         }
     }
 

@@ -2,25 +2,17 @@ package io.jvfio.harness;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Volume;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.OutputFrame;
-import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
-import org.testcontainers.utility.DockerImageName;
 
 /**
  * Runs QEMU in a container (Testcontainers) from a local image built from Debian packages only
@@ -30,26 +22,32 @@ import org.testcontainers.utility.DockerImageName;
  * <p>The kernel and the run directory (the initramfs) are bind-mounted read-only, so the daemon must
  * share this machine's filesystem (a local dockerd, as {@code ensure-docker.sh} starts). Without Ryuk
  * (disabled: no registry to pull it from) a killed JVM would leak containers, so every container is
- * labelled {@value #LABEL}=1 plus its owner JVM; containers of dead owners are removed before each
+ * labelled ({@link PseriesGuestContainer#LABEL}) with its owner JVM; containers of dead owners are removed before each
  * run, and this JVM's on exit.
  *
- * <p>Lives in the test tree: Testcontainers is a test-scoped dependency.
+ * <p>Testcontainers is an optional dependency of jvfio: a project using this launcher adds
+ * {@code org.testcontainers:testcontainers} to its test dependencies (the shaded jar does not carry it).
+ * The image is built locally from Debian packages ({@code qemu-images/docker/build-image.sh}, no
+ * registry), once, on first use.
+ *
+ * <pre>{@code
+ * GuestResult r = new TestcontainersLauncher().run(setup.machine(), GuestImages.ensure(Flavour.K4), run);
+ * }</pre>
  */
 public final class TestcontainersLauncher implements GuestLauncher {
-    public static final String LABEL = "jvfio.harness";
-    public static final String OWNER_LABEL = "jvfio.harness.owner";
-    private static final String KERNEL_DIR = "/images";
-    private static final String RUN_DIR = "/run/jvfio";
-    private static final String OWNER = ProcessHandle.current().pid() + "-"
-            + ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+    private static final String LABEL = PseriesGuestContainer.LABEL;
+    private static final String OWNER_LABEL = PseriesGuestContainer.OWNER_LABEL;
+    private static final String OWNER = PseriesGuestContainer.OWNER;
     private static volatile boolean hookInstalled;
 
     private final Path workRoot;
 
+    /** A launcher with run directories under {@link RunDirectory#defaultRoot()}. */
     public TestcontainersLauncher() {
         this(RunDirectory.defaultRoot());
     }
 
+    /** A launcher with run directories under {@code workRoot} (the daemon must see it: bind mounts). */
     public TestcontainersLauncher(Path workRoot) {
         this.workRoot = workRoot;
     }
@@ -66,6 +64,16 @@ public final class TestcontainersLauncher implements GuestLauncher {
 
     @Override
     public Optional<String> unavailableReason(GuestMachine machine) {
+        if (!Boolean.parseBoolean(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))) {
+            // Testcontainers reads this from the environment only; Ryuk's image would come from a registry
+            return Optional.of("set TESTCONTAINERS_RYUK_DISABLED=true: Testcontainers' Ryuk image needs a registry,"
+                    + " and this launcher removes its own labelled containers instead");
+        }
+        if (java.nio.file.Files.exists(Path.of("/.dockerenv")) && System.getenv("TESTCONTAINERS_HOST_OVERRIDE") == null) {
+            // inside a container Testcontainers finds the Docker host by running alpine, pulled from a registry
+            return Optional.of("running inside a container: set TESTCONTAINERS_HOST_OVERRIDE=localhost (Testcontainers"
+                    + " would otherwise pull alpine from a registry to find the Docker host)");
+        }
         DockerSetup.Outcome o = DockerSetup.prepare();
         if (o.failure() != null) {
             return Optional.of("Docker is not usable: " + o.failure());
@@ -85,80 +93,67 @@ public final class TestcontainersLauncher implements GuestLauncher {
         unavailableReason(machine).ifPresent(r -> {
             throw new GuestUnavailableException(r);
         });
-        String image = DockerSetup.prepare().image();
+        String image = PseriesGuestContainer.localImage();
         DockerClient docker = DockerClientFactory.instance().client();
         removeStale(docker);
         installHook();
         try (RunDirectory rd = RunDirectory.create(workRoot)) {
             rd.writeInitrd(images.initramfs(machine.flavour()), run);
-            String kernelFile = machine.flavour().kernelFile();
-            List<String> argv = new ArrayList<>(machine.qemuCommand(KERNEL_DIR + "/" + kernelFile,
-                    RUN_DIR + "/" + RunDirectory.INITRD, HostQemuLauncher.NAME_PREFIX + rd.id(), null));
-            argv.set(0, "qemu-system-ppc64"); // the image's QEMU, whatever the host's is called
-            return execute(machine, images, run, image, argv, rd);
+            PseriesGuestContainer c = new PseriesGuestContainer(image, machine, images, rd);
+            List<String> argv = c.qemuCommand();
+            return QemuProcess.supervise(machine.timeout(), "[" + run.name() + "/tc] ", (console, err) -> start(c, console, err))
+                    .result(run, name(), argv, machine.timeout());
         }
     }
 
-    @SuppressWarnings("resource")
-    private GuestResult execute(GuestMachine machine, GuestImages images, GuestRun run, String image,
-            List<String> argv, RunDirectory rd) {
-        long t0 = System.nanoTime();
-        ConsoleCapture console = new ConsoleCapture(t0, ConsoleCapture.echoIfRequested("[" + run.name() + "/tc] "));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+    /** Starts the container (returning once QEMU runs, or has already ended) as a {@link QemuProcess.Running}. */
+    private static QemuProcess.Running start(PseriesGuestContainer c, ConsoleCapture console, ByteArrayOutputStream err) {
         CountDownLatch ended = new CountDownLatch(1);
-        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
-                .withLabels(Map.of(LABEL, "1", OWNER_LABEL, OWNER, "jvfio.harness.run", rd.id()))
-                // Plain docker binds: Testcontainers' own withFileSystemBind first probes file mounting
-                // with an alpine container, which cannot be pulled here (no registry).
-                .withCreateContainerCmdModifier(cmd -> cmd.withHostConfig(cmd.getHostConfig().withBinds(
-                        new Bind(images.dir().toAbsolutePath().toString(), new Volume(KERNEL_DIR), AccessMode.ro),
-                        new Bind(rd.dir().toAbsolutePath().toString(), new Volume(RUN_DIR), AccessMode.ro))))
-                .withCommand(argv.toArray(String[]::new))
-                .withLogConsumer(f -> consume(f, console, err, ended))
-                .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(machine.timeout()));
-        boolean timedOut = false;
-        int exit = -1;
-        Exception failure = null;
-        String containerId = null;
+        c.withLogConsumer(f -> consume(f, console, err, ended));
         try {
-            try {
-                c.start();
-            } catch (RuntimeException e) {
-                failure = e;
+            c.start();
+        } catch (RuntimeException e) {
+            if (c.getContainerId() == null) {
+                c.stop();
+                throw new GuestUnavailableException("cannot start the QEMU container (" + c.getDockerImageName() + "): " + e, e);
             }
-            containerId = c.getContainerId();
-            InspectContainerResponse.ContainerState state = containerId == null ? null
-                    : c.getDockerClient().inspectContainerCmd(containerId).exec().getState();
-            if (state != null && Boolean.TRUE.equals(state.getRunning())) {
-                timedOut = true; // the one-shot check gave up: QEMU still runs
-            } else if (state != null && state.getExitCodeLong() != null) {
-                exit = state.getExitCodeLong().intValue();
+            // QEMU already ended with a failure status: its state and logs tell the rest
+        }
+        String id = c.getContainerId();
+        return new QemuProcess.Running() {
+            private int exit = -1;
+
+            @Override
+            public boolean waitFor(Duration d) throws InterruptedException {
+                long deadline = System.nanoTime() + d.toNanos();
+                while (true) {
+                    InspectContainerResponse.ContainerState state = c.getDockerClient().inspectContainerCmd(id).exec().getState();
+                    if (!Boolean.TRUE.equals(state.getRunning())) {
+                        exit = state.getExitCodeLong() == null ? -1 : state.getExitCodeLong().intValue();
+                        return true;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        return false;
+                    }
+                    Thread.sleep(250);
+                }
             }
-            if (!timedOut) {
+
+            @Override
+            public int exitCode() {
+                return exit;
+            }
+
+            @Override
+            public void kill() {
+                c.stop(); // kills and removes the container; idempotent
+            }
+
+            @Override
+            public void drain() throws InterruptedException {
                 ended.await(10, TimeUnit.SECONDS); // the log stream trails the exit a little
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GuestRunException("interrupted while the guest ran", null, e);
-        } finally {
-            c.stop(); // kills and removes the container
-        }
-        console.finish();
-        Duration total = Duration.ofNanos(System.nanoTime() - t0);
-        String stderr;
-        synchronized (err) {
-            stderr = err.toString(StandardCharsets.UTF_8);
-        }
-        GuestResult r = GuestResult.parse(run.name(), name(), argv, console.lines(), stderr, timedOut ? -1 : exit,
-                timedOut, total);
-        if (timedOut) {
-            throw new GuestTimeoutException("the guest run '" + run.name() + "' exceeded its timeout of "
-                    + machine.timeout().toSeconds() + " s and was killed (" + r.timing() + ")", r);
-        }
-        if (containerId == null && failure != null) {
-            throw new GuestUnavailableException("cannot start the QEMU container (" + image + "): " + failure, failure);
-        }
-        return r;
+        };
     }
 
     private static void consume(OutputFrame f, ConsoleCapture console, ByteArrayOutputStream err, CountDownLatch ended) {

@@ -1,0 +1,106 @@
+package io.jvfio.driver.nvme;
+
+import io.jvfio.Vfio;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Where an NVMe controller for this driver is: on the kernel, the controllers sysfs shows bound to
+ * vfio-pci (by PCI class 01:08); on the emulator, the seam where the emulated controller plugs in.
+ */
+public final class NvmeHost {
+    static final Path PCI_DEVICES = Path.of("/sys/bus/pci/devices");
+
+    private NvmeHost() {}
+
+    /** An NVMe controller bound to vfio-pci: its IOMMU group and PCI address. */
+    public record Location(int group, String address) {}
+
+    /**
+     * Why the emulator cannot run the driver yet; empty once the emulated NVMe controller is wired
+     * into the emulator's vfio-pci layer. Tests over the emulated backend skip with this reason.
+     */
+    public static Optional<String> emulatedUnavailable() {
+        return Optional.of("the emulated NVMe controller (io.jvfio.emul.device.nvme) is not wired into the "
+                + "emulator's vfio-pci layer yet: no emulated profile carries an NVMe device");
+    }
+
+    /**
+     * An emulated platform with an NVMe controller at {@link #emulatedLocation()} whose namespace is {@code image}
+     * (512-byte blocks, the file's size is the namespace's). The seam for the emulated backend: the
+     * CLI and the driver tests come here, and light up once the emulated controller is wired.
+     *
+     * @throws NvmeException (UNSUPPORTED) until then
+     */
+    public static Vfio emulated(Path image) throws NvmeException {
+        throw new NvmeException(NvmeException.Kind.UNSUPPORTED, "emulated NVMe on " + image, -1, null,
+                emulatedUnavailable().orElse("") + "; use --backend kernel");
+    }
+
+    /**
+     * Where {@link #emulated} puts the controller: a group of its own beside edu's group 0, as QEMU's
+     * nvme on a second PHB appears in the project's guest.
+     */
+    public static Location emulatedLocation() {
+        return new Location(1, "0001:00:00.0");
+    }
+
+    /** The NVMe controllers (PCI class 0x0108xx) bound to vfio-pci, sorted by address. */
+    public static List<Location> kernelControllers() {
+        return kernelControllers(PCI_DEVICES);
+    }
+
+    static List<Location> kernelControllers(Path devices) {
+        List<Location> out = new ArrayList<>();
+        if (!Files.isDirectory(devices)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(devices)) {
+            for (Path d : ds) {
+                if (isNvme(d) && "vfio-pci".equals(linkName(d.resolve("driver")))) {
+                    String g = linkName(d.resolve("iommu_group"));
+                    if (g != null) {
+                        out.add(new Location(Integer.parseInt(g), d.getFileName().toString()));
+                    }
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return out;
+        }
+        out.sort((a, b) -> a.address().compareTo(b.address()));
+        return out;
+    }
+
+    /** The IOMMU group of the PCI device {@code address}, from sysfs. */
+    public static Optional<Integer> kernelGroup(String address) {
+        String g = linkName(PCI_DEVICES.resolve(address).resolve("iommu_group"));
+        try {
+            return g == null ? Optional.empty() : Optional.of(Integer.parseInt(g));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    static boolean isNvme(Path device) {
+        try {
+            String cls = Files.readString(device.resolve("class")).strip().toLowerCase(Locale.ROOT);
+            return cls.startsWith("0x0108");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String linkName(Path link) {
+        try {
+            return Files.readSymbolicLink(link).getFileName().toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+}

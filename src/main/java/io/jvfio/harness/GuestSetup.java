@@ -1,0 +1,72 @@
+package io.jvfio.harness;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The guest a downstream user asks for, in the words of {@code jvfio guest} and {@code @PseriesGuest}:
+ * a kernel, devices spread over PHBs, memory and a time bound. {@link #machine()} turns it into the
+ * {@link GuestMachine} the launchers boot.
+ *
+ * @param kernel the kernel series ({@link #KERNELS}); see {@link #flavour()}
+ * @param devices the PCI devices, in order; device {@code i} sits on PHB {@code i % phbs}, so each PHB
+ *     (one IOMMU group on pSeries) holds its share
+ * @param phbs how many PHBs (at least 1)
+ * @param memory the guest RAM, e.g. {@code 2G}
+ * @param timeout the bound on the whole boot
+ */
+public record GuestSetup(String kernel, List<DeviceSpec> devices, int phbs, String memory, Duration timeout) {
+    /** The kernel series the option accepts; {@link #BUILT} are the ones the images can boot today. */
+    public static final List<String> KERNELS = List.of("6.12", "newest", "6.1");
+    /** The kernel series built by {@code qemu-images/build.sh}. */
+    public static final List<String> BUILT = List.of("6.12");
+    public static final String DEFAULT_KERNEL = "6.12";
+
+    public GuestSetup {
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(memory, "memory");
+        Objects.requireNonNull(timeout, "timeout");
+        devices = List.copyOf(devices);
+        if (!KERNELS.contains(kernel)) {
+            throw new IllegalArgumentException("unknown kernel '" + kernel + "' (one of " + String.join(", ", KERNELS) + ")");
+        }
+        if (phbs < 1 || phbs > 16) {
+            throw new IllegalArgumentException("phbs must be 1..16: " + phbs);
+        }
+        if (!memory.matches("[1-9][0-9]*[MG]")) {
+            throw new IllegalArgumentException("memory must be a size like 2G or 1536M: '" + memory + "'");
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+    }
+
+    /**
+     * The image flavour that boots {@link #kernel()}.
+     *
+     * @throws GuestUnavailableException for a series that is accepted but not built yet
+     */
+    public GuestImages.Flavour flavour() {
+        if (!BUILT.contains(kernel)) {
+            throw new GuestUnavailableException("the " + kernel + " guest kernel is not built yet: the guest images"
+                    + " have " + String.join(", ", BUILT) + " only (use --kernel " + DEFAULT_KERNEL + ")");
+        }
+        return GuestImages.Flavour.K4;
+    }
+
+    /** The machine: the defaults of {@link GuestMachine}, with exactly these PHBs and devices. */
+    public GuestMachine machine() {
+        List<String> args = new ArrayList<>();
+        for (int i = 1; i < phbs; i++) {
+            args.addAll(List.of("-device", "spapr-pci-host-bridge,index=" + i + ",id=phb" + i));
+        }
+        for (int i = 0; i < devices.size(); i++) {
+            int phb = i % phbs;
+            args.addAll(devices.get(i).qemuArgs(phb == 0 ? null : "phb" + phb + ".0"));
+        }
+        return GuestMachine.builder().edu(false).memory(memory).timeout(timeout).flavour(flavour())
+                .extraArgs(args.toArray(String[]::new)).build();
+    }
+}

@@ -1,0 +1,72 @@
+package io.jvfio.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code --device}, {@code --phbs}, {@code --kernel} as the launchers' machine sees them. */
+class GuestSetupTest {
+    static GuestSetup setup(String kernel, int phbs, String... devices) {
+        return new GuestSetup(kernel, List.of(devices).stream().map(DeviceSpec::parse).toList(), phbs, "2G",
+                Duration.ofMinutes(5));
+    }
+
+    @Test
+    void eduSpecsParseWithTheirOptions() {
+        assertEquals(new DeviceSpec.Edu(GuestMachine.FULL_DMA_MASK), DeviceSpec.parse("edu"));
+        assertEquals(new DeviceSpec.Edu(0xfffffffL), DeviceSpec.parse("edu,dma_mask=0xfffffff"));
+        assertEquals(List.of("-device", "edu,bus=phb1.0,dma_mask=0xff"), DeviceSpec.parse("edu,dma_mask=255").qemuArgs("phb1.0"));
+    }
+
+    @Test
+    void badSpecsNameWhatIsWrong() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("gpu")).getMessage()
+                .contains("unknown kind 'gpu' (known: edu)"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("edu,colour=red")).getMessage()
+                .contains("[colour]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("edu,dma_mask")).getMessage()
+                .contains("not KEY=VALUE"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("edu,dma_mask=0xzz")).getMessage()
+                .contains("not a number"));
+    }
+
+    @Test
+    void devicesGoRoundRobinOntoThePhbs() {
+        List<String> q = setup("6.12", 2, "edu", "edu", "edu").machine().qemuCommand("k", "i", null, null);
+        String cmd = String.join(" ", q);
+        assertTrue(cmd.contains("-device spapr-pci-host-bridge,index=1,id=phb1"), cmd);
+        assertEquals(3, Collections.frequency(q, "-device") - 1, cmd); // three edus and one extra PHB
+        assertTrue(cmd.contains("-device edu,dma_mask=0xffffffffffffffff -device edu,bus=phb1.0,dma_mask=0xffffffffffffffff"
+                + " -device edu,dma_mask=0xffffffffffffffff"), cmd);
+    }
+
+    @Test
+    void noDeviceMeansNoDevice() {
+        String cmd = String.join(" ", setup("6.12", 1).machine().qemuCommand("k", "i", null, null));
+        assertFalse(cmd.contains("edu"), cmd);
+        assertFalse(cmd.contains("spapr-pci-host-bridge,index"), cmd);
+    }
+
+    @Test
+    void kernelsNotBuiltAreRefusedNotFaked() {
+        assertEquals(GuestImages.Flavour.K4, setup("6.12", 1).flavour());
+        for (String k : List.of("6.1", "newest")) {
+            GuestUnavailableException e = assertThrows(GuestUnavailableException.class, () -> setup(k, 1).flavour());
+            assertTrue(e.getMessage().contains("the " + k + " guest kernel is not built yet"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> setup("5.4", 1));
+    }
+
+    @Test
+    void sizesAndCountsAreChecked() {
+        assertThrows(IllegalArgumentException.class, () -> setup("6.12", 0));
+        assertThrows(IllegalArgumentException.class, () -> new GuestSetup("6.12", List.of(), 1, "lots", Duration.ofMinutes(1)));
+        assertEquals("1536M", new GuestSetup("6.12", List.of(), 1, "1536M", Duration.ofMinutes(1)).machine().memory());
+    }
+}

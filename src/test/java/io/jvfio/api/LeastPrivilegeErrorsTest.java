@@ -29,6 +29,15 @@ class LeastPrivilegeErrorsTest {
         return Vfio.over(new EmulatedBackend(b.build()));
     }
 
+    /** Group 0 in a fresh container of type {@code t}; the Vfio closes both. */
+    private static Container attached(Vfio vfio, IommuType t) throws VfioException {
+        Group g = vfio.openGroup(0);
+        Container c = vfio.openContainer();
+        g.attach(c);
+        c.setIommu(t);
+        return c;
+    }
+
     private static void contains(String text, String... parts) {
         for (String p : parts) {
             assertTrue(text.contains(p), () -> "'" + p + "' missing from: " + text);
@@ -48,10 +57,8 @@ class LeastPrivilegeErrorsTest {
 
     @Test
     void registerOverTheLimitNamesLimitNeedAndFix() throws Exception {
-        try (Vfio vfio = as(8 * M, new DeviceNode(1000, 1000, 0600));
-                Group g = vfio.openGroup(0); Container c = vfio.openContainer()) {
-            g.attach(c);
-            c.setIommu(IommuType.SPAPR_TCE_V2);
+        try (Vfio vfio = as(8 * M, new DeviceNode(1000, 1000, 0600))) {
+            Container c = attached(vfio, IommuType.SPAPR_TCE_V2);
             DmaBuffer small = vfio.allocate(2 * M, false);
             c.registerMemory(small.segment());
             DmaBuffer big = vfio.allocate(16 * M, false);
@@ -65,10 +72,8 @@ class LeastPrivilegeErrorsTest {
 
     @Test
     void createOverTheLimitNamesTheTableCharge() throws Exception {
-        try (Vfio vfio = as(8 * M, new DeviceNode(1000, 1000, 0600));
-                Group g = vfio.openGroup(0); Container c = vfio.openContainer()) {
-            g.attach(c);
-            c.setIommu(IommuType.SPAPR_TCE_V2);
+        try (Vfio vfio = as(8 * M, new DeviceNode(1000, 1000, 0600))) {
+            Container c = attached(vfio, IommuType.SPAPR_TCE_V2);
             VfioException e = assertThrows(VfioException.class, () -> c.createWindow(12, 1L << 34, 1));
             assertEquals("ENOMEM", e.errnoName());
             contains(e.advice(), "this VFIO_IOMMU_SPAPR_TCE_CREATE needs 32MiB", "RLIMIT_MEMLOCK is 8MiB");
@@ -77,10 +82,8 @@ class LeastPrivilegeErrorsTest {
 
     @Test
     void v1EnableNamesTheDefaultWindow() throws Exception {
-        try (Vfio vfio = as(64 * M, new DeviceNode(1000, 1000, 0600));
-                Group g = vfio.openGroup(0); Container c = vfio.openContainer()) {
-            g.attach(c);
-            c.setIommu(IommuType.SPAPR_TCE_V1);
+        try (Vfio vfio = as(64 * M, new DeviceNode(1000, 1000, 0600))) {
+            Container c = attached(vfio, IommuType.SPAPR_TCE_V1);
             VfioException e = assertThrows(VfioException.class, c::enable);
             contains(e.advice(), "this VFIO_IOMMU_ENABLE needs 1GiB", "RLIMIT_MEMLOCK is 64MiB", "ulimit -l 1048576");
         }

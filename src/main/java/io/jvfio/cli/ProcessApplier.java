@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * Applies a scenario's {@code #%} header on the kernel backend, for the run of that one file, and
  * undoes it on {@link #close}: the group nodes' owner and mode (what a udev rule or chown would set),
- * the soft {@code RLIMIT_MEMLOCK} (setrlimit), and the user: the calling thread's fsuid, fsgid and
+ * {@code RLIMIT_MEMLOCK} (setrlimit: the soft limit, and the hard one if it is lower), and the user: the calling thread's fsuid, fsgid and
  * effective capabilities, the credentials the kernel checks at open and in {@code account_locked_vm}.
  * The run's system calls must stay on this thread. Supplementary groups and the real uid stay the
  * process's: a fully unprivileged process needs a launcher (README, "Running without root").
@@ -94,14 +94,15 @@ final class ProcessApplier implements AutoCloseable {
         }
     }
 
+    /** The soft limit; the hard one too where it is lower (root has CAP_SYS_RESOURCE), put back after. */
     private void memlock(long bytes) {
-        long soft = ProcessCredentials.memlockLimits()[0];
-        int r = ProcessCredentials.setMemlockSoftLimit(bytes);
+        long[] before = ProcessCredentials.memlockLimits();
+        int r = ProcessCredentials.setMemlockLimits(bytes, Math.max(bytes, before[1]));
         if (r < 0) {
-            throw new Refused("setrlimit(RLIMIT_MEMLOCK, " + bytes + ") failed (errno " + -r
-                    + "): above the hard limit " + ProcessCredentials.memlockLimits()[1], null);
+            throw new Refused("setrlimit(RLIMIT_MEMLOCK, " + bytes + ") failed (errno " + -r + "): the hard limit is "
+                    + before[1] + " and raising it needs CAP_SYS_RESOURCE", null);
         }
-        undo.add(() -> ProcessCredentials.setMemlockSoftLimit(soft));
+        undo.add(() -> ProcessCredentials.setMemlockLimits(before[0], before[1]));
     }
 
     /** Undoes every part, the last applied first. */

@@ -157,8 +157,8 @@ public final class RunCommand implements Callable<Integer> {
             } catch (ProcessApplier.Refused e) {
                 out.flush();
                 err.println("jvfio run: " + s.name() + ": cannot take on the process its #% header states: "
-                        + e.getMessage());
-                return ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
+                        + e.getMessage() + "; the file did not run");
+                status = ExitStatus.combine(status, ExitStatus.UNAVAILABLE); // the other files still run
             } catch (ScenarioStartException e) {
                 out.flush();
                 err.println(Backends.unavailable(spec, choice.emulated(), s.name() + ": " + e.getMessage()));

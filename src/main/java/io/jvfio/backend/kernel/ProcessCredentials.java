@@ -71,14 +71,13 @@ public final class ProcessCredentials {
     }
 
     /**
-     * Sets the soft RLIMIT_MEMLOCK, keeping the hard one (lowering the hard limit could not be undone
-     * without CAP_SYS_RESOURCE). 0, or -EINVAL above the hard limit.
+     * Sets the soft and hard RLIMIT_MEMLOCK ({@code Long.MAX_VALUE} for RLIM_INFINITY): 0, -EINVAL for
+     * soft above hard, -EPERM for raising the hard limit without CAP_SYS_RESOURCE.
      */
-    public static int setMemlockSoftLimit(long bytes) {
-        long hard = memlockLimits()[1];
+    public static int setMemlockLimits(long soft, long hard) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment r = a.allocate(rlimit.LAYOUT);
-            rlimit.rlim_cur.set(r, bytes == Long.MAX_VALUE ? rlimit.RLIM_INFINITY : bytes);
+            rlimit.rlim_cur.set(r, soft == Long.MAX_VALUE ? rlimit.RLIM_INFINITY : soft);
             rlimit.rlim_max.set(r, hard == Long.MAX_VALUE ? rlimit.RLIM_INFINITY : hard);
             return call(SETRLIMIT, RLIMIT_MEMLOCK, r);
         }

@@ -25,14 +25,14 @@ class ProcessCredentialsTest {
         long[] before = ProcessCredentials.memlockLimits();
         assumeTrue(before[1] >= 64 * 1024, "the hard RLIMIT_MEMLOCK is below 64 KiB: " + before[1]);
         try {
-            assertEquals(0, ProcessCredentials.setMemlockSoftLimit(64 * 1024));
+            assertEquals(0, ProcessCredentials.setMemlockLimits(64 * 1024, before[1]));
             assertEquals(64 * 1024, ProcessCredentials.memlockLimits()[0]);
             assertEquals(before[1], ProcessCredentials.memlockLimits()[1], "the hard limit is kept");
             if (before[1] != Long.MAX_VALUE) {
-                assertTrue(ProcessCredentials.setMemlockSoftLimit(before[1] + 4096) < 0, "above the hard limit");
+                assertTrue(ProcessCredentials.setMemlockLimits(before[1] + 4096, before[1]) < 0, "soft above hard");
             }
         } finally {
-            ProcessCredentials.setMemlockSoftLimit(before[0]);
+            ProcessCredentials.setMemlockLimits(before[0], before[1]);
         }
         assertArrayEquals(before, ProcessCredentials.memlockLimits());
         assertTrue(ProcessCredentials.lockedBytes() >= 0, "VmLck is in /proc/self/status");

@@ -6,7 +6,8 @@
 #                    the QEMU pSeries guest (real 6.12 kernel), the unit suite on a ppc64le JVM
 #   make test-unit   the host JVM part only (with the javadoc checks: mvn javadoc:javadoc must be clean)
 #   make test-guest  the in-guest part only (builds the images first)
-#   make test-diff   every scenario (and 200 random ones) on the emulator and the guest kernel
+#   make test-diff   every scenario (200 random ones, and the degenerate-argument probes) on the
+#                    emulator and the guest kernel
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
 #   make test-downstream  examples/driver-ci (a downstream project) against this jvfio, one guest boot
 #   make images      the guest images (cached under $(JVFIO_CACHE))
@@ -58,12 +59,13 @@ test-qemu-user: deps images build
 	@echo "[test] unit suite on a ppc64le JVM under qemu-user"
 	@scripts/test-qemu-user.sh
 
-# Every repository scenario and DIFF_RANDOM generated ones, on the emulator and the guest kernel.
+# Every repository scenario, DIFF_RANDOM generated ones and the degenerate-argument probes (every size,
+# count, length and address field at 0, 1, page-1, max, overflow), on the emulator and the guest kernel.
 DIFF_RANDOM ?= 200
 DIFF_SEED ?= 1
 test-diff: deps images build
-	@echo "[test] jvfio diff: emulator vs the guest kernel, scenarios/*.scn + $(DIFF_RANDOM) random (seed $(DIFF_SEED))"
-	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) \
+	@echo "[test] jvfio diff: emulator vs the guest kernel, scenarios/*.scn + $(DIFF_RANDOM) random (seed $(DIFF_SEED)) + degenerate arguments"
+	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate \
 	    --deviations scenarios/deviations.txt --report target/fidelity/report.md
 
 # The L2 suite, and the two failure paths (4K-page L1, L0 without nested HV): two short extra boots.

@@ -265,12 +265,20 @@ public final class Container implements AutoCloseable {
      * VFIO_IOMMU_SPAPR_REGISTER_MEMORY (v2): pins the memory and lets it be mapped.
      *
      * @param memory page-aligned process memory, typically {@link DmaBuffer#segment()}
+     * @throws VfioGuardException if {@code memory} is empty (nothing is issued: the 6.12 kernel logs a
+     *     WARNING and fails with ENOMEM)
      * @throws VfioException if the kernel refused (EBUSY: already registered; EINVAL: unaligned or
      *     overlapping; ENOMEM: over RLIMIT_MEMLOCK)
      * @throws IllegalStateException if the container is closed or the memory already freed
      * @throws NullPointerException if {@code memory} is null
      */
     public void registerMemory(MemorySegment memory) throws VfioException {
+        requireAlive(memory);
+        if (memory.byteSize() == 0) {
+            throw new VfioGuardException("VFIO_IOMMU_SPAPR_REGISTER_MEMORY size=0",
+                    VFIO_IOMMU_SPAPR_REGISTER_MEMORY.request(backend.arch()), "an empty segment: the 6.12 kernel "
+                            + "logs a WARNING (vzalloc of 0 bytes) and fails with ENOMEM; register at least one page");
+        }
         registration(VFIO_IOMMU_SPAPR_REGISTER_MEMORY, memory);
     }
 
@@ -457,6 +465,15 @@ public final class Container implements AutoCloseable {
         return null;
     }
 
+    /** Refuses {@code [iova, iova+size)} when it starts in a window and leaves it: {@code why} the kernel must not see it. */
+    private void requireWithinWindow(VfioIoctl ioctl, long iova, long size, String why) throws VfioGuardException {
+        DmaWindow w = windowAt(iova);
+        if (w != null && !w.containsRange(iova, size)) {
+            throw new VfioGuardException(String.format("%s iova=0x%x size=0x%x", ioctl.name(), iova, size),
+                    ioctl.request(backend.arch()), "the range leaves its " + w + "; " + why);
+        }
+    }
+
     /**
      * VFIO_IOMMU_MAP_DMA of all of {@code memory} at {@code iova}. Refused before the ioctl when
      * {@code [iova, iova+size)} starts in a window and leaves it (the kernel oopses on that).
@@ -493,13 +510,8 @@ public final class Container implements AutoCloseable {
     public void map(long iova, long vaddr, long size, DmaDirection direction) throws VfioException {
         Objects.requireNonNull(direction, "direction");
         requireLiveRegistration(vaddr, size);
-        DmaWindow w = windowAt(iova);
-        if (w != null && !w.containsRange(iova, size)) {
-            throw new VfioGuardException(String.format("VFIO_IOMMU_MAP_DMA iova=0x%x size=0x%x", iova, size),
-                    VFIO_IOMMU_MAP_DMA.request(backend.arch()),
-                    "the range leaves its " + w + "; the 6.12 pSeries kernel oopses on such a MAP_DMA: split the "
-                            + "mapping at the window end");
-        }
+        requireWithinWindow(VFIO_IOMMU_MAP_DMA, iova, size,
+                "the 6.12 pSeries kernel oopses on such a MAP_DMA: split the mapping at the window end");
         MemorySegment s = vfio_iommu_type1_dma_map.fill(MAP_ARGS.get(), direction.flags(), vaddr, iova, size);
         int f = fd.acquire();
         long r;
@@ -519,10 +531,14 @@ public final class Container implements AutoCloseable {
      *
      * @param iova the bus address, a multiple of the window's TCE page
      * @param size bytes, a multiple of the window's TCE page
+     * @throws VfioGuardException if the range would leave its window (nothing is issued)
      * @throws VfioException if the kernel refused (EINVAL: unaligned; ENXIO: no window there)
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public void unmap(long iova, long size) throws VfioException {
+        requireWithinWindow(VFIO_IOMMU_UNMAP_DMA, iova, size, "the 6.12 pSeries kernel checks only its first page"
+                + " and then makes a failing hypervisor call for every page past the window (far past it, the call never"
+                + " returns): unmap within the window");
         MemorySegment s = vfio_iommu_type1_dma_unmap.fill(UNMAP_ARGS.get(), iova, size);
         int f = fd.acquire();
         long r;

@@ -12,8 +12,10 @@ import io.jvfio.harness.GuestImages;
 import io.jvfio.harness.GuestLauncher;
 import io.jvfio.harness.HostQemuLauncher;
 import io.jvfio.harness.ScenarioDiff;
+import io.jvfio.harness.StepKernelMessages;
 import io.jvfio.harness.ScenarioDiff.FileResult;
 import io.jvfio.harness.ScenarioDiff.Report;
+import io.jvfio.scenario.DegenerateScenarios;
 import io.jvfio.scenario.ExitStatus;
 import io.jvfio.scenario.ScenarioGenerator;
 import io.jvfio.scenario.ScenarioSyntaxException;
@@ -43,8 +45,10 @@ import picocli.CommandLine.Spec;
                     + "every step whose results differ, with both results.",
             "%nEach file starts from a fresh platform: files the emulator shows to leave the platform changed get a "
                     + "boot of their own; the rest share boots, checked by a canary scenario run first and last. Files "
-                    + "on which the real kernel would oops are not run on it (reported). Needs the guest images "
-                    + "(make images) and qemu-system-ppc64.%n"},
+                    + "on which the real kernel would oops are not run on it (reported). A kernel Oops, BUG or WARNING "
+                    + "is attributed to the step before it (each step is marked in the kernel log) and shows in that "
+                    + "step's result, '[kernel WARNING]', where the emulator must have logged the same. Needs the "
+                    + "guest images (make images) and qemu-system-ppc64.%n"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:no difference outside the deviation list", "1:an unlisted difference, or a canary problem",
             "2:bad arguments or a scenario syntax error", "3:the QEMU guest cannot be run here"})
@@ -64,6 +68,11 @@ public final class DiffCommand implements Callable<Integer> {
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the first generated scenario (default 1).")
     long seed = 1;
+
+    @Option(names = "--degenerate", description = "Also every size, count, length and address field of every ioctl at "
+            + "its degenerate values (0, 1, page - 1, the largest, one that overflows an address): one generated "
+            + "file per probe, the same on every run.")
+    boolean degenerate;
 
     @Option(names = "--steps", paramLabel = "N", description = "Steps per generated scenario (default 30).")
     int steps = 30;
@@ -94,7 +103,7 @@ public final class DiffCommand implements Callable<Integer> {
             return ExitStatus.INTERNAL;
         }
         if (all.isEmpty()) {
-            err.println("jvfio diff: no files: give scenario files and/or --random N");
+            err.println("jvfio diff: no files: give scenario files, --random N and/or --degenerate");
             return ExitStatus.SYNTAX;
         }
         Optional<GuestImages> images = GuestImages.find(GuestImages.Flavour.K4);
@@ -144,13 +153,16 @@ public final class DiffCommand implements Callable<Integer> {
         }
         print(r, known, out);
         String summary = String.format("diff: %d file(s), %d step(s) compared, %d agree, %d differ (%d listed as "
-                        + "known deviations), %d file(s) not run on the kernel, %d boot(s), %.0f s",
+                        + "known deviations), %d kernel message(s) (Oops, BUG, WARNING) attributed to steps, %d file(s) "
+                        + "not run on the kernel, %d boot(s), %.0f s",
                 r.files().size(), r.stepsCompared(), r.stepsCompared() - r.stepsDiffering(), r.stepsDiffering(),
-                r.stepsDiffering() - unknown, r.filesNotCompared(), r.boots(), r.seconds());
+                r.stepsDiffering() - unknown, r.kernelMessages().size(), r.filesNotCompared(), r.boots(), r.seconds());
         if (json) {
             ObjectNode s = Json.MAPPER.createObjectNode().put("summary", summary).put("files", r.files().size())
                     .put("steps_compared", r.stepsCompared()).put("steps_differing", r.stepsDiffering())
                     .put("unknown_differences", unknown).put("boots", r.boots());
+            ArrayNode km = s.putArray("kernel_messages");
+            r.kernelMessages().forEach(m -> km.addObject().put("file", m.file()).put("step", m.step()).put("message", m.text()));
             ArrayNode c = s.putArray("canary_problems");
             r.canaryProblems().forEach(c::add);
             ArrayNode st = s.putArray("stale_deviations");
@@ -175,6 +187,18 @@ public final class DiffCommand implements Callable<Integer> {
     }
 
     private List<Path> generate() throws IOException {
+        List<Path> all = new ArrayList<>();
+        if (degenerate) {
+            Path dir = Files.createTempDirectory("jvfio-degenerate");
+            for (java.util.Map.Entry<String, String> e : DegenerateScenarios.generate().entrySet()) {
+                all.add(Files.writeString(dir.resolve(e.getKey()), e.getValue()));
+            }
+        }
+        all.addAll(generateRandom());
+        return all;
+    }
+
+    private List<Path> generateRandom() throws IOException {
         List<Path> out = new ArrayList<>();
         if (random <= 0) {
             return out;
@@ -242,6 +266,7 @@ public final class DiffCommand implements Callable<Integer> {
             if (f.notCompared() != null) {
                 out.println("NOT RUN on the kernel: " + f.file() + ": " + f.notCompared());
             }
+            f.kernelMessages().forEach(m -> out.println("KERNEL " + f.file() + " step " + m.step() + ": " + m.text()));
             for (Difference x : f.differences()) {
                 out.println("DIFF " + f.file() + " step " + x.step() + ": " + x.command()
                         + (known.contains(name + ":" + x.step()) ? "   (known deviation)" : ""));
@@ -262,6 +287,10 @@ public final class DiffCommand implements Callable<Integer> {
             for (Difference x : f.differences()) {
                 b.append(String.format("%n- `%s` step %d `%s`: emulated `%s`, kernel `%s`", Path.of(f.file()).getFileName(),
                         x.step(), x.command(), x.left(), x.right()));
+            }
+            for (StepKernelMessages.Message m : f.kernelMessages()) {
+                b.append(String.format("%n- kernel message at `%s` step %d: `%s`", Path.of(f.file()).getFileName(), m.step(),
+                        m.text()));
             }
         }
         Files.createDirectories(report.toAbsolutePath().getParent());

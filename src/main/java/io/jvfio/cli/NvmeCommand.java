@@ -177,10 +177,6 @@ public final class NvmeCommand implements Callable<Integer> {
         }
         err.println("jvfio: backend: emulated, NVMe namespace on " + t.image);
         err.flush();
-        // The seam: refused (nothing created) until the emulated controller is wired.
-        if (NvmeHost.emulatedUnavailable().isPresent()) {
-            throw new Failure(ExitStatus.UNAVAILABLE, NvmeHost.emulatedUnavailable().get() + "; use --backend kernel");
-        }
         try {
             if (!Files.exists(t.image)) {
                 try (FileChannel ch = FileChannel.open(t.image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

@@ -69,6 +69,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "JSON lines instead of text: step, line, op, args, result, errno, out, expected, match.")
     boolean json;
 
+    @Option(names = "--mark-steps", paramLabel = "PATH", description = "Before each step, write '"
+            + StepMarks.PREFIX + "FILE STEP' to PATH (e.g. /dev/kmsg), so the kernel log shows which step preceded "
+            + "a kernel message; jvfio diff uses it to attribute a WARNING to its step.")
+    Path markSteps;
+
     /** Where the language is described, relative to the repository. */
     static final String SCENARIO_DOC = "docs/scenario-format.md";
 
@@ -141,10 +146,11 @@ public final class RunCommand implements Callable<Integer> {
                     err.flush();
                 }
             };
+            StepMarks marks = new StepMarks(markSteps, s.name());
             // a file's #% header: the emulator is configured so; on the kernel this thread takes it on
             try (ProcessApplier applied = choice.emulated() ? null : ProcessApplier.apply(s.process());
                     VfioBackend backend = choice.get(s.process())) {
-                ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, before, r -> {
+                ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, before.andThen(marks::mark), r -> {
                     safety.advance(s.steps().get(r.step() - 1), r.status() == StepResult.Status.OK);
                     if (json) {
                         out.println(ResultFormat.json(r, file));
@@ -159,6 +165,10 @@ public final class RunCommand implements Callable<Integer> {
                 err.println("jvfio run: " + s.name() + ": cannot take on the process its #% header states: "
                         + e.getMessage() + "; the file did not run");
                 status = ExitStatus.combine(status, ExitStatus.UNAVAILABLE); // the other files still run
+            } catch (java.io.UncheckedIOException e) {
+                out.flush();
+                err.println("jvfio run: " + e.getMessage());
+                return ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
             } catch (ScenarioStartException e) {
                 out.flush();
                 err.println(Backends.unavailable(spec, choice.emulated(), s.name() + ": " + e.getMessage()));

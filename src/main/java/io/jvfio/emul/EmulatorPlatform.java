@@ -56,6 +56,7 @@ final class EmulatorPlatform {
     static final String NVME_SERIAL = "jvfio-nvme";
     final List<String> kernelBugs = new ArrayList<>();
     final Deque<String> dmesg = new ArrayDeque<>();
+    private final java.util.Set<String> warnedOnce = new java.util.HashSet<>();
     String qemuAbort;
     boolean closed;
 
@@ -68,7 +69,7 @@ final class EmulatorPlatform {
     EmulatorPlatform(Profile profile) {
         this.profile = Objects.requireNonNull(profile, "profile");
         this.as = new AddressSpace(profile);
-        this.mm = new MmIommu(as);
+        this.mm = new MmIommu(as, this::warnOnce);
         this.vfio = new VfioCore(fds, as, mm, this::oops, profile.eehSupported(), profile.credentials());
         DeviceHost host = new DeviceHost() {
             @Override
@@ -135,6 +136,13 @@ final class EmulatorPlatform {
     private QemuAbortException abortQemu(String message) {
         qemuAbort = message;
         return new QemuAbortException(message);
+    }
+
+    /** WARN_ON_ONCE: the first time in this boot, the message goes to the log. */
+    private void warnOnce(String message) {
+        if (warnedOnce.add(message)) {
+            log(message);
+        }
     }
 
     private void log(String line) {

@@ -38,6 +38,12 @@ import java.util.concurrent.Future;
  * </ul>
  * Each shared boot runs a canary scenario first and last; the two runs must print the same lines
  * (and the same as the emulator), which shows the files in between left the platform as they found it.
+ *
+ * <p>A kernel Oops, BUG or WARNING does not fail the boot: {@code jvfio run --mark-steps /dev/kmsg}
+ * marks each step in the kernel log, the message is attributed to the step before it
+ * ({@link StepKernelMessages}) and shows in that step's result ({@code ok [kernel WARNING]}), where the
+ * emulator must have logged the same kind; the other steps are compared as usual. Only a message
+ * before any step (which no step caused) is a problem of the boot.
  */
 public final class ScenarioDiff {
     /** The canary: the shared v2 example, which touches windows, registration and mapping. */
@@ -67,7 +73,7 @@ public final class ScenarioDiff {
 
     /** One file's comparison. {@code notCompared} says why the kernel did not run it, else null. */
     public record FileResult(String file, Isolation isolation, List<Line> emulated, List<Line> kernel,
-            List<Difference> differences, String notCompared) {
+            List<Difference> differences, String notCompared, List<StepKernelMessages.Message> kernelMessages) {
         public int stepsCompared() {
             return notCompared != null ? 0 : Math.max(emulated.size(), kernel.size());
         }
@@ -85,6 +91,11 @@ public final class ScenarioDiff {
 
         public long filesNotCompared() {
             return files.stream().filter(f -> f.notCompared() != null).count();
+        }
+
+        /** Every kernel Oops, BUG or WARNING, with its file and step. */
+        public List<StepKernelMessages.Message> kernelMessages() {
+            return files.stream().flatMap(f -> f.kernelMessages().stream()).toList();
         }
 
         public boolean agree() {
@@ -110,7 +121,9 @@ public final class ScenarioDiff {
 
     /** The QEMU machine whose guest matches an emulator profile. */
     public static GuestMachine machineFor(String profile) {
-        GuestMachine.Builder b = GuestMachine.defaults().toBuilder();
+        // Room in the kernel log for a step mark per step of a few thousand steps (the default 128 KiB
+        // wraps after about two thousand, and the marks and messages before that are lost).
+        GuestMachine.Builder b = GuestMachine.defaults().toBuilder().kernelArg("log_buf_len=16M");
         switch (profile) {
             case Profile.QEMU_PSERIES -> { }
             case Profile.QEMU_PSERIES_2PHB -> b.secondPhb(true);
@@ -129,13 +142,19 @@ public final class ScenarioDiff {
     private Emulated emulate(Path file) throws IOException, ScenarioSyntaxException {
         Scenario s = ScenarioParser.parse(file);
         try (EmulatedBackend emu = new EmulatedBackend(s.process().applyTo(Profile.named(profile)))) {
-            ScenarioRunner.Outcome o = new ScenarioRunner(emu).run(s);
-            List<Line> lines = o.results().stream().map(r -> StepLines.parse(r.text())).toList();
+            // The emulator's kernel log during each step, to compare with what the kernel logged.
+            List<Line> lines = new ArrayList<>();
+            int[] logged = {0};
+            ScenarioRunner.Outcome o = new ScenarioRunner(emu).run(s, step -> logged[0] = emu.inspect().dmesg().size(), r -> {
+                List<String> log = emu.inspect().dmesg();
+                lines.add(StepKernelMessages.annotate(StepLines.parse(r.text()), log.subList(Math.min(logged[0], log.size()),
+                        log.size()).stream().filter(m -> GuestResult.KERNEL_PROBLEM.matcher(m).find()).toList()));
+            });
             EmulatorState st = emu.inspect();
             if (o.kernelBug() || st.kernelBugHit()) {
                 StepResult last = o.results().get(o.results().size() - 1);
                 return new Emulated(file, lines, Isolation.NOT_ON_KERNEL,
-                        "the 6.12 kernel oopses at step " + last.step() + " (" + last.kernelBug() + ")");
+                        "the 6.12 kernel oopses or never returns at step " + last.step() + " (" + last.kernelBug() + ")");
             }
             if (st.qemuAborted()) {
                 return new Emulated(file, lines, Isolation.NOT_ON_KERNEL, "QEMU 7.2 aborts on this file (edu range check)");
@@ -155,6 +174,13 @@ public final class ScenarioDiff {
 
     /** One boot's worth of files. */
     private record Boot(List<Emulated> shared, List<Emulated> ownJvm, boolean canary) {}
+
+    /**
+     * What one boot gave: each file's result lines (by host path, or canary-first/-last), the kernel
+     * messages attributed to their steps, and the boot's own problems (a timeout, a message before any step).
+     */
+    private record BootOutput(Map<String, List<Line>> lines, List<StepKernelMessages.Message> messages,
+            List<String> problems) {}
 
     public Report run(List<Path> files) throws IOException, ScenarioSyntaxException {
         long t0 = System.nanoTime();
@@ -179,7 +205,7 @@ public final class ScenarioDiff {
         List<Line> canaryEmulated = emulate(canary.get(0)).lines();
 
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
-        List<Future<Map<String, List<Line>>>> futures = new ArrayList<>();
+        List<Future<BootOutput>> futures = new ArrayList<>();
         try {
             for (int i = 0; i < boots.size(); i++) {
                 Boot b = boots.get(i);
@@ -190,7 +216,7 @@ public final class ScenarioDiff {
             List<String> canaryProblems = new ArrayList<>();
             Map<Path, FileResult> byPath = new java.util.LinkedHashMap<>();
             for (int i = 0; i < boots.size(); i++) {
-                Map<String, List<Line>> out;
+                BootOutput out;
                 try {
                     out = futures.get(i).get();
                 } catch (Exception e) {
@@ -200,23 +226,28 @@ public final class ScenarioDiff {
                 Boot b = boots.get(i);
                 if (b.canary()) {
                     for (String k : List.of("canary-first", "canary-last")) {
-                        List<Difference> d = StepLines.compare(canaryEmulated, out.getOrDefault(k, List.of()));
+                        List<Difference> d = StepLines.compare(canaryEmulated, out.lines().getOrDefault(k, List.of()));
                         if (!d.isEmpty()) {
                             canaryProblems.add("boot " + (i + 1) + " " + k + ": " + d.size() + " step(s) differ, first: step "
                                     + d.get(0).step() + " emulated " + d.get(0).left() + ", kernel " + d.get(0).right());
                         }
                     }
                 }
+                canaryProblems.addAll(out.problems());
                 for (Emulated e : concat(b.shared(), b.ownJvm())) {
-                    List<Line> k = out.getOrDefault(e.path().toString(), List.of());
-                    byPath.put(e.path(), new FileResult(e.path().toString(), e.isolation(), e.lines(), k,
-                            StepLines.compare(e.lines(), k), null));
+                    String f = e.path().toString();
+                    List<StepKernelMessages.Message> messages = out.messages().stream().filter(m -> m.file().equals(f)).toList();
+                    List<Line> k = out.lines().getOrDefault(f, List.of()).stream().map(l -> StepKernelMessages.annotate(l,
+                            messages.stream().filter(m -> m.step() == l.step()).map(StepKernelMessages.Message::text).toList()))
+                            .toList();
+                    byPath.put(e.path(), new FileResult(f, e.isolation(), e.lines(), k, StepLines.compare(e.lines(), k), null,
+                            messages));
                 }
             }
             for (Emulated e : emulated) {
                 FileResult r = byPath.get(e.path());
                 results.add(r != null ? r : new FileResult(e.path().toString(), e.isolation(), e.lines(), List.of(),
-                        List.of(), e.why()));
+                        List.of(), e.why(), List.of()));
             }
             return new Report(profile, results, boots.size(), canaryProblems, (System.nanoTime() - t0) / 1e9);
         } finally {
@@ -266,7 +297,7 @@ public final class ScenarioDiff {
         }
     }
 
-    private Map<String, List<Line>> boot(int n, Boot b, List<Path> canary) {
+    private BootOutput boot(int n, Boot b, List<Path> canary) {
         JvfioBatch batch = JvfioBatch.create().jar(runningJar());
         Map<String, String> guestToHost = new java.util.HashMap<>();
         Map<String, String> singleFileCommands = new java.util.HashMap<>();
@@ -283,7 +314,7 @@ public final class ScenarioDiff {
             singleFileCommands.put("shared", sharedRun.get(0).toString());
         }
         if (!sharedRun.isEmpty()) {
-            List<String> args = new ArrayList<>(List.of("run", "--backend", "kernel"));
+            List<String> args = new ArrayList<>(RUN);
             for (Path p : sharedRun) {
                 String g = batch.ship(p);
                 guestToHost.put(g, canary.contains(p) ? p.getFileName().toString().replace(".scn", "") : p.toString());
@@ -294,18 +325,34 @@ public final class ScenarioDiff {
         int k = 0;
         for (Emulated e : b.ownJvm()) {
             String id = "own-" + (++k);
-            batch.command(id, "run", "--backend", "kernel", batch.ship(e.path()));
+            String g = batch.ship(e.path());
+            List<String> args = new ArrayList<>(RUN);
+            args.add(g);
+            batch.command(id, args.toArray(String[]::new));
             singleFileCommands.put(id, e.path().toString());
+            guestToHost.put(g, e.path().toString());
         }
+        List<java.util.regex.Pattern> ignored = new ArrayList<>();
         if (!b.ownJvm().isEmpty()) {
             // 6.12 WARNs when a process exits with pre-registered memory that TCEs kept pinned (UNREGISTER
             // while mapped returns 0 but drops nothing); those files run in their own JVM for this reason.
-            batch.tolerateKernelMessage("WARNING: .* destroy_context");
+            ignored.add(java.util.regex.Pattern.compile("WARNING: .* destroy_context"));
         }
+        // Kernel messages are attributed to their steps below instead of failing the boot.
+        batch.tolerateKernelMessage(GuestResult.KERNEL_PROBLEM.pattern());
         progress.printf("diff: boot %d: %d shared file(s), %d in their own JVM%s%n", n, b.shared().size(),
                 b.ownJvm().size(), b.canary() ? ", canary first and last" : " (a boot of its own)");
         progress.flush();
-        GuestResult r = launcher.run(machine, images, batch.build("diff-" + n));
+        GuestResult r;
+        List<String> problems = new ArrayList<>();
+        try {
+            r = launcher.run(machine, images, batch.build("diff-" + n));
+        } catch (GuestTimeoutException e) {
+            // A call that never returned: the steps printed so far still count, the rest show as missing.
+            r = e.result().orElseThrow(() -> e);
+            problems.add("boot " + n + " timed out (" + e.getMessage() + "): a call that never returned; the steps"
+                    + " after the last one printed are missing");
+        }
         Map<String, List<Line>> out = new java.util.HashMap<>();
         JvfioBatch.results(r).forEach((id, cmd) -> {
             List<String> text = cmd.output().lines().toList();
@@ -315,8 +362,22 @@ public final class ScenarioDiff {
                 StepLines.byFile(text).forEach((g, lines) -> out.put(guestToHost.getOrDefault(g, g), lines));
             }
         });
-        progress.printf("diff: boot %d done (%s)%n", n, r.timing());
+        // A boot cut short never printed its dmesg: its console has the messages the console level let through.
+        List<String> log = r.dmesg().isEmpty() ? r.lines().stream().map(ConsoleLine::text).toList() : r.dmesg();
+        if (!r.dmesg().isEmpty() && !r.dmesg().getFirst().contains(" 0.000000]")) {
+            problems.add("boot " + n + ": the kernel log wrapped (it starts at '" + r.dmesg().getFirst()
+                    + "'): messages of the steps before are lost");
+        }
+        StepKernelMessages.Attribution a = StepKernelMessages.attribute(log, ignored);
+        a.beforeAnyStep().forEach(m -> problems.add("boot " + n + ": a kernel message before any step: " + m));
+        List<StepKernelMessages.Message> messages = a.afterSteps().stream().map(m ->
+                new StepKernelMessages.Message(guestToHost.getOrDefault(m.file(), m.file()), m.step(), m.text())).toList();
+        progress.printf("diff: boot %d done (%s)%s%n", n, r.timing(),
+                messages.isEmpty() ? "" : ", " + messages.size() + " kernel message(s) attributed to steps");
         progress.flush();
-        return out;
+        return new BootOutput(out, messages, problems);
     }
+
+    /** The guest command of a run: the kernel backend, each step marked in the kernel log. */
+    private static final List<String> RUN = List.of("run", "--backend", "kernel", "--mark-steps", "/dev/kmsg");
 }

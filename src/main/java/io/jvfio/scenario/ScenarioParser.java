@@ -177,6 +177,7 @@ public final class ScenarioParser {
         List<String> args = List.of(tokens).subList(1, tokens.length);
         Long argsz = null;
         Long flags = null;
+        Long vaddr = null;
         List<String> positional = new ArrayList<>();
         for (String t : args) {
             int eq = t.indexOf('=');
@@ -185,28 +186,31 @@ public final class ScenarioParser {
                 continue;
             }
             String key = t.substring(0, eq);
-            if (!key.equals("argsz") && !key.equals("flags")) {
-                throw new Bad("unknown argument '" + t + "' (only argsz=N and flags=N take '=')");
-            }
-            if (op.kind() == Op.Kind.NOT_IOCTL) {
-                throw new Bad("'" + key + "=' is not allowed on '" + op.text() + "': it is not an ioctl");
-            }
-            long v = u32(t.substring(eq + 1));
-            if (key.equals("argsz")) {
-                if (argsz != null) {
-                    throw new Bad("argsz= given twice");
+            String value = t.substring(eq + 1);
+            switch (key) {
+                case "argsz", "flags" -> {
+                    if (op.kind() == Op.Kind.NOT_IOCTL) {
+                        throw new Bad("'" + key + "=' is not allowed on '" + op.text() + "': it is not an ioctl");
+                    }
+                    long v = u32(value);
+                    if (key.equals("argsz")) {
+                        argsz = once(key, argsz, v);
+                    } else {
+                        flags = once(key, flags, v);
+                    }
                 }
-                argsz = v;
-            } else {
-                if (flags != null) {
-                    throw new Bad("flags= given twice");
+                case "vaddr" -> {
+                    if (op != Op.REGISTER && op != Op.UNREGISTER && op != Op.MAP) {
+                        throw new Bad("'vaddr=' is only for register, unregister and map");
+                    }
+                    vaddr = once(key, vaddr, u64(value));
                 }
-                flags = v;
+                default -> throw new Bad("unknown argument '" + t + "' (only argsz=N, flags=N and vaddr=N take '=')");
             }
         }
         Action action = action(op, positional, buffers);
         Expect expect = expectText == null ? null : expect(op, expectText);
-        return new Step(index, lineNo, action, args, argsz, flags, expect);
+        return new Step(index, lineNo, action, args, argsz, flags, vaddr, expect);
     }
 
     private static Action action(Op op, List<String> a, Set<String> buffers) throws Bad {
@@ -308,6 +312,13 @@ public final class ScenarioParser {
             return new Expect(Expect.Kind.ERRNO, Map.of(), 0, io.jvfio.backend.Errno.valueOf(t[0]), joined);
         }
         throw new Bad("bad EXPECT '" + joined + "': use any, ok [FIELD=N...], ret=N or an errno name (EPERM, EINVAL, ...)");
+    }
+
+    private static Long once(String key, Long previous, long value) throws Bad {
+        if (previous != null) {
+            throw new Bad(key + "= given twice");
+        }
+        return value;
     }
 
     private static void arity(Op op, int n, int... allowed) throws Bad {

@@ -245,7 +245,7 @@ public final class ScenarioRunner {
                 }
                 case Action.Map x -> {
                     MemorySegment s = overrides(st, vfio_iommu_type1_dma_map.fill(arg(a, st, vfio_iommu_type1_dma_map.SIZE),
-                            x.flags(), buffer(x.name()).address + x.offset(), x.iova(), x.size()),
+                            x.flags(), st.vaddr() != null ? st.vaddr() : buffer(x.name()).address + x.offset(), x.iova(), x.size()),
                             vfio_iommu_type1_dma_map.argsz, vfio_iommu_type1_dma_map.flags);
                     yield plain(st, backend.iommuMapDma(container, s));
                 }
@@ -338,7 +338,7 @@ public final class ScenarioRunner {
 
         private MemorySegment registration(Arena a, Step st, Buffer b, Long offset, Long size) {
             MemorySegment s = vfio_iommu_spapr_register_memory.fill(arg(a, st, vfio_iommu_spapr_register_memory.SIZE),
-                    b.address + (offset == null ? 0 : offset), size == null ? b.size : size);
+                    st.vaddr() != null ? st.vaddr() : b.address + (offset == null ? 0 : offset), size == null ? b.size : size);
             return overrides(st, s, vfio_iommu_spapr_register_memory.argsz, vfio_iommu_spapr_register_memory.flags);
         }
 

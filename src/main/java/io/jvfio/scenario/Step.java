@@ -10,12 +10,19 @@ import java.util.List;
  * @param args   the argument tokens as written (raw overrides included), for the result line
  * @param argsz  the {@code argsz=} override, or null
  * @param flags  the {@code flags=} override, or null
+ * @param vaddr  the {@code vaddr=} override of register, unregister and map (a jvfio extension), or null
  * @param expect the {@code -> EXPECT}, or null
  */
-public record Step(int index, int line, Action action, List<String> args, Long argsz, Long flags, Expect expect) {
+public record Step(int index, int line, Action action, List<String> args, Long argsz, Long flags, Long vaddr,
+        Expect expect) {
 
     public Step {
         args = List.copyOf(args);
+    }
+
+    /** A step without a {@code vaddr=} override. */
+    public Step(int index, int line, Action action, List<String> args, Long argsz, Long flags, Expect expect) {
+        this(index, line, action, args, argsz, flags, null, expect);
     }
 
     public Op op() {

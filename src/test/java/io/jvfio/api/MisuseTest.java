@@ -134,6 +134,33 @@ class MisuseTest {
     }
 
     @Test
+    void unmapLeavingTheWindow_isRefusedBeforeTheIoctl() throws Exception {
+        try (Group g = vfio.openGroup(0); Container c = v2(g); DmaBuffer b = vfio.allocate(1 << 20, false)) {
+            c.registerMemory(b.segment());
+            c.map(0, b.segment(), DmaDirection.BIDIRECTIONAL);
+            // jvfio diff --degenerate: this UNMAP never returned in the 6.12 guest.
+            VfioGuardException e = assertThrows(VfioGuardException.class, () -> c.unmap(0, 0xfffffffffffff000L));
+            assertTrue(e.getMessage().contains("never returns"), e.getMessage());
+            assertEquals(io.jvfio.abi.VfioIoctl.VFIO_IOMMU_UNMAP_DMA.request(vfio.backend().arch()), e.request());
+            assertThrows(VfioGuardException.class, () -> c.unmap(c.windows().get(0).end() - 0x1000, 0x2000));
+            c.unmap(0, 1 << 20);
+            c.unregisterMemory(b.segment());
+        }
+    }
+
+    @Test
+    void registeringNothing_isRefusedBeforeTheIoctl() throws Exception {
+        try (Group g = vfio.openGroup(0); Container c = v2(g); DmaBuffer b = vfio.allocate(1 << 20, false)) {
+            // jvfio diff --degenerate: REGISTER_MEMORY of 0 bytes WARNs in the 6.12 guest (and fails with ENOMEM).
+            VfioGuardException e = assertThrows(VfioGuardException.class, () -> c.registerMemory(b.segment().asSlice(0, 0)));
+            assertTrue(e.getMessage().contains("WARNING"), e.getMessage());
+            assertEquals(io.jvfio.abi.VfioIoctl.VFIO_IOMMU_SPAPR_REGISTER_MEMORY.request(vfio.backend().arch()), e.request());
+            c.registerMemory(b.segment());
+            c.unregisterMemory(b.segment());
+        }
+    }
+
+    @Test
     void closedBuffer_throwsInsteadOfFaulting() throws Exception {
         DmaBuffer b = vfio.allocate(1 << 20, false);
         MemorySegment s = b.segment();

@@ -160,6 +160,18 @@ class CliTest {
     }
 
     @Test
+    void runMarksEachStepBeforeItRuns() throws Exception {
+        Path f = file("marked.scn", "api-version\n# a comment\nopen-group 0\n");
+        Path marks = tmp.resolve("kmsg");
+        Result r = jvfio("run", "--backend", "emulated", "--mark-steps", marks.toString(), f.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(List.of("jvfio-step " + f + " 1", "jvfio-step " + f + " 2"), Files.readAllLines(marks));
+        Result bad = jvfio("run", "--backend", "emulated", "--mark-steps", tmp.resolve("no/such/dir").toString(), f.toString());
+        assertEquals(3, bad.status());
+        assertTrue(bad.err().contains("cannot write the step mark to"), bad.err());
+    }
+
+    @Test
     void runMissingFileIsThree() {
         Result r = jvfio("run", "--backend", "emulated", tmp.resolve("nope.scn").toString());
         assertEquals(3, r.status());

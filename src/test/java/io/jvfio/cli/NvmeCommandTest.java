@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jvfio nvme} on the host: the contract's names and options, and bad input refused with one line
- * and exit status 2 or 3 before anything is written. The data path runs in the guest (GuestNvmeTest).
+ * and exit status 2 or 3 before anything is written; the emulated backend's image persists between runs. The
+ * data path on the real controller runs in the guest (GuestNvmeTest).
  */
 class NvmeCommandTest {
     @TempDir
@@ -86,14 +87,41 @@ class NvmeCommandTest {
                 "emulated backend");
     }
 
-    /** Until the emulated controller is wired, the seam refuses with its reason, creating nothing. */
+    /** The emulated namespace is the image: what {@code write} puts there, a later run reads, as on a disk. */
     @Test
-    void emulatedBackendGoesThroughTheSeam() {
-        Assumptions.assumeTrue(NvmeHost.emulatedUnavailable().isPresent(), "the emulated controller is wired");
-        Path img = tmp.resolve("new.img");
-        assertOneLine(CliTest.jvfio("nvme", "identify", "--backend", "emulated", "--image", img.toString(), "--size",
-                "1M"), 3, "not wired");
-        assertFalse(Files.exists(img), "nothing may be created when the command cannot run");
+    void emulatedImagePersistsBetweenRuns() throws IOException {
+        Path img = tmp.resolve("disk.img");
+        byte[] data = new byte[3 * 512];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 7 + 3);
+        }
+        Path in = Files.write(tmp.resolve("in.bin"), data);
+        Result w = CliTest.jvfio("nvme", "write", "--lba", "10", "--in", in.toString(), "--backend", "emulated",
+                "--image", img.toString(), "--size", "1M");
+        assertEquals(0, w.status(), w.err());
+        assertEquals(1 << 20, Files.size(img), "created with --size");
+        byte[] onDisk = java.util.Arrays.copyOfRange(Files.readAllBytes(img), 10 * 512, 13 * 512);
+        assertTrue(java.util.Arrays.equals(data, onDisk), "the write landed in the image file");
+        Path out = tmp.resolve("out.bin");
+        Result r = CliTest.jvfio("nvme", "read", "--lba", "10", "--blocks", "3", "--out", out.toString(),
+                "--backend", "emulated", "--image", img.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(java.util.Arrays.equals(data, Files.readAllBytes(out)), "a second run reads what the first wrote");
+        Result id = CliTest.jvfio("nvme", "identify", "--json", "--backend", "emulated", "--image", img.toString());
+        assertEquals(0, id.status(), id.err());
+        assertTrue(id.out().contains("jvfio-nvme"), id.out());
+    }
+
+    @Test
+    void anLbaBeyondTheEmulatedNamespaceWritesNothing() throws IOException {
+        Path img = tmp.resolve("small.img");
+        Files.write(img, new byte[64 * 512]);
+        Path in = Files.write(tmp.resolve("in.bin"), new byte[2 * 512]);
+        byte[] before = Files.readAllBytes(img);
+        Result w = CliTest.jvfio("nvme", "write", "--lba", "63", "--in", in.toString(), "--backend", "emulated",
+                "--image", img.toString());
+        assertTrue(w.status() == 2 || w.status() == 3, w.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(img)), "nothing written");
     }
 
     @Test

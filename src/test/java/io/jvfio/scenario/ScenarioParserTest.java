@@ -112,9 +112,21 @@ class ScenarioParserTest {
     @ParameterizedTest
     @ValueSource(strings = {"unmap 0 4K foo=1", "unmap 0 4K argsz=1 argsz=2", "unmap 0 4K flags=1 flags=1",
         "unmap 0 4K argsz=0x100000000", "unmap 0 4K argsz=x", "create 0x100000000 1G 1", "region-info 4294967296",
-        "eeh 4294967296", "create 16 1G 99999999999"})
+        "eeh 4294967296", "create 16 1G 99999999999", "unmap 0 4K vaddr=0", "remove 0 vaddr=1",
+        "tce-info vaddr=0x1000"})
     void badOverridesAndFieldWidths(String line) {
         error(line, 1);
+    }
+
+    @Test
+    void vaddrOverridesRegisterUnregisterAndMap() throws Exception {
+        Scenario s = parse("alloc b 4M\nregister b vaddr=0xffffffffffffffff\nunregister b 0 4K vaddr=0\nmap 0 4K b vaddr=0x1000\n");
+        assertEquals(-1L, s.steps().get(1).vaddr());
+        assertEquals(0L, s.steps().get(2).vaddr());
+        assertEquals(0x1000L, s.steps().get(3).vaddr());
+        assertNull(s.steps().get(0).vaddr());
+        assertEquals("map 0 4K b vaddr=0x1000", s.steps().get(3).text());
+        assertTrue(error("alloc b 4M\nregister b vaddr=1 vaddr=2", 2).message().contains("given twice"));
     }
 
     @Test

@@ -103,6 +103,18 @@ class ScenarioRunnerTest {
     }
 
     @Test
+    void vaddrOverrideReplacesTheBuffersAddress() throws Exception {
+        run("alloc b 1M\nmap 0 4K b+0x2000 vaddr=0xfffffffffffff000\nregister b vaddr=0\nunregister b 0 4K vaddr=1\n");
+        assertEquals(0xfffffffffffff000L, vfio_iommu_type1_dma_map.vaddr.get(seg(fake.calls("iommuMapDma").getFirst())));
+        MemorySegment r = seg(fake.calls("spaprRegisterMemory").getFirst());
+        assertEquals(0, vfio_iommu_spapr_register_memory.vaddr.get(r));
+        assertEquals(1L << 20, vfio_iommu_spapr_register_memory.size.get(r));
+        MemorySegment u = seg(fake.calls("spaprUnregisterMemory").getFirst());
+        assertEquals(1, vfio_iommu_spapr_register_memory.vaddr.get(u));
+        assertEquals(4096, vfio_iommu_spapr_register_memory.size.get(u));
+    }
+
+    @Test
     void failedAllocIsAddressZeroAndFreedBufferKeepsItsAddress() throws Exception {
         fake.hugeErrno = Errno.ENOMEM;
         ScenarioRunner.Outcome o = run("alloc h 4M hugetlb\nregister h\nalloc b 64K\nfree b\nregister b\nfree b\n");

@@ -1,6 +1,10 @@
 package io.jvfio.driver.nvme;
 
 import io.jvfio.Vfio;
+import io.jvfio.abi.Arch;
+import io.jvfio.emul.DeviceSpec;
+import io.jvfio.emul.EmulatedBackend;
+import io.jvfio.emul.Profile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -23,24 +27,32 @@ public final class NvmeHost {
     public record Location(int group, String address) {}
 
     /**
-     * Why the emulator cannot run the driver yet; empty once the emulated NVMe controller is wired
-     * into the emulator's vfio-pci layer. Tests over the emulated backend skip with this reason.
+     * An emulated platform ({@code qemu-pseries-nvme}'s shape, ppc64le request numbers) with an NVMe
+     * controller at {@link #emulatedLocation()} whose namespace is the raw image {@code image}
+     * (512-byte blocks, the file's size is the namespace's): what the driver writes lands in the file.
+     *
+     * @param image an existing image file
+     * @return a Vfio over that platform; closing it closes the image
+     * @throws IllegalArgumentException if the image cannot be opened as a namespace
      */
-    public static Optional<String> emulatedUnavailable() {
-        return Optional.of("the emulated NVMe controller (io.jvfio.emul.device.nvme) is not wired into the "
-                + "emulator's vfio-pci layer yet: no emulated profile carries an NVMe device");
+    public static Vfio emulated(Path image) {
+        return emulated(image, Arch.PPC64LE);
     }
 
     /**
-     * An emulated platform with an NVMe controller at {@link #emulatedLocation()} whose namespace is {@code image}
-     * (512-byte blocks, the file's size is the namespace's). The seam for the emulated backend: the
-     * CLI and the driver tests come here, and light up once the emulated controller is wired.
+     * As {@link #emulated(Path)}, decoding request numbers as {@code arch} encodes them.
      *
-     * @throws NvmeException (UNSUPPORTED) until then
+     * @param image an existing image file
+     * @param arch the request-number encoding the emulator speaks
+     * @return a Vfio over that platform
      */
-    public static Vfio emulated(Path image) throws NvmeException {
-        throw new NvmeException(NvmeException.Kind.UNSUPPORTED, "emulated NVMe on " + image, -1, null,
-                emulatedUnavailable().orElse("") + "; use --backend kernel");
+    public static Vfio emulated(Path image, Arch arch) {
+        Location at = emulatedLocation();
+        Profile p = Profile.builder().name(Profile.QEMU_PSERIES_NVME)
+                .group(0, DeviceSpec.edu("0000:00:00.0"))
+                .group(at.group(), DeviceSpec.nvme(at.address(), image, 0))
+                .build();
+        return Vfio.over(new EmulatedBackend(p, arch));
     }
 
     /**

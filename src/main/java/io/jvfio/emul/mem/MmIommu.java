@@ -3,6 +3,7 @@ package io.jvfio.emul.mem;
 import io.jvfio.backend.Errno;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The process's pre-registered memory for the SPAPR v2 IOMMU (arch/powerpc/mm/book3s64/iommu_api.c):
@@ -65,12 +66,21 @@ public final class MmIommu {
     /** The result of {@link #newRegion}: the region, or a return value (negative errno, or the kernel's positive partial-pin count). */
     public record NewResult(Region region, long ret) {}
 
+    /** The kernel's WARNING on a 0-byte region (vzalloc(0)), as its log shows it. */
+    public static final String VZALLOC_ZERO_WARNING = "WARNING: at mm/vmalloc.c:3790 __vmalloc_node_range_noprof"
+            + " (WARN_ON_ONCE(!size): vzalloc(0) from mm_iommu_do_alloc, a REGISTER_MEMORY of 0 bytes)";
+
     private final AddressSpace as;
+    private final Consumer<String> warnOnce;
     private final List<Region> list = new ArrayList<>(); // index 0 = list head (newest)
     private Region last;
 
-    public MmIommu(AddressSpace as) {
+    /**
+     * @param warnOnce logs a kernel WARN_ON_ONCE message: once per boot for the same message
+     */
+    public MmIommu(AddressSpace as, Consumer<String> warnOnce) {
         this.as = as;
+        this.warnOnce = warnOnce;
     }
 
     public List<Region> regions() {
@@ -93,6 +103,11 @@ public final class MmIommu {
      * records the largest page size that backs the whole region.
      */
     public NewResult newRegion(long ua, long entries) {
+        if (entries == 0) {
+            // locked_vm charged nothing; vzalloc(0) of the hpas array WARNs (once per boot) and returns NULL
+            warnOnce.accept(VZALLOC_ZERO_WARNING);
+            return new NewResult(null, -Errno.ENOMEM);
+        }
         int ps = as.pageShift();
         long size = entries << ps;
         int r = as.accountLockedVm(entries, true);

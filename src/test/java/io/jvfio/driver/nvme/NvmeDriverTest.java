@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvfio.Vfio;
 import io.jvfio.contract.Backends;
+import io.jvfio.abi.Arch;
 import io.jvfio.contract.Backends.Variant;
 import io.jvfio.driver.nvme.NvmeOptions.Completion;
 import io.jvfio.driver.nvme.NvmeQueue.Command;
@@ -87,8 +88,6 @@ class NvmeDriverTest {
 
     static NvmeHost.Location locate(Variant v) {
         if (v.emulated()) {
-            Optional<String> why = NvmeHost.emulatedUnavailable();
-            Assumptions.assumeTrue(why.isEmpty(), () -> v.id() + ": " + why.orElseThrow());
             return NvmeHost.emulatedLocation();
         }
         Optional<String> why = Backends.kernelUnavailable();
@@ -107,10 +106,30 @@ class NvmeDriverTest {
         if (!v.emulated()) {
             return Vfio.kernel();
         }
-        Path image = Files.createTempFile("jvfio-nvme-", ".img");
-        image.toFile().deleteOnExit();
-        NvmePattern.createImage(image);
-        return NvmeHost.emulated(image);
+        return NvmeHost.emulated(emulatedImage(), v == Variant.EMULATED_X86_64 ? Arch.X86_64 : Arch.PPC64LE);
+    }
+
+    private static Path emulatedImage;
+
+    /**
+     * The emulated rows' namespace: one scratch image for the whole run, holding the host's pattern
+     * as the guest's image does, so the tests' regions and the host checks are the guest's.
+     */
+    static synchronized Path emulatedImage() throws IOException {
+        if (emulatedImage == null) {
+            Path image = Files.createTempFile("jvfio-nvme-", ".img");
+            image.toFile().deleteOnExit();
+            NvmePattern.createImage(image);
+            emulatedImage = image;
+        }
+        return emulatedImage;
+    }
+
+    /** On the emulated rows this JVM is the host: the image file must hold what the driver wrote. */
+    static void assertImageHolds(Variant v, NvmePattern.Region r) throws IOException {
+        if (v.emulated()) {
+            assertArrayEquals(r.bytes(), NvmePattern.readImage(emulatedImage(), r), "image file, " + r);
+        }
     }
 
     static Target open(Variant v, NvmeOptions options) throws IOException {
@@ -133,14 +152,14 @@ class NvmeDriverTest {
     /** The variant can run, and may write (checked in that order, so an emulated row names why it skips). */
     static void requireScratch(Variant v) {
         locate(v);
-        Assumptions.assumeTrue(Boolean.getBoolean("jvfio.nvme.scratch"), "this test writes to the namespace: "
+        Assumptions.assumeTrue(v.emulated() || Boolean.getBoolean("jvfio.nvme.scratch"), "this test writes to the namespace: "
                 + "-Djvfio.nvme.scratch=true only on a scratch device (GuestNvmeTest's image)");
     }
 
     /** The variant can run, and the harness wrote {@link NvmePattern#HOST} into the namespace. */
     static void requireHostPattern(Variant v) {
         locate(v);
-        Assumptions.assumeTrue(Boolean.getBoolean("jvfio.nvme.hostPattern"),
+        Assumptions.assumeTrue(v.emulated() || Boolean.getBoolean("jvfio.nvme.hostPattern"),
                 "no host-written pattern in this namespace (GuestNvmeTest writes one and sets -Djvfio.nvme.hostPattern)");
     }
 
@@ -236,6 +255,7 @@ class NvmeDriverTest {
             assertArrayEquals(r.bytes(), buf.segment().asSlice(512, r.blocks() * NvmePattern.BLOCK)
                     .toArray(ValueLayout.JAVA_BYTE));
         }
+        assertImageHolds(v, r);
     }
 
     @ParameterizedTest(name = "[{0}]")
@@ -248,6 +268,7 @@ class NvmeDriverTest {
             q.write(r.lba(), r.bytes());
             // no flush, no queue close: the controller's close must flush, delete the queues, CC.SHN
         }
+        assertImageHolds(v, r);
         try (Target t = open(v, NvmeOptions.defaults()); NvmeQueuePair q = t.nvme().queuePair()) {
             assertArrayEquals(r.bytes(), q.read(r.lba(), r.blocks()));
         }
@@ -362,21 +383,26 @@ class NvmeDriverTest {
     @MethodSource("variants")
     void forgottenControllerIsReleasedByTheCleaner(Variant v) throws Exception {
         NvmeHost.Location at = locate(v);
-        long fdsBefore = openFds();
         try (Vfio vfio = vfio(v)) {
+            long fdsBefore = openFds(vfio);
             openAndForget(vfio, at);
-            assertTrue(openFds() > fdsBefore, "the forgotten controller holds its group, container and device");
-            for (int i = 0; i < 200 && openFds() > fdsBefore; i++) {
+            assertTrue(openFds(vfio) > fdsBefore, "the forgotten controller holds its group, container and device");
+            for (int i = 0; i < 200 && openFds(vfio) > fdsBefore; i++) {
                 System.gc();
                 Thread.sleep(50);
             }
-            assertEquals(fdsBefore, openFds(), "the Cleaner did not release the forgotten controller");
+            assertEquals(fdsBefore, openFds(vfio), "the Cleaner did not release the forgotten controller");
             // The group is free again: a new controller opens (the old one would hold it: EBUSY).
             try (NvmeController again = NvmeController.open(vfio, at.group(), at.address(), NvmeOptions.defaults());
                     NvmeQueuePair q = again.queuePair()) {
                 assertEquals(NvmePattern.BLOCK, q.read(0, 1).length);
             }
         }
+    }
+
+    /** Open fds of the platform's process: the emulated process's fd table, or this process's. */
+    static long openFds(Vfio vfio) throws IOException {
+        return vfio.backend() instanceof io.jvfio.emul.EmulatedBackend e ? e.inspect().openFds().size() : openFds();
     }
 
     private static void openAndForget(Vfio vfio, NvmeHost.Location at) throws IOException {

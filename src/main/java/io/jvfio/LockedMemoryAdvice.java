@@ -22,6 +22,11 @@ final class LockedMemoryAdvice {
                     + " " + what + " pins or charges; free memory, or ask for a smaller region or window";
         }
         boolean known = m.lockedBytes() >= 0;
+        if (known && Long.compareUnsigned(m.lockedBytes() + neededBytes, m.limitBytes()) <= 0) {
+            return "not the locked-memory limit: " + size(m.lockedBytes()) + " locked and the " + size(neededBytes) + " "
+                    + what + " charges fit RLIMIT_MEMLOCK " + size(m.limitBytes())
+                    + "; the kernel could not allocate memory: free memory, or ask for a smaller region or window";
+        }
         long atLeast = roundUpKiB((known ? m.lockedBytes() : 0) + neededBytes);
         long kib = atLeast >>> 10;
         return "locked memory limit reached: " + what + " needs " + size(neededBytes) + " of locked memory, RLIMIT_MEMLOCK is "

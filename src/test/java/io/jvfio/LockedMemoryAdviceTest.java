@@ -17,6 +17,13 @@ class LockedMemoryAdviceTest {
     }
 
     @Test
+    void anEnomemWithinTheLimitIsNotTheLimits() {
+        String a = LockedMemoryAdvice.advice(new LockedMemory(8 << 20, 2 << 20, false), 1 << 20, "this X");
+        assertTrue(a.startsWith("not the locked-memory limit: 2MiB locked and the 1MiB this X charges fit RLIMIT_MEMLOCK "
+                + "8MiB"), a);
+    }
+
+    @Test
     void unknownLockedAmountIsSaid() {
         String a = LockedMemoryAdvice.advice(new LockedMemory(4096, LockedMemory.UNKNOWN, false), 8192, "this X");
         assertTrue(a.contains("this X needs 8KiB of locked memory, RLIMIT_MEMLOCK is 4KiB, so the limit must be at least "

@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <linux/vfio.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 
 /*
  * Not UAPI: the kernel's vfio-pci region offset shift (VFIO_PCI_OFFSET_SHIFT in
@@ -81,7 +83,10 @@
 	X(vfio_pci_hot_reset) \
 	X(vfio_device_ioeventfd) \
 	X(vfio_device_feature) \
-	X(vfio_info_cap_header)
+	X(vfio_info_cap_header) \
+	X(rlimit) \
+	X(__user_cap_header_struct) \
+	X(__user_cap_data_struct)
 
 #define JVFIO_FIELDS_vfio_group_status(X) \
 	X(vfio_group_status, argsz) \
@@ -209,6 +214,20 @@
 	X(vfio_info_cap_header, id) \
 	X(vfio_info_cap_header, version) \
 	X(vfio_info_cap_header, next)
+
+/* Not VFIO: the kernel backend's process limits and credentials (getrlimit/setrlimit, capget/capset). */
+#define JVFIO_FIELDS_rlimit(X) \
+	X(rlimit, rlim_cur) \
+	X(rlimit, rlim_max)
+
+#define JVFIO_FIELDS___user_cap_header_struct(X) \
+	X(__user_cap_header_struct, version) \
+	X(__user_cap_header_struct, pid)
+
+#define JVFIO_FIELDS___user_cap_data_struct(X) \
+	X(__user_cap_data_struct, effective) \
+	X(__user_cap_data_struct, permitted) \
+	X(__user_cap_data_struct, inheritable)
 
 /*
  * The kernel's minsz of each ioctl argument: offsetofend of the last member its handler copies, as

@@ -104,6 +104,14 @@ public final class Container implements AutoCloseable {
         return r;
     }
 
+    /** As {@link #check}, for a call that charges {@code neededBytes} of locked memory. */
+    private long check(VfioIoctl ioctl, String detail, long r, long neededBytes) throws VfioException {
+        if (r < 0) {
+            throw Errors.charging(backend, ioctl, detail, (int) -r, neededBytes);
+        }
+        return r;
+    }
+
     private long log(VfioIoctl ioctl, int f, long r) {
         IoctlLog.log(ioctl, ioctl.request(backend.arch()), f, r);
         return r;
@@ -233,11 +241,21 @@ public final class Container implements AutoCloseable {
         simple(VFIO_IOMMU_DISABLE);
     }
 
+    /** What v1 ENABLE charges: the default window, {@code tce32_size >> PAGE_SHIFT} pages. */
+    private synchronized long defaultWindowCharge() {
+        for (DmaWindow w : windows) {
+            if (w.isDefault()) {
+                return w.size() & -backend.pageSize();
+            }
+        }
+        return 0;
+    }
+
     private void simple(VfioIoctl ioctl) throws VfioException {
         int f = fd.acquire();
         try {
             long r = ioctl == VFIO_IOMMU_ENABLE ? backend.iommuEnable(f) : backend.iommuDisable(f);
-            check(ioctl, "", log(ioctl, f, r));
+            check(ioctl, "", log(ioctl, f, r), defaultWindowCharge());
         } finally {
             fd.release();
         }
@@ -293,7 +311,8 @@ public final class Container implements AutoCloseable {
                     a.allocate(vfio_iommu_spapr_register_memory.LAYOUT), memory.address(), memory.byteSize());
             long r = ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY
                     ? backend.spaprRegisterMemory(f, s) : backend.spaprUnregisterMemory(f, s);
-            check(ioctl, "size=0x" + Long.toHexString(memory.byteSize()), log(ioctl, f, r));
+            check(ioctl, "size=0x" + Long.toHexString(memory.byteSize()), log(ioctl, f, r),
+                    LockedMemoryAdvice.pagesCharge(memory.byteSize(), backend.pageSize()));
             tracked(memory, ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY);
         } finally {
             fd.release();
@@ -370,7 +389,8 @@ public final class Container implements AutoCloseable {
             MemorySegment s = vfio_iommu_spapr_tce_create.fill(a.allocate(vfio_iommu_spapr_tce_create.LAYOUT),
                     pageShift, windowSize, levels);
             check(VFIO_IOMMU_SPAPR_TCE_CREATE, String.format("page_shift=%d window_size=0x%x levels=%d",
-                    pageShift, windowSize, levels), log(VFIO_IOMMU_SPAPR_TCE_CREATE, f, backend.spaprTceCreate(f, s)));
+                    pageShift, windowSize, levels), log(VFIO_IOMMU_SPAPR_TCE_CREATE, f, backend.spaprTceCreate(f, s)),
+                    LockedMemoryAdvice.tableCharge(pageShift, windowSize, levels, backend.pageSize()));
             DmaWindow w = new DmaWindow(vfio_iommu_spapr_tce_create.start_addr.get(s), windowSize, pageShift, levels, false);
             addWindow(w);
             return w;

@@ -3,6 +3,7 @@ package io.jvfio;
 import static io.jvfio.backend.Errno.*;
 
 import io.jvfio.abi.VfioIoctl;
+import io.jvfio.backend.NodeAccess;
 import io.jvfio.backend.VfioBackend;
 import io.jvfio.backend.KernelRelease;
 
@@ -32,15 +33,33 @@ final class Errors {
                             + "vfio_iommu_spapr_tce; Vfio.emulated)"
                     : "no such IOMMU group: bind a device to vfio-pci (echo vfio-pci > /sys/bus/pci/devices/ADDR/driver_override; "
                             + "echo ADDR > /sys/bus/pci/drivers_probe), then see /dev/vfio/");
-            case EACCES, EPERM -> new VfioPermissionException(op, 0, errno,
-                    "permission denied: run as root, or give your user " + path
-                            + " (chown, or a udev rule) and raise RLIMIT_MEMLOCK (ulimit -l)");
+            case EACCES, EPERM -> new VfioPermissionException(op, 0, errno, permissionAdvice(backend, path, container));
             case EBUSY -> new VfioIoctlException(op, 0, errno,
                     "the group is already open (by this or another process): VFIO allows one opener at a time");
             case ENODEV, ENXIO -> new VfioUnavailableException(op, 0, errno,
                     "the device node exists but no driver answers: load vfio and vfio-pci");
             default -> new VfioSystemException(op, 0, errno, "check the device node and the kernel log (dmesg)");
         };
+    }
+
+    /**
+     * Who owns the node and who asks, and the udev rule that hands a group's node to the user for good
+     * (chown lasts until the next boot or rebind).
+     */
+    static String permissionAdvice(VfioBackend backend, String path, boolean container) {
+        NodeAccess a = backend.nodeAccess(path);
+        String is = a.node() == null ? "" : path + " is " + a.node() + " (uid:gid mode) and ";
+        if (container) {
+            return "permission denied: " + is + "the container node must be world read-write as distributions ship it: "
+                    + "chmod 0666 " + path;
+        }
+        String owner = a.user().startsWith("uid ") ? a.user().substring(4) : a.user();
+        String group = path.substring(path.lastIndexOf('/') + 1);
+        return "permission denied: " + is + "this process runs as " + a.user() + " without CAP_DAC_OVERRIDE: hand the "
+                + "group to it with a udev rule, e.g. /etc/udev/rules.d/90-jvfio.rules: SUBSYSTEM==\"vfio\", KERNEL==\""
+                + group + "\", OWNER=\"" + owner + "\", MODE=\"0600\" (then udevadm trigger), or for now chown " + owner
+                + " " + path + "; or run as root. Then give it locked memory: ulimit -l, or LimitMEMLOCK= in its systemd "
+                + "unit (jvfio plan prints how much)";
     }
 
     static VfioException ioctl(VfioBackend backend, VfioIoctl ioctl, String detail, int errno) {
@@ -56,6 +75,19 @@ final class Errors {
                     .replace(KERNEL_LOG, "the emulator answers as the 6.12 pSeries kernel does (docs/fidelity.md)");
         }
         return new VfioIoctlException(op, request, errno, advice);
+    }
+
+    /**
+     * A failed call that charges locked memory: for ENOMEM the advice names the limit in force, the
+     * {@code neededBytes} the call charges and the fix; any other errno as {@link #ioctl}.
+     */
+    static VfioException charging(VfioBackend backend, VfioIoctl ioctl, String detail, int errno, long neededBytes) {
+        if (errno != ENOMEM) {
+            return ioctl(backend, ioctl, detail, errno);
+        }
+        String op = detail == null || detail.isEmpty() ? ioctl.name() : ioctl.name() + " " + detail;
+        return new VfioIoctlException(op, ioctl.request(backend.arch()), errno,
+                LockedMemoryAdvice.advice(backend.lockedMemory(), neededBytes, "this " + ioctl.name()));
     }
 
     private static final String SYSFS_DEVICES = "see /sys/kernel/iommu_groups/N/devices";

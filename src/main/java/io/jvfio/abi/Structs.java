@@ -74,5 +74,11 @@ public final class Structs {
             new Struct("vfio_device_feature", vfio_device_feature.LAYOUT,
                     List.of(vfio_device_feature.argsz, vfio_device_feature.flags)),
             new Struct("vfio_info_cap_header", vfio_info_cap_header.LAYOUT,
-                    List.of(vfio_info_cap_header.id, vfio_info_cap_header.version, vfio_info_cap_header.next)));
+                    List.of(vfio_info_cap_header.id, vfio_info_cap_header.version, vfio_info_cap_header.next)),
+            new Struct("rlimit", rlimit.LAYOUT, List.of(rlimit.rlim_cur, rlimit.rlim_max)),
+            new Struct("__user_cap_header_struct", __user_cap_header_struct.LAYOUT,
+                    List.of(__user_cap_header_struct.version, __user_cap_header_struct.pid)),
+            new Struct("__user_cap_data_struct", __user_cap_data_struct.LAYOUT,
+                    List.of(__user_cap_data_struct.effective, __user_cap_data_struct.permitted,
+                            __user_cap_data_struct.inheritable)));
 }

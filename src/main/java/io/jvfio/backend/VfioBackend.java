@@ -60,6 +60,15 @@ public interface VfioBackend extends AutoCloseable {
      */
     List<Integer> groups();
 
+    /**
+     * The process's locked memory: RLIMIT_MEMLOCK, {@code locked_vm} so far and CAP_IPC_LOCK (the
+     * calling thread's), as the SPAPR driver's charges meet them. For the advice of an ENOMEM.
+     */
+    LockedMemory lockedMemory();
+
+    /** This process's user and the owner and mode of the node at {@code path}, for the advice of an EACCES. */
+    NodeAccess nodeAccess(String path);
+
     // ---- files ---------------------------------------------------------------------------------
 
     /** open(path, O_RDWR | O_CLOEXEC): a new fd, or -errno. */

@@ -6,6 +6,7 @@ import io.jvfio.emul.DeviceSpec;
 import io.jvfio.emul.EmulatedBackend;
 import io.jvfio.emul.GroupSpec;
 import io.jvfio.emul.Profile;
+import io.jvfio.scenario.ProcessSpec;
 import io.jvfio.scenario.ScenarioRunner;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,6 +32,14 @@ final class Backends {
         @Override
         public VfioBackend get() {
             return emulated ? new EmulatedBackend(Profile.named(profile)) : new KernelBackend();
+        }
+
+        /**
+         * A fresh backend for a file that states its process ({@code #%}): the emulator configured so;
+         * on the kernel, the process as it is (the runner applies what it can: {@link ProcessApplier}).
+         */
+        VfioBackend get(ProcessSpec process) {
+            return emulated ? new EmulatedBackend(process.applyTo(Profile.named(profile))) : new KernelBackend();
         }
 
         String label() {

@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
             "%nFrom GET_INFO (asked of the platform, through a fresh container that is torn down again) and the "
                     + "memory to map: the container type, whether to remove the default window, the TCE page size, "
                     + "the window size and levels, and for each window its TCE count, table memory and estimated "
-                    + "teardown cost (REMOVE clears every TCE).%n"},
+                    + "teardown cost (REMOVE clears every TCE), and the locked memory the plan needs at its peak "
+                    + "(what RLIMIT_MEMLOCK must allow without CAP_IPC_LOCK; a warning when this process's limit is "
+                    + "lower).%n"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:a feasible plan", "1:no feasible plan (the report says why)", "2:bad arguments",
             "3:/dev/vfio/vfio or the group could not be opened"})
@@ -77,6 +79,7 @@ public final class PlanCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(PlanReport.render(plan, json));
             spec.commandLine().getOut().flush();
             warnIfCostly(plan, err);
+            warnIfOverLimit(plan, vfio.backend().lockedMemory(), err);
             return plan.feasible() ? ExitStatus.OK : ExitStatus.MISMATCH;
         } catch (io.jvfio.VfioUnavailableException | io.jvfio.VfioPermissionException e) {
             err.println(Backends.failure(spec, choice, e));
@@ -92,6 +95,17 @@ public final class PlanCommand implements Callable<Integer> {
      * detach) clears every entry, so 2^25 TCEs take a minute at 1.8 us each in the TCG guest.
      */
     static final long COSTLY_TABLE_BYTES = 256L << 20;
+
+    /** Warns on stderr when this process could not lock what the plan needs (no CAP_IPC_LOCK, a lower limit). */
+    static void warnIfOverLimit(Plan plan, io.jvfio.backend.LockedMemory m, java.io.PrintWriter err) {
+        long need = plan.lockedMemoryBytes();
+        if (plan.feasible() && m.limited() && Long.compareUnsigned(m.limitBytes(), need) < 0) {
+            err.printf("jvfio plan: warning: this process's RLIMIT_MEMLOCK is %sB, below the %sB the plan locks: "
+                    + "raise it (ulimit -l %d, LimitMEMLOCK=%dK) or grant CAP_IPC_LOCK%n", Sizes.human(m.limitBytes()),
+                    Sizes.human(need), (need + 1023) >>> 10, (need + 1023) >>> 10);
+            err.flush();
+        }
+    }
 
     /** Warns on stderr about each window whose table or teardown is large enough to hurt. */
     private static void warnIfCostly(Plan plan, java.io.PrintWriter err) {

@@ -147,7 +147,9 @@ public final class RunCommand implements Callable<Integer> {
                 }
             };
             StepMarks marks = new StepMarks(markSteps, s.name());
-            try (VfioBackend backend = choice.get()) {
+            // a file's #% header: the emulator is configured so; on the kernel this thread takes it on
+            try (ProcessApplier applied = choice.emulated() ? null : ProcessApplier.apply(s.process());
+                    VfioBackend backend = choice.get(s.process())) {
                 ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, before.andThen(marks::mark), r -> {
                     safety.advance(s.steps().get(r.step() - 1), r.status() == StepResult.Status.OK);
                     if (json) {
@@ -158,6 +160,11 @@ public final class RunCommand implements Callable<Integer> {
                     out.flush();
                 });
                 status = ExitStatus.combine(status, o.exitStatus());
+            } catch (ProcessApplier.Refused e) {
+                out.flush();
+                err.println("jvfio run: " + s.name() + ": cannot take on the process its #% header states: "
+                        + e.getMessage() + "; the file did not run");
+                status = ExitStatus.combine(status, ExitStatus.UNAVAILABLE); // the other files still run
             } catch (java.io.UncheckedIOException e) {
                 out.flush();
                 err.println("jvfio run: " + e.getMessage());

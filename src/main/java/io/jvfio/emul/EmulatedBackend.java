@@ -94,6 +94,16 @@ public final class EmulatedBackend implements VfioBackend {
     }
 
     @Override
+    public io.jvfio.backend.LockedMemory lockedMemory() {
+        return EmulatorInspection.lockedMemory(platform);
+    }
+
+    @Override
+    public io.jvfio.backend.NodeAccess nodeAccess(String path) {
+        return EmulatorInspection.nodeAccess(platform.profile, path);
+    }
+
+    @Override
     public List<Integer> groups() {
         return platform.profile.groups().stream().map(GroupSpec::number).sorted().toList();
     }

@@ -25,6 +25,30 @@ import java.util.Set;
 final class EmulatorInspection {
     private EmulatorInspection() {}
 
+    /** The profile's process uid and the node of {@code path}: {@code /dev/vfio/vfio} is 0666, a group's is its spec's. */
+    static io.jvfio.backend.NodeAccess nodeAccess(Profile profile, String path) {
+        int uid = profile.credentials().uid();
+        String node = null;
+        if ("/dev/vfio/vfio".equals(path)) {
+            node = "0:0 0666";
+        } else if (path != null && path.matches("/dev/vfio/[0-9]{1,9}")) {
+            GroupSpec g = profile.group(Integer.parseInt(path.substring("/dev/vfio/".length())));
+            node = g == null ? null : g.node().toString();
+        }
+        return new io.jvfio.backend.NodeAccess("uid " + uid, uid, node);
+    }
+
+    /** The process's RLIMIT_MEMLOCK, locked_vm and CAP_IPC_LOCK. */
+    static io.jvfio.backend.LockedMemory lockedMemory(EmulatorPlatform p) {
+        p.lock.lock();
+        try {
+            return new io.jvfio.backend.LockedMemory(p.as.memlockLimitBytes(), p.as.lockedVmPages() * p.as.pageSize(),
+                    p.profile.credentials().capable(Credentials.Capability.CAP_IPC_LOCK));
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
     /** A snapshot of the platform; {@code withIovaPages} lists every mapped IOMMU page of every window. */
     static EmulatorState inspect(EmulatorPlatform p, boolean withIovaPages) {
         p.lock.lock();

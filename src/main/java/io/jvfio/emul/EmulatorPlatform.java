@@ -70,7 +70,7 @@ final class EmulatorPlatform {
         this.profile = Objects.requireNonNull(profile, "profile");
         this.as = new AddressSpace(profile);
         this.mm = new MmIommu(as, this::warnOnce);
-        this.vfio = new VfioCore(fds, as, mm, this::oops, profile.eehSupported());
+        this.vfio = new VfioCore(fds, as, mm, this::oops, profile.eehSupported(), profile.credentials());
         DeviceHost host = new DeviceHost() {
             @Override
             public EmuFile file(int fd) {
@@ -93,7 +93,7 @@ final class EmulatorPlatform {
             }
             pes.add(pe);
             devices.addAll(devs);
-            vfio.addGroup(g.number(), pe, devs);
+            vfio.addGroup(g.number(), pe, devs, g.node());
         }
     }
 

@@ -27,7 +27,10 @@ import java.util.function.Supplier;
  * @param largestBlockTces what {@code ibm,query-pe-dma-window} reports as the largest block (TCEs)
  * @param windowsSupported DMA windows per PE in the hypervisor: 2, or 1 for an SR-IOV-VF-like PE
  *     whose DDW must replace the default window
- * @param memlockLimitBytes RLIMIT_MEMLOCK; {@link #UNLIMITED} models root with CAP_IPC_LOCK (no check)
+ * @param memlockLimitBytes the process's RLIMIT_MEMLOCK soft limit; {@link #UNLIMITED} is RLIM_INFINITY.
+ *     {@code account_locked_vm} checks it only without CAP_IPC_LOCK (see {@code credentials})
+ * @param credentials the process's uid, gid and capabilities ({@link Credentials#ROOT} by default, as
+ *     the guest suite runs); the group nodes' owners and modes are in {@link GroupSpec#node()}
  * @param eehSupported whether the guest has EEH (the observed guest answered
  *     CHECK_EXTENSION(VFIO_EEH) = 0 because QEMU offers no EEH for emulated devices)
  * @param groups the IOMMU groups, one per PHB
@@ -50,6 +53,7 @@ public record Profile(
         long largestBlockTces,
         int windowsSupported,
         long memlockLimitBytes,
+        Credentials credentials,
         boolean eehSupported,
         List<GroupSpec> groups,
         int hugePages,
@@ -86,7 +90,7 @@ public record Profile(
         }
     }
 
-    /** RLIM_INFINITY, and the guest runs as root with CAP_IPC_LOCK. */
+    /** RLIM_INFINITY. */
     public static final long UNLIMITED = Long.MAX_VALUE;
 
     public static final String QEMU_PSERIES = "qemu-pseries";
@@ -125,6 +129,7 @@ public record Profile(
     public Profile {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(firmware, "firmware");
+        Objects.requireNonNull(credentials, "credentials");
         requirePow2("kernelPageSize", kernelPageSize, 4096, 1L << 16);
         requirePow2("hugePageSize", hugePageSize, kernelPageSize, 1L << 34);
         requirePow2("dma32WindowSize", dma32WindowSize, 4096, 1L << 31);
@@ -217,6 +222,7 @@ public record Profile(
         b.largestBlockTces = largestBlockTces;
         b.windowsSupported = windowsSupported;
         b.memlockLimitBytes = memlockLimitBytes;
+        b.credentials = credentials;
         b.eehSupported = eehSupported;
         b.groups.addAll(groups);
         b.hugePages = hugePages;
@@ -248,6 +254,7 @@ public record Profile(
         private long largestBlockTces = 1L << 37;
         private int windowsSupported = 2;
         private long memlockLimitBytes = UNLIMITED;
+        private Credentials credentials = Credentials.ROOT;
         private boolean eehSupported = false;
         private final List<GroupSpec> groups = new ArrayList<>();
         private int hugePages = 16;
@@ -267,6 +274,21 @@ public record Profile(
         public Builder largestBlockTces(long v) { largestBlockTces = v; return this; }
         public Builder windowsSupported(int v) { windowsSupported = v; return this; }
         public Builder memlockLimitBytes(long v) { memlockLimitBytes = v; return this; }
+        public Builder credentials(Credentials v) { credentials = v; return this; }
+
+        /** Hands group {@code number}'s node to an owner and mode (the group must have been added, or be the default 0). */
+        public Builder groupNode(int number, DeviceNode node) {
+            if (groups.isEmpty()) {
+                groups.add(defaultGroup());
+            }
+            for (int i = 0; i < groups.size(); i++) {
+                if (groups.get(i).number() == number) {
+                    groups.set(i, groups.get(i).withNode(node));
+                    return this;
+                }
+            }
+            throw new IllegalArgumentException("no group " + number + " in the profile");
+        }
         public Builder eehSupported(boolean v) { eehSupported = v; return this; }
         public Builder hugePages(int v) { hugePages = v; return this; }
         public Builder guestRamBytes(long v) { guestRamBytes = v; return this; }
@@ -288,10 +310,14 @@ public record Profile(
             return this;
         }
 
+        private static GroupSpec defaultGroup() {
+            return GroupSpec.of(0, DeviceSpec.edu("0000:00:00.0"));
+        }
+
         public Profile build() {
-            List<GroupSpec> g = groups.isEmpty() ? List.of(GroupSpec.of(0, DeviceSpec.edu("0000:00:00.0"))) : groups;
+            List<GroupSpec> g = groups.isEmpty() ? List.of(defaultGroup()) : groups;
             return new Profile(name, kernelPageSize, hugePageSize, dma32WindowStart, dma32WindowSize, ddwEnabled,
-                    pgsizes, dma64WindowAddr, largestBlockTces, windowsSupported, memlockLimitBytes, eehSupported, g,
+                    pgsizes, dma64WindowAddr, largestBlockTces, windowsSupported, memlockLimitBytes, credentials, eehSupported, g,
                     hugePages, guestRamBytes, firmware);
         }
     }

@@ -141,7 +141,7 @@ public final class ScenarioDiff {
 
     private Emulated emulate(Path file) throws IOException, ScenarioSyntaxException {
         Scenario s = ScenarioParser.parse(file);
-        try (EmulatedBackend emu = new EmulatedBackend(Profile.named(profile))) {
+        try (EmulatedBackend emu = new EmulatedBackend(s.process().applyTo(Profile.named(profile)))) {
             // The emulator's kernel log during each step, to compare with what the kernel logged.
             List<Line> lines = new ArrayList<>();
             int[] logged = {0};

@@ -83,9 +83,21 @@ public final class ScenarioParser {
         List<Step> steps = new ArrayList<>();
         List<ScenarioSyntaxException.Error> errors = new ArrayList<>();
         Set<String> buffers = new HashSet<>();
+        ProcessDirectives process = new ProcessDirectives();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
+            if (ProcessDirectives.isDirective(lines[i])) {
+                try {
+                    if (!steps.isEmpty()) {
+                        throw new IllegalArgumentException("a #% directive belongs in the header, before the first operation");
+                    }
+                    process.add(lines[i]);
+                } catch (IllegalArgumentException e) {
+                    errors.add(new ScenarioSyntaxException.Error(name, lineNo, e.getMessage()));
+                }
+                continue;
+            }
             try {
                 Step s = parseLine(lines[i], lineNo, steps.size() + 1, buffers);
                 if (s != null) {
@@ -95,10 +107,16 @@ public final class ScenarioParser {
                 errors.add(new ScenarioSyntaxException.Error(name, lineNo, e.getMessage()));
             }
         }
+        ProcessSpec spec = ProcessSpec.INHERIT;
+        try {
+            spec = process.spec();
+        } catch (IllegalArgumentException e) {
+            errors.add(new ScenarioSyntaxException.Error(name, 1, e.getMessage()));
+        }
         if (!errors.isEmpty()) {
             throw new ScenarioSyntaxException(errors);
         }
-        return new Scenario(name, text, steps);
+        return new Scenario(name, text, steps, spec);
     }
 
     /**

@@ -113,6 +113,33 @@ public record Plan(
         return 1L << pageShift;
     }
 
+    /**
+     * The locked memory ({@code locked_vm}) the plan needs at its peak, which an unprivileged process
+     * must have under RLIMIT_MEMLOCK (CAP_IPC_LOCK needs none): on v1, ENABLE charges the whole default
+     * window ({@code tce32_size}) and mapping nothing more; on v2, REGISTER charges the memory and each
+     * TCE table its size ({@code table_size >> PAGE_SHIFT} pages, 4K kernel pages here). The default
+     * window's table is charged when the first MAP or CREATE materialises it; a REMOVE before that
+     * only drops the pending window and charges nothing. 0 for an infeasible plan.
+     */
+    public long lockedMemoryBytes() {
+        if (!feasible()) {
+            return 0;
+        }
+        if (containerType == IommuType.SPAPR_TCE_V1) {
+            return info.dma32WindowSize() & -KERNEL_PAGE;
+        }
+        long def = info.dma32WindowSize() == 0 ? 0 : tableCharge(info.dma32WindowSize() >>> 12);
+        long created = createWindow ? tableCharge(tceCount()) : 0;
+        long mem = (memorySize + KERNEL_PAGE - 1) & -KERNEL_PAGE;
+        return mem + (removeDefaultWindow ? 0 : def) + created;
+    }
+
+    private static final long KERNEL_PAGE = 4096;
+
+    private static long tableCharge(long tces) {
+        return (tces * 8) & -KERNEL_PAGE;
+    }
+
     /** The TCE count of the window used. */
     public long tceCount() {
         return windowSize >>> pageShift;
@@ -271,6 +298,13 @@ public record Plan(
                         bytes(w.tableBytes()), duration(w.teardownNanos())));
             }
         }
+        if (feasible()) {
+            long kib = (lockedMemoryBytes() + 1023) >>> 10;
+            b.append(String.format("%nlocked memory: %s at the peak (%s): without CAP_IPC_LOCK, RLIMIT_MEMLOCK must "
+                            + "allow it: ulimit -l %d, or LimitMEMLOCK=%dK in a systemd unit%n", bytes(lockedMemoryBytes()),
+                    containerType == IommuType.SPAPR_TCE_V1 ? "v1 ENABLE charges the whole default window"
+                            : "the registered memory and the TCE tables", kib, kib));
+        }
         b.append(String.format("%nteardown estimate: %s per TCE (PlannerOptions.teardownNanosPerTce; 1.8 µs in the "
                         + "TCG guest, about 244 µs under nested KVM): REMOVE and group detach clear every TCE of a "
                         + "window, mapped or not%n", duration(Math.round(teardownNanosPerTce))));
@@ -344,6 +378,7 @@ public record Plan(
             wn.put("table_bytes", w.tableBytes());
             wn.put("teardown_ns", w.teardownNanos());
         }
+        o.put("locked_memory_bytes", lockedMemoryBytes());
         o.put("teardown_ns_per_tce", teardownNanosPerTce);
         o.put("teardown_ns", teardownNanos());
         ArrayNode ds = o.putArray("decisions");

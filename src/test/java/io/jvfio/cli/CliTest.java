@@ -140,6 +140,16 @@ class CliTest {
     }
 
     @Test
+    void runTakesOnTheHeaderPerFileOnTheEmulator() throws Exception {
+        Path user = file("user.scn", "#% user 1000\nopen-group 0 -> EACCES\n");
+        Path root = file("root.scn", "# no header: root\nopen-group 0 -> ok\n");
+        Result r = jvfio("run", "--backend", "emulated", user.toString(), root.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("1: open-group 0 -> EACCES"), r.out());
+        assertTrue(r.out().contains("1: open-group 0 -> ok"), "the next file gets a fresh platform: " + r.out());
+    }
+
+    @Test
     void runSyntaxErrorIsTwoAndNothingRuns() throws Exception {
         Path f = file("bad.scn", "api-version\nopen-group 0\nmapp 0 4K b\nunmap x 4K\n");
         Result r = jvfio("run", "--backend", "emulated", f.toString());

@@ -181,7 +181,9 @@ class SpaprDriverTest {
 
     @Test
     void finiteMemlock() {
-        Profile p = Profile.builder().memlockLimitBytes(8 * M).build();
+        // an unprivileged user: root has CAP_IPC_LOCK and is never refused (LeastPrivilegeTest)
+        Profile p = Profile.builder().memlockLimitBytes(8 * M).credentials(Credentials.user(1000, 1000))
+                .groupNode(0, new DeviceNode(1000, 1000, 0600)).build();
         try (Emu e = new Emu(p)) {
             e.setup(7);
             MemorySegment buf = e.alloc(16 * M, false);

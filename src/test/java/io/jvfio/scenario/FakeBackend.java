@@ -56,6 +56,12 @@ final class FakeBackend implements VfioBackend {
     @Override public long hugePageSize() { return 2 << 20; }
     @Override public List<String> groupDevices(int group) { return List.of(); }
     @Override public List<Integer> groups() { return List.of(); }
+    @Override public io.jvfio.backend.NodeAccess nodeAccess(String path) {
+        return new io.jvfio.backend.NodeAccess("tester", 1000, null);
+    }
+    @Override public io.jvfio.backend.LockedMemory lockedMemory() {
+        return new io.jvfio.backend.LockedMemory(io.jvfio.backend.LockedMemory.UNLIMITED, 0, true);
+    }
 
     @Override
     public int open(String path) {

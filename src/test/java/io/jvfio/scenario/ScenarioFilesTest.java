@@ -41,7 +41,7 @@ class ScenarioFilesTest {
         List<String> lines = new ArrayList<>();
         List<Integer> hazards = new ArrayList<>();
         SafetyModel.Tracker safety = new SafetyModel.Tracker();
-        try (EmulatedBackend backend = new EmulatedBackend(Profile.named("qemu-pseries"))) {
+        try (EmulatedBackend backend = new EmulatedBackend(s.process().applyTo(Profile.named("qemu-pseries")))) {
             ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, step -> {
                 if (safety.hazard(step) != null) {
                     hazards.add(step.line());

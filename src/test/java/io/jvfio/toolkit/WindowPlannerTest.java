@@ -245,4 +245,20 @@ class WindowPlannerTest {
             }
         }
     }
+
+    @Test
+    void lockedMemoryThePlanNeeds() {
+        Plan removed = planner.plan(qemuPseries(), 256L << 20, K4);
+        assertTrue(removed.removeDefaultWindow() && removed.createWindow(), removed.toText());
+        assertEquals((256L << 20) + 512 * 1024, removed.lockedMemoryBytes(),
+                "REGISTER 256M + the 4K-TCE table (65536 TCEs x 8 bytes); the pending default window is never charged");
+        assertTrue(removed.toText().contains("locked memory: 262656KB at the peak"), removed.toText());
+        assertTrue(removed.toText().contains("ulimit -l 262656, or LimitMEMLOCK=262656K"), removed.toText());
+        assertEquals(removed.lockedMemoryBytes(), removed.toJsonNode().get("locked_memory_bytes").asLong());
+        Plan kept = new WindowPlanner(PlannerOptions.defaults().withKeepDefaultWindow(true)).plan(qemuPseries(), 256L << 20, K4);
+        assertEquals((256L << 20) + (2L << 20) + 512 * 1024, kept.lockedMemoryBytes(), "plus the default window's 2M table");
+        Plan v1 = planner.plan(v1(), 64L << 20, K4);
+        assertEquals(G1, v1.lockedMemoryBytes(), "v1 ENABLE charges the whole default window");
+        assertTrue(v1.toText().contains("v1 ENABLE charges the whole default window"), v1.toText());
+    }
 }

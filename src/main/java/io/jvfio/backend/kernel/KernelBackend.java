@@ -3,10 +3,13 @@ package io.jvfio.backend.kernel;
 import static io.jvfio.abi.VfioIoctl.*;
 
 import io.jvfio.abi.Arch;
+import io.jvfio.abi.__user_cap_data_struct;
 import io.jvfio.backend.Errno;
 import io.jvfio.backend.ErrnoException;
 import io.jvfio.backend.KernelRelease;
+import io.jvfio.backend.LockedMemory;
 import io.jvfio.backend.Mmio;
+import io.jvfio.backend.NodeAccess;
 import io.jvfio.backend.VfioBackend;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -99,6 +102,31 @@ public final class KernelBackend implements VfioBackend {
         } catch (IOException e) {
             return List.of();
         }
+    }
+
+    @Override
+    public LockedMemory lockedMemory() {
+        return new LockedMemory(ProcessCredentials.memlockLimits()[0], ProcessCredentials.lockedBytes(),
+                ProcessCredentials.threadCapable(__user_cap_data_struct.CAP_IPC_LOCK));
+    }
+
+    @Override
+    public NodeAccess nodeAccess(String path) {
+        String node;
+        try {
+            Path p = Path.of(path);
+            node = Files.getAttribute(p, "unix:uid") + ":" + Files.getAttribute(p, "unix:gid") + " 0"
+                    + Integer.toOctalString((Integer) Files.getAttribute(p, "unix:mode") & 0777);
+        } catch (IOException | RuntimeException e) {
+            node = null; // the advice goes without it
+        }
+        long uid;
+        try {
+            uid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+        } catch (IOException | RuntimeException e) {
+            uid = -1;
+        }
+        return new NodeAccess(System.getProperty("user.name", "uid " + uid), (int) uid, node);
     }
 
     private static long readHugePageSize() {

@@ -1,6 +1,7 @@
 package io.jvfio.emul.mem;
 
 import io.jvfio.backend.Errno;
+import io.jvfio.emul.Credentials;
 import io.jvfio.emul.Profile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,6 +28,7 @@ public final class AddressSpace {
     private final int pageShift;
     private final long hugePageSize;
     private final long memlockLimitBytes;
+    private final boolean capIpcLock;
     private final long guestRamBytes;
     private int hugePagesFree;
 
@@ -43,6 +45,7 @@ public final class AddressSpace {
         this.pageShift = Long.numberOfTrailingZeros(pageSize);
         this.hugePageSize = p.hugePageSize();
         this.memlockLimitBytes = p.memlockLimitBytes();
+        this.capIpcLock = p.credentials().capable(Credentials.Capability.CAP_IPC_LOCK);
         this.guestRamBytes = p.guestRamBytes();
         this.hugePagesFree = p.hugePages();
     }
@@ -249,8 +252,9 @@ public final class AddressSpace {
     // ---- locked_vm ---------------------------------------------------------------------------------
 
     /**
-     * {@code account_locked_vm(mm, pages, inc)}: 0, or -ENOMEM when an increment would exceed
-     * RLIMIT_MEMLOCK (never with CAP_IPC_LOCK, i.e. {@link Profile#UNLIMITED}).
+     * {@code account_locked_vm(mm, pages, inc)} (mm/util.c): 0, or -ENOMEM when an increment would
+     * take {@code locked_vm} above {@code RLIMIT_MEMLOCK >> PAGE_SHIFT}; with CAP_IPC_LOCK the limit
+     * is not checked ({@code bypass_rlim}), but the pages are still counted.
      */
     public int accountLockedVm(long pages, boolean inc) {
         if (pages == 0) {
@@ -258,7 +262,7 @@ public final class AddressSpace {
         }
         if (inc) {
             long locked = lockedVmPages + pages;
-            if (memlockLimitBytes != Profile.UNLIMITED && locked > (memlockLimitBytes >>> pageShift)) {
+            if (!capIpcLock && locked > (memlockLimitBytes >>> pageShift)) {
                 return -Errno.ENOMEM;
             }
             lockedVmPages = locked;
@@ -267,6 +271,11 @@ public final class AddressSpace {
             lockedVmPages = Math.max(0, lockedVmPages - pages);
         }
         return 0;
+    }
+
+    /** The process's {@code RLIMIT_MEMLOCK} in bytes ({@link Profile#UNLIMITED} for RLIM_INFINITY). */
+    public long memlockLimitBytes() {
+        return memlockLimitBytes;
     }
 
     public long lockedVmPages() {

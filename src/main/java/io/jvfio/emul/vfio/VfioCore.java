@@ -12,9 +12,12 @@ import static io.jvfio.backend.Errno.ENOTTY;
 import io.jvfio.abi.VfioIoctl;
 import io.jvfio.abi.VfioUapi;
 import io.jvfio.abi.vfio_group_status;
+import io.jvfio.emul.Credentials;
+import io.jvfio.emul.DeviceNode;
 import io.jvfio.emul.device.VfioPciDevice;
 import io.jvfio.emul.fs.EmuFile;
 import io.jvfio.emul.fs.FdTable;
+import io.jvfio.emul.fs.Permission;
 import io.jvfio.emul.mem.AddressSpace;
 import io.jvfio.emul.mem.MmIommu;
 import io.jvfio.emul.mem.UserCopy;
@@ -42,9 +45,13 @@ public final class VfioCore {
     private final boolean eeh;
     private final int pageSize;
     private final Map<Integer, VfioGroup> groups = new LinkedHashMap<>();
+    /** The inodes of {@code /dev/vfio/N}: who may open them. */
+    private final Map<Integer, DeviceNode> nodes = new LinkedHashMap<>();
+    private final Credentials cred;
     private final List<VfioContainer> containers = new ArrayList<>();
 
-    public VfioCore(FdTable fds, AddressSpace as, MmIommu mm, Oops oops, boolean eeh) {
+    public VfioCore(FdTable fds, AddressSpace as, MmIommu mm, Oops oops, boolean eeh, Credentials cred) {
+        this.cred = cred;
         this.fds = fds;
         this.as = as;
         this.mm = mm;
@@ -53,8 +60,10 @@ public final class VfioCore {
         this.pageSize = (int) as.pageSize();
     }
 
-    /** Registers an IOMMU group (at boot). */
-    public VfioGroup addGroup(int number, io.jvfio.emul.pseries.PseriesPe pe, List<VfioPciDevice> devices) {
+    /** Registers an IOMMU group (at boot), its node owned and moded as {@code node}. */
+    public VfioGroup addGroup(int number, io.jvfio.emul.pseries.PseriesPe pe, List<VfioPciDevice> devices,
+            DeviceNode node) {
+        nodes.put(number, node);
         VfioGroup g = new VfioGroup(number, pe, devices);
         groups.put(number, g);
         return g;
@@ -84,7 +93,10 @@ public final class VfioCore {
         return fd;
     }
 
-    /** open("/dev/vfio/N"): ENOENT without such a group, EBUSY if it is open already. */
+    /**
+     * open("/dev/vfio/N"): ENOENT without such a group; EACCES when the node's mode denies the
+     * process (the VFS checks before {@code vfio_group_fops_open} runs); EBUSY if it is open already.
+     */
     public int openGroup(int number) {
         int fd = fds.reserve();
         if (fd < 0) {
@@ -93,6 +105,10 @@ public final class VfioCore {
         VfioGroup g = groups.get(number);
         if (g == null) {
             return -ENOENT;
+        }
+        int denied = Permission.mayOpenReadWrite(cred, nodes.get(number));
+        if (denied != 0) {
+            return denied;
         }
         if (g.openedFile != null) {
             return -EBUSY; // "Do we need multiple instances of the group open?  Seems not."

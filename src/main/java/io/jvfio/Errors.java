@@ -22,9 +22,9 @@ final class Errors {
             return new VfioUnavailableException(op, 0, errno, "the " + backend.description()
                     + " platform has no such IOMMU group: its groups are " + backend.groups() + " (jvfio info lists them)");
         }
-        if (!backend.emulated() && errno == ENOENT && !container && KernelRelease.lacksSpaprPseries(backend.kernelRelease())) {
+        if (!backend.emulated() && errno == ENOENT && !container && KernelRelease.lacksSpaprPseries(KernelRelease.running())) {
             // Before 6.11 vfio-pci cannot bind a device in a pSeries guest, so no group node ever appears.
-            return new VfioUnavailableException(op, 0, errno, KernelRelease.tooOld(backend.kernelRelease(), "no "
+            return new VfioUnavailableException(op, 0, errno, KernelRelease.tooOld(KernelRelease.running(), "no "
                     + path + " exists: vfio-pci cannot take a device on it (its probe fails with EINVAL (22), dmesg)"));
         }
         return switch (errno) {

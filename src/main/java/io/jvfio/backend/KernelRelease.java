@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 /**
  * The running kernel's release ({@code uname -r}) and what it implies for VFIO SPAPR TCE: inside a
  * pSeries guest it works from Linux 6.11 on, where the series "powerpc: pSeries: vfio: iommu:
- * Re-enable support for SPAPR TCE VFIO" (ending with f431a8cde7f1) was merged. Used by the kernel
- * backend and by the errors and {@code jvfio info} above the seam.
+ * Re-enable support for SPAPR TCE VFIO" (ending with f431a8cde7f1) was merged. Used where a kernel
+ * backend call fails (the API's errors) and by {@code jvfio info}.
  */
 public final class KernelRelease {
     /** The first release with the series: 6.11. */

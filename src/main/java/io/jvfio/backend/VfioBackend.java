@@ -35,13 +35,6 @@ public interface VfioBackend extends AutoCloseable {
     /** True for the in-process emulator. */
     boolean emulated();
 
-    /**
-     * The Linux release this backend is: the running kernel's ({@code uname -r}, from
-     * /proc/sys/kernel/osrelease) on the kernel backend, the series the emulator models (e.g. {@code 6.12})
-     * on the emulator.
-     */
-    String kernelRelease();
-
     /** The kernel's base page size in bytes (4096 on the default guest). */
     long pageSize();
 

@@ -2,8 +2,9 @@ package io.jvfio.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvfio.backend.VfioBackend;
 import io.jvfio.backend.KernelRelease;
+import io.jvfio.backend.VfioBackend;
+import io.jvfio.emul.EmulatedBackend;
 import io.jvfio.scenario.ScenarioStartException;
 import io.jvfio.scenario.ExitStatus;
 import io.jvfio.scenario.Op;
@@ -89,7 +90,7 @@ public final class InfoCommand implements Callable<Integer> {
             String kernel = kernelLine(backend);
             String tooOld = tooOldKernel(backend, groups);
             ObjectNode kj = root.putObject("kernel");
-            kj.put("release", backend.kernelRelease());
+            kj.put("release", kernelRelease(backend));
             kj.put("modelled", backend.emulated());
             if (tooOld != null) {
                 kj.put("problem", tooOld);
@@ -151,20 +152,24 @@ public final class InfoCommand implements Callable<Integer> {
         }
     }
 
-    /** The running kernel's release, or the one the emulator models. */
-    static String kernelLine(VfioBackend backend) {
-        return backend.kernelRelease() + (backend.emulated() ? " (modelled by the emulator)" : " (running)");
+    /** The running kernel's release ({@code uname -r}), or the series the emulator's profile models. */
+    static String kernelRelease(VfioBackend backend) {
+        return backend instanceof EmulatedBackend e ? e.profile().kernel() : KernelRelease.running();
+    }
+
+    private static String kernelLine(VfioBackend backend) {
+        return kernelRelease(backend) + (backend.emulated() ? " (modelled by the emulator)" : " (running)");
     }
 
     /** Why VFIO SPAPR TCE cannot work on this kernel (a pSeries guest before 6.11), or null. */
     static String tooOldKernel(VfioBackend backend, List<Integer> groups) {
-        if (backend.emulated() || !KernelRelease.lacksSpaprPseries(backend.kernelRelease())) {
+        if (backend.emulated() || !KernelRelease.lacksSpaprPseries(KernelRelease.running())) {
             return null;
         }
         String observed = groups.isEmpty()
                 ? "no IOMMU group appears under /dev/vfio: vfio-pci cannot take a device (its probe fails with EINVAL (22), dmesg)"
                 : "groups " + groups + " exist but the pSeries IOMMU ops VFIO needs are missing";
-        return KernelRelease.tooOld(backend.kernelRelease(), observed);
+        return KernelRelease.tooOld(KernelRelease.running(), observed);
     }
 
     /** GET_INFO of {@code group} in a fresh container set to {@code type}. */

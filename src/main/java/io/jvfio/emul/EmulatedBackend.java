@@ -74,11 +74,6 @@ public final class EmulatedBackend implements VfioBackend {
     }
 
     @Override
-    public String kernelRelease() {
-        return platform.profile.kernel();
-    }
-
-    @Override
     public String description() {
         return "emulated " + platform.profile.name() + " (" + arch.id() + ")";
     }

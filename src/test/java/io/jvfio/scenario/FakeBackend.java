@@ -51,7 +51,6 @@ final class FakeBackend implements VfioBackend {
     @Override public Arch arch() { return Arch.PPC64LE; }
     @Override public String description() { return "fake"; }
     @Override public boolean emulated() { return true; }
-    @Override public String kernelRelease() { return "fake"; }
     @Override public long pageSize() { return 4096; }
     @Override public long hugePageSize() { return 2 << 20; }
     @Override public List<String> groupDevices(int group) { return List.of(); }

@@ -6,7 +6,6 @@ import io.jvfio.abi.Arch;
 import io.jvfio.abi.__user_cap_data_struct;
 import io.jvfio.backend.Errno;
 import io.jvfio.backend.ErrnoException;
-import io.jvfio.backend.KernelRelease;
 import io.jvfio.backend.LockedMemory;
 import io.jvfio.backend.Mmio;
 import io.jvfio.backend.NodeAccess;
@@ -64,11 +63,6 @@ public final class KernelBackend implements VfioBackend {
     @Override
     public boolean emulated() {
         return false;
-    }
-
-    @Override
-    public String kernelRelease() {
-        return KernelRelease.running();
     }
 
     @Override

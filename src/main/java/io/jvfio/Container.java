@@ -9,12 +9,9 @@ import io.jvfio.abi.vfio_iommu_spapr_tce_create;
 import io.jvfio.abi.vfio_iommu_spapr_tce_info;
 import io.jvfio.abi.vfio_iommu_spapr_tce_remove;
 import io.jvfio.abi.vfio_eeh_pe_op;
-import io.jvfio.abi.vfio_iommu_type1_dma_map;
-import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
 import io.jvfio.backend.VfioBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -41,23 +38,16 @@ public final class Container implements AutoCloseable {
     private final FdHandle fd;
     private final List<Group> groups = new CopyOnWriteArrayList<>();
     private volatile IommuType type;
-    /** The windows, copy-on-write: read without locking on the map path. */
-    private volatile DmaWindow[] windows = new DmaWindow[0];
-    /** The memory registered through this container (v2), copy-on-write like the windows. */
-    private volatile MemorySegment[] registered = new MemorySegment[0];
-    /** What is mapped where, so that a freed buffer can be unmapped. */
-    private final Mappings mappings = new Mappings();
-
-    /** MAP/UNMAP argument structs, one per thread: the hot path allocates nothing. */
-    private static final ThreadLocal<MemorySegment> MAP_ARGS = ThreadLocal.withInitial(
-            () -> Arena.ofAuto().allocate(vfio_iommu_type1_dma_map.LAYOUT));
-    private static final ThreadLocal<MemorySegment> UNMAP_ARGS = ThreadLocal.withInitial(
-            () -> Arena.ofAuto().allocate(vfio_iommu_type1_dma_unmap.LAYOUT));
+    /** The windows, registrations and mappings, and the checks against them. */
+    private final DmaTracking tracking;
+    private final ContainerIoctls ioctls;
 
     Container(Vfio vfio, FdHandle fd) {
         this.vfio = vfio;
         this.backend = vfio.backend();
         this.fd = fd;
+        this.tracking = new DmaTracking(backend);
+        this.ioctls = new ContainerIoctls(backend, fd);
     }
 
     /**
@@ -87,34 +77,9 @@ public final class Container implements AutoCloseable {
             // The last group's detach releases the IOMMU driver in the kernel: back to no type.
             // The kernel releases the windows, the mappings and the registrations with it.
             type = null;
-            windows = new DmaWindow[0];
-            forgetAll();
+            tracking.forgetWindows();
+            tracking.forgetAll();
         }
-    }
-
-    private synchronized void forgetAll() {
-        registered = new MemorySegment[0];
-        mappings.clearAll();
-    }
-
-    private long check(VfioIoctl ioctl, String detail, long r) throws VfioException {
-        if (r < 0) {
-            throw Errors.ioctl(backend, ioctl, detail, (int) -r);
-        }
-        return r;
-    }
-
-    /** As {@link #check}, for a call that charges {@code neededBytes} of locked memory. */
-    private long check(VfioIoctl ioctl, String detail, long r, long neededBytes) throws VfioException {
-        if (r < 0) {
-            throw Errors.charging(backend, ioctl, detail, (int) -r, neededBytes);
-        }
-        return r;
-    }
-
-    private long log(VfioIoctl ioctl, int f, long r) {
-        IoctlLog.log(ioctl, ioctl.request(backend.arch()), f, r);
-        return r;
     }
 
     /**
@@ -125,12 +90,7 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public int apiVersion() throws VfioException {
-        int f = fd.acquire();
-        try {
-            return (int) check(VFIO_GET_API_VERSION, "", log(VFIO_GET_API_VERSION, f, backend.getApiVersion(f)));
-        } finally {
-            fd.release();
-        }
+        return (int) ioctls.call(VFIO_GET_API_VERSION, "", backend::getApiVersion);
     }
 
     /**
@@ -142,13 +102,7 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public long checkExtension(int extension) throws VfioException {
-        int f = fd.acquire();
-        try {
-            return check(VFIO_CHECK_EXTENSION, Integer.toString(extension),
-                    log(VFIO_CHECK_EXTENSION, f, backend.checkExtension(f, extension)));
-        } finally {
-            fd.release();
-        }
+        return ioctls.call(VFIO_CHECK_EXTENSION, Integer.toString(extension), f -> backend.checkExtension(f, extension));
     }
 
     /**
@@ -173,17 +127,10 @@ public final class Container implements AutoCloseable {
      * @throws NullPointerException if {@code t} is null
      */
     public void setIommu(IommuType t) throws VfioException {
-        int f = fd.acquire();
-        try {
-            check(VFIO_SET_IOMMU, t.name(), log(VFIO_SET_IOMMU, f, backend.setIommu(f, t.value())));
-            type = t;
-        } finally {
-            fd.release();
-        }
+        ioctls.call(VFIO_SET_IOMMU, t.name(), f -> backend.setIommu(f, t.value()));
+        type = t;
         if (t.isSpapr()) {
-            TceInfo info = tceInfo();
-            windows = info.dma32WindowSize() == 0 ? new DmaWindow[0]
-                    : new DmaWindow[] {new DmaWindow(info.dma32WindowStart(), info.dma32WindowSize(), 12, 1, true)};
+            tracking.setDefaultWindow(tceInfo());
         }
     }
 
@@ -204,10 +151,9 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public TceInfo tceInfo() throws VfioException {
-        int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = vfio_iommu_spapr_tce_info.fill(a.allocate(vfio_iommu_spapr_tce_info.LAYOUT));
-            check(VFIO_IOMMU_SPAPR_TCE_GET_INFO, "", log(VFIO_IOMMU_SPAPR_TCE_GET_INFO, f, backend.spaprTceGetInfo(f, s)));
+            ioctls.call(VFIO_IOMMU_SPAPR_TCE_GET_INFO, "", f -> backend.spaprTceGetInfo(f, s));
             int flags = vfio_iommu_spapr_tce_info.flags.get(s);
             Optional<DdwInfo> ddw = (flags & VfioUapi.VFIO_IOMMU_SPAPR_INFO_DDW) == 0 ? Optional.empty()
                     : Optional.of(new DdwInfo(vfio_iommu_spapr_tce_info.ddw_pgsizes.get(s),
@@ -215,8 +161,6 @@ public final class Container implements AutoCloseable {
                             vfio_iommu_spapr_tce_info.ddw_levels.get(s)));
             return new TceInfo(flags, vfio_iommu_spapr_tce_info.dma32_window_start.getUnsigned(s),
                     vfio_iommu_spapr_tce_info.dma32_window_size.getUnsigned(s), ddw);
-        } finally {
-            fd.release();
         }
     }
 
@@ -241,24 +185,9 @@ public final class Container implements AutoCloseable {
         simple(VFIO_IOMMU_DISABLE);
     }
 
-    /** What v1 ENABLE charges: the default window, {@code tce32_size >> PAGE_SHIFT} pages. */
-    private synchronized long defaultWindowCharge() {
-        for (DmaWindow w : windows) {
-            if (w.isDefault()) {
-                return w.size() & -backend.pageSize();
-            }
-        }
-        return 0;
-    }
-
     private void simple(VfioIoctl ioctl) throws VfioException {
-        int f = fd.acquire();
-        try {
-            long r = ioctl == VFIO_IOMMU_ENABLE ? backend.iommuEnable(f) : backend.iommuDisable(f);
-            check(ioctl, "", log(ioctl, f, r), defaultWindowCharge());
-        } finally {
-            fd.release();
-        }
+        ioctls.call(ioctl, "", tracking.defaultWindowCharge(backend.pageSize()),
+                f -> ioctl == VFIO_IOMMU_ENABLE ? backend.iommuEnable(f) : backend.iommuDisable(f));
     }
 
     /**
@@ -273,7 +202,7 @@ public final class Container implements AutoCloseable {
      * @throws NullPointerException if {@code memory} is null
      */
     public void registerMemory(MemorySegment memory) throws VfioException {
-        requireAlive(memory);
+        DmaTracking.requireAlive(memory);
         if (memory.byteSize() == 0) {
             throw new VfioGuardException("VFIO_IOMMU_SPAPR_REGISTER_MEMORY size=0",
                     VFIO_IOMMU_SPAPR_REGISTER_MEMORY.request(backend.arch()), "an empty segment: the 6.12 kernel "
@@ -295,53 +224,16 @@ public final class Container implements AutoCloseable {
         registration(VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, memory);
     }
 
-    /** A closed buffer keeps its address; the kernel would pin whatever is mapped there now. */
-    private static void requireAlive(MemorySegment memory) {
-        Objects.requireNonNull(memory, "memory");
-        if (!memory.scope().isAlive()) {
-            throw new IllegalStateException("the memory segment's arena is closed (buffer already freed)");
-        }
-    }
-
     private void registration(VfioIoctl ioctl, MemorySegment memory) throws VfioException {
-        requireAlive(memory);
-        int f = fd.acquire();
+        DmaTracking.requireAlive(memory);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = vfio_iommu_spapr_register_memory.fill(
                     a.allocate(vfio_iommu_spapr_register_memory.LAYOUT), memory.address(), memory.byteSize());
-            long r = ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY
-                    ? backend.spaprRegisterMemory(f, s) : backend.spaprUnregisterMemory(f, s);
-            check(ioctl, "size=0x" + Long.toHexString(memory.byteSize()), log(ioctl, f, r),
-                    LockedMemoryAdvice.pagesCharge(memory.byteSize(), backend.pageSize()));
-            tracked(memory, ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY);
-        } finally {
-            fd.release();
-        }
-    }
-
-    /** Records a registration, or drops the one with exactly this address and size (as the kernel matches). */
-    private synchronized void tracked(MemorySegment memory, boolean add) {
-        List<MemorySegment> l = new ArrayList<>(List.of(registered));
-        if (add) {
-            l.add(memory);
-        } else {
-            l.removeIf(m -> m.address() == memory.address() && m.byteSize() == memory.byteSize());
-        }
-        registered = l.toArray(new MemorySegment[0]);
-    }
-
-    /**
-     * Refuses a MAP by address into registered memory whose segment was freed: the kernel would map
-     * whatever the process has at that address now.
-     */
-    private void requireLiveRegistration(long vaddr, long size) {
-        for (MemorySegment m : registered) {
-            if (Long.compareUnsigned(vaddr, m.address() + m.byteSize()) < 0
-                    && Long.compareUnsigned(m.address(), vaddr + size) < 0 && !m.scope().isAlive()) {
-                throw new IllegalStateException(String.format("the registered memory [0x%x, +0x%x) was freed (its "
-                        + "arena is closed): map live memory, and unregister memory before freeing it",
-                        m.address(), m.byteSize()));
-            }
+            ioctls.call(ioctl, "size=0x" + Long.toHexString(memory.byteSize()),
+                    LockedMemoryAdvice.pagesCharge(memory.byteSize(), backend.pageSize()),
+                    f -> ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY
+                            ? backend.spaprRegisterMemory(f, s) : backend.spaprUnregisterMemory(f, s));
+            tracking.tracked(memory, ioctl == VFIO_IOMMU_SPAPR_REGISTER_MEMORY);
         }
     }
 
@@ -355,14 +247,12 @@ public final class Container implements AutoCloseable {
             return;
         }
         try {
-            long[] ranges = mappings.rangesInto(address, size);
+            long[] ranges = tracking.mappings.rangesInto(address, size);
             for (int i = 0; i < ranges.length; i += 2) {
                 unmap(ranges[i], ranges[i + 1]);
             }
-            for (MemorySegment m : registered) {
-                if (m.address() >= address && m.address() + m.byteSize() <= address + size) {
-                    unregisterMemory(m);
-                }
+            for (MemorySegment m : tracking.registeredWithin(address, size)) {
+                unregisterMemory(m);
             }
         } catch (IllegalStateException closedMeanwhile) {
             if (isOpen()) {
@@ -384,18 +274,16 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public DmaWindow createWindow(int pageShift, long windowSize, int levels) throws VfioException {
-        int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = vfio_iommu_spapr_tce_create.fill(a.allocate(vfio_iommu_spapr_tce_create.LAYOUT),
                     pageShift, windowSize, levels);
-            check(VFIO_IOMMU_SPAPR_TCE_CREATE, String.format("page_shift=%d window_size=0x%x levels=%d",
-                    pageShift, windowSize, levels), log(VFIO_IOMMU_SPAPR_TCE_CREATE, f, backend.spaprTceCreate(f, s)),
-                    LockedMemoryAdvice.tableCharge(pageShift, windowSize, levels, backend.pageSize()));
+            ioctls.call(VFIO_IOMMU_SPAPR_TCE_CREATE, String.format("page_shift=%d window_size=0x%x levels=%d",
+                    pageShift, windowSize, levels),
+                    LockedMemoryAdvice.tableCharge(pageShift, windowSize, levels, backend.pageSize()),
+                    f -> backend.spaprTceCreate(f, s));
             DmaWindow w = new DmaWindow(vfio_iommu_spapr_tce_create.start_addr.get(s), windowSize, pageShift, levels, false);
-            addWindow(w);
+            tracking.addWindow(w);
             return w;
-        } finally {
-            fd.release();
         }
     }
 
@@ -409,36 +297,12 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public void removeWindow(long start) throws VfioException {
-        int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = vfio_iommu_spapr_tce_remove.fill(a.allocate(vfio_iommu_spapr_tce_remove.LAYOUT), start);
-            check(VFIO_IOMMU_SPAPR_TCE_REMOVE, "start_addr=0x" + Long.toHexString(start),
-                    log(VFIO_IOMMU_SPAPR_TCE_REMOVE, f, backend.spaprTceRemove(f, s)));
-            removeTracked(start);
-        } finally {
-            fd.release();
+            ioctls.call(VFIO_IOMMU_SPAPR_TCE_REMOVE, "start_addr=0x" + Long.toHexString(start),
+                    f -> backend.spaprTceRemove(f, s));
+            tracking.removeTracked(start);
         }
-    }
-
-    private synchronized void addWindow(DmaWindow w) {
-        List<DmaWindow> l = new ArrayList<>(List.of(windows));
-        l.add(w);
-        windows = l.toArray(new DmaWindow[0]);
-    }
-
-    private synchronized void removeTracked(long addr) {
-        List<DmaWindow> l = new ArrayList<>(List.of(windows));
-        for (DmaWindow w : l) {
-            if (w.contains(addr)) {
-                mappings.unmapped(w.start(), w.size()); // REMOVE clears every TCE of the window
-            }
-        }
-        if (!l.removeIf(w -> w.contains(addr)) && addr == 0) {
-            // REMOVE(0) succeeded without a window at 0: the kernel dropped the still-pending default
-            // window, wherever it would have started.
-            l.removeIf(DmaWindow::isDefault);
-        }
-        windows = l.toArray(new DmaWindow[0]);
     }
 
     /**
@@ -447,7 +311,7 @@ public final class Container implements AutoCloseable {
      * @return an immutable snapshot
      */
     public List<DmaWindow> windows() {
-        return List.of(windows);
+        return tracking.windows();
     }
 
     /**
@@ -457,21 +321,7 @@ public final class Container implements AutoCloseable {
      * @return the window, or null when none contains it
      */
     public DmaWindow windowAt(long iova) {
-        for (DmaWindow w : windows) {
-            if (w.contains(iova)) {
-                return w;
-            }
-        }
-        return null;
-    }
-
-    /** Refuses {@code [iova, iova+size)} when it starts in a window and leaves it: {@code why} the kernel must not see it. */
-    private void requireWithinWindow(VfioIoctl ioctl, long iova, long size, String why) throws VfioGuardException {
-        DmaWindow w = windowAt(iova);
-        if (w != null && !w.containsRange(iova, size)) {
-            throw new VfioGuardException(String.format("%s iova=0x%x size=0x%x", ioctl.name(), iova, size),
-                    ioctl.request(backend.arch()), "the range leaves its " + w + "; " + why);
-        }
+        return tracking.windowAt(iova);
     }
 
     /**
@@ -488,7 +338,7 @@ public final class Container implements AutoCloseable {
      * @throws NullPointerException if {@code memory} or {@code direction} is null
      */
     public void map(long iova, MemorySegment memory, DmaDirection direction) throws VfioException {
-        requireAlive(memory);
+        DmaTracking.requireAlive(memory);
         Objects.requireNonNull(direction, "direction");
         map(iova, memory.address(), memory.byteSize(), direction);
     }
@@ -509,21 +359,11 @@ public final class Container implements AutoCloseable {
      */
     public void map(long iova, long vaddr, long size, DmaDirection direction) throws VfioException {
         Objects.requireNonNull(direction, "direction");
-        requireLiveRegistration(vaddr, size);
-        requireWithinWindow(VFIO_IOMMU_MAP_DMA, iova, size,
+        tracking.requireLiveRegistration(vaddr, size);
+        tracking.requireWithinWindow(VFIO_IOMMU_MAP_DMA, iova, size,
                 "the 6.12 pSeries kernel oopses on such a MAP_DMA: split the mapping at the window end");
-        MemorySegment s = vfio_iommu_type1_dma_map.fill(MAP_ARGS.get(), direction.flags(), vaddr, iova, size);
-        int f = fd.acquire();
-        long r;
-        try {
-            r = log(VFIO_IOMMU_MAP_DMA, f, backend.iommuMapDma(f, s));
-        } finally {
-            fd.release();
-        }
-        if (r != 0) {
-            mapFailed(VFIO_IOMMU_MAP_DMA, iova, size, r);
-        }
-        mappings.mapped(iova, size, vaddr);
+        ioctls.mapDma(iova, vaddr, size, direction);
+        tracking.mappings.mapped(iova, size, vaddr);
     }
 
     /**
@@ -536,31 +376,11 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public void unmap(long iova, long size) throws VfioException {
-        requireWithinWindow(VFIO_IOMMU_UNMAP_DMA, iova, size, "the 6.12 pSeries kernel checks only its first page"
+        tracking.requireWithinWindow(VFIO_IOMMU_UNMAP_DMA, iova, size, "the 6.12 pSeries kernel checks only its first page"
                 + " and then makes a failing hypervisor call for every page past the window (far past it, the call never"
                 + " returns): unmap within the window");
-        MemorySegment s = vfio_iommu_type1_dma_unmap.fill(UNMAP_ARGS.get(), iova, size);
-        int f = fd.acquire();
-        long r;
-        try {
-            r = log(VFIO_IOMMU_UNMAP_DMA, f, backend.iommuUnmapDma(f, s));
-        } finally {
-            fd.release();
-        }
-        if (r != 0) {
-            mapFailed(VFIO_IOMMU_UNMAP_DMA, iova, size, r);
-        }
-        mappings.unmapped(iova, size);
-    }
-
-    private void mapFailed(VfioIoctl ioctl, long iova, long size, long r) throws VfioException {
-        String detail = String.format("iova=0x%x size=0x%x", iova, size);
-        if (r > 0) {
-            // The kernel's iommu_tce_put_param_check returns a bool through an int: +1 means a misaligned IOVA.
-            throw new VfioIoctlException(ioctl.name() + " " + detail, ioctl.request(backend.arch()), 0,
-                    "the kernel returned " + r + " (not an errno): the IOVA is not aligned to the window's TCE page");
-        }
-        check(ioctl, detail, r);
+        ioctls.unmapDma(iova, size);
+        tracking.mappings.unmapped(iova, size);
     }
 
     /**
@@ -572,12 +392,9 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public int eehPeOp(int op) throws VfioException {
-        int f = fd.acquire();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = vfio_eeh_pe_op.fill(a.allocate(vfio_eeh_pe_op.LAYOUT), op);
-            return (int) check(VFIO_EEH_PE_OP, "op=" + op, log(VFIO_EEH_PE_OP, f, backend.eehPeOp(f, s)));
-        } finally {
-            fd.release();
+            return (int) ioctls.call(VFIO_EEH_PE_OP, "op=" + op, f -> backend.eehPeOp(f, s));
         }
     }
 
@@ -597,7 +414,7 @@ public final class Container implements AutoCloseable {
             g.close();
         }
         if (fd.close()) {
-            forgetAll();
+            tracking.forgetAll();
             vfio.closed(this);
         }
     }

@@ -28,7 +28,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream images deps bench bench-guest bench-nvme-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest images deps bench bench-guest bench-nvme-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -76,7 +76,24 @@ test-nested: deps build
 test-downstream: deps images build
 	@$(WITH_JDK) scripts/test-downstream.sh
 
-test: test-unit test-guest test-qemu-user test-diff test-nested test-downstream
+# Bookworm's 6.1, before the VFIO SPAPR series: one short boot proves jvfio explains why it cannot work.
+test-kernel-6.1: deps build
+	@scripts/test-kernel-6.1.sh
+
+# The newest Debian kernel (forky's, resolved when its images are built; versions.lock is printed):
+# the in-guest suite (host launcher) and the same diff as test-diff, against the emulator's 6.12 model.
+# Not in `make test` yet: on 7.2.12 the in-guest suite finds two differences from 6.12 (docs/fidelity.md,
+# "Per kernel") that are not modelled.
+test-kernel-newest: deps build
+	@echo "[test] the newest kernel: images, the in-guest suite and jvfio diff"
+	@qemu-images/build.sh --kernel newest
+	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Djvfio.guest.kernel=newest -Djvfio.guest.launchers=host \
+	    -Dsurefire.excludedGroups=bench -Dsurefire.groups=guest -Dtest=GuestSuiteTest \
+	    -Dsurefire.reportsDirectory=target/surefire-reports-newest -Dsurefire.failIfNoSpecifiedTests=false test
+	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --kernel newest \
+	    --deviations scenarios/deviations.txt --report target/fidelity/report-newest.md
+
+test: test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1
 	@scripts/test-summary.sh
 
 bench: deps native-bench build

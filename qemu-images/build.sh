@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Builds the jvfio pSeries guest images (ppc64el) into ${JVFIO_CACHE:-$HOME/.cache/jvfio}/images/.
 #
-#   build.sh [--with-64k] [--refresh] [--offline] [--force]
+#   build.sh [--kernel 6.12|6.1|newest] [--with-64k] [--refresh] [--offline] [--force]
 #
+#   --kernel    the guest kernel: 6.12 (default, bookworm-backports; outputs in images/), 6.1
+#               (bookworm, before the VFIO SPAPR series; images/6.1/) or newest (forky, resolved
+#               now and recorded in versions.lock; images/newest/). The JDK, sysroot and runtime
+#               are shared by all kernels.
 #   --with-64k  also build the 64 KiB-page kernel flavour (vmlinux-64k, base-64k.cpio)
 #   --refresh   re-read the Debian package indexes now (default: when older than
 #               JVFIO_APT_MAX_AGE_H hours, 24 by default)
@@ -20,15 +24,18 @@ LOG_PREFIX='[images]'
 # shellcheck source=common.sh
 . "$HERE/common.sh"
 
-WITH_64K=0 REFRESH=0 OFFLINE=0 FORCE=0
+WITH_64K=0 REFRESH=0 OFFLINE=0 FORCE=0 KERNEL=6.12
 ORIG_ARGS=("$@")
-for arg in "$@"; do
+while [ $# -gt 0 ]; do
+  arg=$1; shift
   case $arg in
+    --kernel) [ $# -gt 0 ] || die "--kernel needs 6.12, 6.1 or newest"; KERNEL=$1; shift ;;
+    --kernel=*) KERNEL=${arg#--kernel=} ;;
     --with-64k) WITH_64K=1 ;;
     --refresh) REFRESH=1 ;;
     --offline) OFFLINE=1 ;;
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$arg' (try --help)" ;;
   esac
 done
@@ -40,8 +47,14 @@ T_START=$(now_s)
 MIRROR=${JVFIO_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 KEYRING=${JVFIO_APT_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 APT_MAX_AGE_H=${JVFIO_APT_MAX_AGE_H:-24}
-KERNEL_SERIES=6.12
-KERNEL_SUITE=bookworm-backports
+# Per kernel choice: the suite, the ABI-named image packages to pick the newest of, and where the
+# kernel and its initramfs go (6.12's stay at the top of images/ for existing users).
+case $KERNEL in
+  6.12) KERNEL_SUITE=bookworm-backports KERNEL_NAMES='^linux-image-6\.12\.[0-9]+[^-]*-powerpc64le$' KSUB='' ;;
+  6.1) KERNEL_SUITE=bookworm KERNEL_NAMES='^linux-image-6\.1\.0-[0-9]+-powerpc64le$' KSUB=6.1 ;;
+  newest) KERNEL_SUITE=forky KERNEL_NAMES='^linux-image-[0-9][^-]*-powerpc64le$' KSUB=newest ;;
+  *) die "unknown --kernel '$KERNEL' (one of 6.12, 6.1, newest)" ;;
+esac
 BUSYBOX_SUITE=bookworm
 JDK_FEATURE=25
 read -r -a JDK_SUITES <<< "${JVFIO_JDK_SUITES:-forky sid}"   # the first that has openjdk-25 wins
@@ -64,6 +77,7 @@ APT_DIR=$JVFIO_CACHE/apt
 DEBS_DIR=$JVFIO_CACHE/debs
 WORK=$JVFIO_CACHE/work
 OUT=$IMAGES_DIR
+KOUT=$OUT${KSUB:+/$KSUB}
 SYSROOT=$OUT/sysroot
 GUEST_JDK=$OUT/jdk-guest
 QU_JDK=$OUT/qemu-user-jdk
@@ -71,7 +85,7 @@ QU_JDK=$OUT/qemu-user-jdk
 ensure_host_tools apt-get:apt dpkg-deb:dpkg cpio:cpio depmod:kmod xz:xz-utils \
   qemu-ppc64le-static:qemu-user-static qemu-system-ppc64:qemu-system-ppc readelf:binutils \
   sha256sum:coreutils realpath:coreutils flock:util-linux
-mkdir -p "$APT_DIR" "$DEBS_DIR" "$WORK" "$OUT"
+mkdir -p "$APT_DIR" "$DEBS_DIR" "$WORK" "$OUT" "$KOUT"
 
 lock_cache
 
@@ -196,18 +210,28 @@ fetch() {   # fetch PKG: download the resolved version into $DEBS_DIR unless alr
 maybe_update
 
 T0=$(now_s)
-# Kernel: the newest linux-image-6.12.*-powerpc64le (ABI-named package) in bookworm-backports.
+# Kernel: the newest ABI-named linux-image-*-powerpc64le of the choice in its suite.
 KPKG='' KVER=''
 while read -r cand; do
   v=$(best_version "$KERNEL_SUITE" "$cand")
   [ -n "$v" ] || continue
   if [ -z "$KVER" ] || dpkg --compare-versions "$v" gt "$KVER"; then KPKG=$cand KVER=$v; fi
-done < <(apt-cache "${APT_OPTS[@]}" pkgnames "linux-image-$KERNEL_SERIES." 2>/dev/null \
-         | grep -E "^linux-image-${KERNEL_SERIES//./\\.}\.[0-9]+[^-]*-powerpc64le$" | sort -u)
-[ -n "$KPKG" ] || die "no linux-image-$KERNEL_SERIES.*-powerpc64le in suite $KERNEL_SUITE (ppc64el)"
-resolve "$KPKG" "$KERNEL_SUITE"
-KPKG64="${KPKG}-64k"
-[ "$WITH_64K" -eq 0 ] || resolve "$KPKG64" "$KERNEL_SUITE"
+done < <(apt-cache "${APT_OPTS[@]}" pkgnames linux-image- 2>/dev/null | grep -E "$KERNEL_NAMES" | sort -u)
+[ -n "$KPKG" ] || die "no kernel package matching $KERNEL_NAMES in suite $KERNEL_SUITE (ppc64el)"
+# kernel_pkgs IMAGE_PKG: the packages holding the kernel and its modules. Since forky the image
+# package is a meta package over linux-binary-* (usr/lib/modules/V/vmlinuz) and linux-modules-*.
+kernel_pkgs() {
+  local abi=${1#linux-image-}
+  if [ -n "$(best_version "$KERNEL_SUITE" "linux-binary-$abi")" ]; then
+    echo "linux-binary-$abi linux-modules-$abi"
+  else
+    echo "$1"
+  fi
+}
+read -r -a KPKGS <<< "$(kernel_pkgs "$KPKG")"
+KPKGS64=("${KPKGS[@]/%/-64k}")
+for p in "${KPKGS[@]}"; do resolve "$p" "$KERNEL_SUITE"; done
+[ "$WITH_64K" -eq 0 ] || for p in "${KPKGS64[@]}"; do resolve "$p" "$KERNEL_SUITE"; done
 resolve busybox-static "$BUSYBOX_SUITE"
 
 JDK_SUITE=''
@@ -223,7 +247,7 @@ done
 JDK_PKGS=("openjdk-$JDK_FEATURE-jre-headless" "openjdk-$JDK_FEATURE-jdk-headless")
 for p in "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}"; do resolve "$p" "$JDK_SUITE"; done
 fill_metadata
-log "resolve: kernel $KPKG ${RES_VER[$KPKG]}, busybox ${RES_VER[busybox-static]}, openjdk ${RES_VER[${JDK_PKGS[1]}]} ($JDK_SUITE) in $(elapsed "$T0")s"
+log "resolve: kernel ($KERNEL) ${KPKGS[*]} ${RES_VER[${KPKGS[0]}]}, busybox ${RES_VER[busybox-static]}, openjdk ${RES_VER[${JDK_PKGS[1]}]} ($JDK_SUITE) in $(elapsed "$T0")s"
 
 # ----------------------------------------------------------------------------------------------
 # Host JDK (jlink for the guest runtime, javac for the self-test classes). Any x86-64 JDK of the
@@ -251,39 +275,44 @@ hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 COMMON_LOCK=$( { lock_line busybox-static; for p in "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}"; do lock_line "$p"; done; } )
 KEY_COMMON=$( { hash_of "$HERE/build.sh" "$HERE/common.sh" "$HERE"/selftest/*.java; echo "$COMMON_LOCK";
                 echo "$JLINK_MODULES $JLINK_ADD_OPTIONS $JLINK_COMPRESS $JLINK_ID"; } | sha256sum | cut -d' ' -f1)
-flavour_key() { { echo "$KEY_COMMON"; hash_of "$HERE/init"; lock_line "$1"; } | sha256sum | cut -d' ' -f1; }
-stamp_ok() { [ "$FORCE" -eq 0 ] && [ -f "$OUT/.stamp-$1" ] && [ "$(cat "$OUT/.stamp-$1")" = "$2" ]; }
+kernel_lock() { local p; for p in "$@"; do lock_line "$p"; done; }
+flavour_key() { { echo "$KEY_COMMON"; hash_of "$HERE/init"; kernel_lock "$@"; } | sha256sum | cut -d' ' -f1; }
+stamp_ok() {   # stamp_ok NAME KEY: the stamp (common: in images/, flavours: in the kernel's directory)
+  local d=$KOUT; [ "$1" != common ] || d=$OUT
+  [ "$FORCE" -eq 0 ] && [ -f "$d/.stamp-$1" ] && [ "$(cat "$d/.stamp-$1")" = "$2" ]
+}
 
 write_lock() {
   printf '%s\n' "$COMMON_LOCK" > "$OUT/.lock-common"
   {
     echo "# jvfio guest image inputs (Debian ppc64el), written $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "# package suite version sha256"
-    cat "$OUT/.lock-4k" "$OUT/.lock-common"
-    if [ -f "$OUT/.lock-64k" ] && [ -f "$OUT/base-64k.cpio" ]; then cat "$OUT/.lock-64k"; fi
-  } > "$OUT/versions.lock.new"
-  mv "$OUT/versions.lock.new" "$OUT/versions.lock"
+    echo "# kernel choice: $KERNEL"
+    cat "$KOUT/.lock-4k" "$OUT/.lock-common"
+    if [ -f "$KOUT/.lock-64k" ] && [ -f "$KOUT/base-64k.cpio" ]; then cat "$KOUT/.lock-64k"; fi
+  } > "$KOUT/versions.lock.new"
+  mv "$KOUT/versions.lock.new" "$KOUT/versions.lock"
 }
 
 NEED_COMMON=1 NEED_4K=1 NEED_64K=$WITH_64K
 stamp_ok common "$KEY_COMMON" && [ -x "$QU_JDK/bin/java" ] && [ -x "$GUEST_JDK/bin/java" ] && NEED_COMMON=0
-KEY_4K=$(flavour_key "$KPKG")
-stamp_ok 4k "$KEY_4K" && [ "$NEED_COMMON" -eq 0 ] && [ -f "$OUT/base.cpio" ] && [ -f "$OUT/vmlinux" ] && NEED_4K=0
+KEY_4K=$(flavour_key "${KPKGS[@]}")
+stamp_ok 4k "$KEY_4K" && [ "$NEED_COMMON" -eq 0 ] && [ -f "$KOUT/base.cpio" ] && [ -f "$KOUT/vmlinux" ] && NEED_4K=0
 if [ "$WITH_64K" -eq 1 ]; then
-  KEY_64K=$(flavour_key "$KPKG64")
-  stamp_ok 64k "$KEY_64K" && [ "$NEED_COMMON" -eq 0 ] && [ -f "$OUT/base-64k.cpio" ] && NEED_64K=0
+  KEY_64K=$(flavour_key "${KPKGS64[@]}")
+  stamp_ok 64k "$KEY_64K" && [ "$NEED_COMMON" -eq 0 ] && [ -f "$KOUT/base-64k.cpio" ] && NEED_64K=0
 fi
 if [ "$NEED_COMMON$NEED_4K$NEED_64K" = 000 ]; then
-  [ -f "$OUT/versions.lock" ] || write_lock
-  log "up to date ($OUT) in $(elapsed "$T_START")s"
-  cat "$OUT/versions.lock"
+  [ -f "$KOUT/versions.lock" ] || write_lock
+  log "up to date ($KOUT) in $(elapsed "$T_START")s"
+  cat "$KOUT/versions.lock"
   exit 0
 fi
 
 # ----------------------------------------------------------------------------------------------
 # 2. Download
-for p in "$KPKG" busybox-static "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}"; do fetch "$p"; done
-[ "$WITH_64K" -eq 0 ] || fetch "$KPKG64"
+for p in "${KPKGS[@]}" busybox-static "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}"; do fetch "$p"; done
+[ "$WITH_64K" -eq 0 ] || for p in "${KPKGS64[@]}"; do fetch "$p"; done
 
 QEMU_USER=$(command -v qemu-ppc64le-static)
 
@@ -418,7 +447,7 @@ if [ "$NEED_COMMON" -eq 1 ]; then
   step "qemu-user verify (java -version, FFM getpid)" verify_qemu_user
   step "jlink guest runtime" build_guest_jdk
   step "cds archive (FFM training + -Xshare:dump under qemu-user)" dump_cds
-  rm -f "$OUT/.stamp-4k" "$OUT/.stamp-64k"   # the cpios embed the runtime
+  rm -f "$OUT"/.stamp-{4k,64k} "$OUT"/{6.1,newest}/.stamp-{4k,64k}   # every kernel's cpios embed the runtime
   echo "$KEY_COMMON" > "$OUT/.stamp-common"
 else
   log "sysroot, qemu-user JDK and guest runtime are up to date"
@@ -426,15 +455,18 @@ fi
 
 # ----------------------------------------------------------------------------------------------
 # 4. Kernel + initramfs, per flavour.
-# kernel_tree_keep PKG: extracts PKG (once) under $WORK/kernel and runs depmod -b; prints the tree.
-# Trees of other kernel versions are removed; the 4k and 64k trees are kept side by side.
+# kernel_tree_keep PKG...: extracts the kernel's packages (once) into one tree under
+# $WORK/kernel/<choice> and runs depmod -b; prints the tree. Older trees of the same choice are
+# removed; the 4k and 64k trees are kept side by side. A merged-/usr tree (forky: usr/lib/modules)
+# gets a lib -> usr/lib link so both layouts read alike.
 kernel_tree_keep() {
-  local pkg=$1 dir=$WORK/kernel/$1_${RES_VER[$1]}
+  local base=$WORK/kernel/$KERNEL dir=$WORK/kernel/$KERNEL/$1_${RES_VER[$1]} p
   if [ ! -f "$dir/.done" ]; then
     mkdir -p "$dir"
-    find "$WORK/kernel" -mindepth 1 -maxdepth 1 -type d ! -name "${KPKG}_${RES_VER[$KPKG]}" \
-      ! -name "${KPKG64}_${RES_VER[$KPKG]}" -exec rm -rf {} + 2>/dev/null || true
-    dpkg-deb -x "$(deb_path "$pkg")" "$dir"
+    find "$base" -mindepth 1 -maxdepth 1 -type d ! -name "${KPKGS[0]}_${RES_VER[${KPKGS[0]}]}" \
+      ! -name "${KPKGS64[0]}_${RES_VER[${KPKGS[0]}]}" -exec rm -rf {} + 2>/dev/null || true
+    for p in "$@"; do dpkg-deb -x "$(deb_path "$p")" "$dir"; done
+    if [ ! -e "$dir/lib/modules" ] && [ -d "$dir/usr/lib/modules" ]; then ln -sfn usr/lib "$dir/lib"; fi
     depmod -b "$dir" "$(ls "$dir/lib/modules")"
     touch "$dir/.done"
   fi
@@ -468,18 +500,22 @@ newc_entry() {
   pad=$(( (4 - (110 + nsize) % 4) % 4 ))
   head -c "$pad" /dev/zero
 }
-# build_flavour FLAVOUR KPKG CPIO_NAME VMLINUX_NAME [EXTRA_MODULE...]
+# build_flavour FLAVOUR "KPKG..." CPIO_NAME VMLINUX_NAME [EXTRA_MODULE...]
 # Device nodes are appended as a hand-written newc archive (no mknod, works unprivileged);
 # the kernel unpacks concatenated archives in order.
 build_flavour() {
-  local flavour=$1 kpkg=$2 cpio_out=$OUT/$3 vmlinux_out=$OUT/$4 extra_mods=("${@:5}")
-  local tree kv t0
+  local flavour=$1 kpkgs cpio_out=$KOUT/$3 vmlinux_out=$KOUT/$4 extra_mods=("${@:5}")
+  read -r -a kpkgs <<< "$2"
+  local kpkg=${kpkgs[0]} tree kv t0
   t0=$(now_s)
-  log "kernel: extract $kpkg ${RES_VER[$kpkg]} + depmod -b"
-  tree=$(kernel_tree_keep "$kpkg")
+  log "kernel: extract ${kpkgs[*]} ${RES_VER[$kpkg]} + depmod -b"
+  tree=$(kernel_tree_keep "${kpkgs[@]}")
   kv=$(ls "$tree/lib/modules")
-  local vml; vml=$(find "$tree/boot" -maxdepth 1 -name 'vmlinux-*' 2>/dev/null | head -n1)
-  [ -n "$vml" ] || die "$kpkg has no boot/vmlinux-* (not the unsigned ELF flavour?)"
+  # the ELF kernel: boot/vmlinux-* up to 6.12, usr/lib/modules/V/vmlinuz (uncompressed ELF) in forky
+  local vml; vml=$(find "$tree/boot" -maxdepth 1 -name 'vmlinux-*' 2>/dev/null | head -n1 || true)
+  [ -n "$vml" ] || [ ! -f "$tree/lib/modules/$kv/vmlinuz" ] || vml=$tree/lib/modules/$kv/vmlinuz
+  [ -n "$vml" ] || die "$kpkg has no boot/vmlinux-* nor lib/modules/$kv/vmlinuz (not the unsigned ELF flavour?)"
+  [ "$(head -c 4 "$vml" | od -An -c | tr -d ' ')" = '177ELF' ] || die "$vml is not an ELF image (QEMU -kernel needs one)"
   log "kernel: $kv ready in $(elapsed "$t0")s"
 
   t0=$(now_s)
@@ -530,7 +566,8 @@ build_flavour() {
   printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
   printf 'root:x:0:\n' > "$root/etc/group"
   {
-    echo "kernel=$kpkg ${RES_VER[$kpkg]}"
+    echo "kernel=${kpkgs[*]} ${RES_VER[$kpkg]}"
+    echo "kernel_choice=$KERNEL"
     echo "kernel_release=$kv"
     echo "jdk=${JDK_PKGS[1]} ${RES_VER[${JDK_PKGS[1]}]} ($JDK_SUITE)"
     echo "jlink_modules=$JLINK_MODULES"
@@ -599,17 +636,17 @@ copy_lib_closure() {
 }
 
 if [ "$NEED_4K" -eq 1 ]; then
-  step "image 4k ($KPKG)" build_flavour 4k "$KPKG" base.cpio vmlinux
-  lock_line "$KPKG" > "$OUT/.lock-4k"
-  echo "$KEY_4K" > "$OUT/.stamp-4k"
+  step "image 4k ($KERNEL: ${KPKGS[*]})" build_flavour 4k "${KPKGS[*]}" base.cpio vmlinux
+  kernel_lock "${KPKGS[@]}" > "$KOUT/.lock-4k"
+  echo "$KEY_4K" > "$KOUT/.stamp-4k"
 else
   log "4k image is up to date"
 fi
 if [ "$WITH_64K" -eq 1 ]; then
   if [ "$NEED_64K" -eq 1 ]; then
-    step "image 64k ($KPKG64)" build_flavour 64k "$KPKG64" base-64k.cpio vmlinux-64k "${EXTRA_MODULES_64K[@]}"
-    lock_line "$KPKG64" > "$OUT/.lock-64k"
-    echo "$KEY_64K" > "$OUT/.stamp-64k"
+    step "image 64k ($KERNEL: ${KPKGS64[*]})" build_flavour 64k "${KPKGS64[*]}" base-64k.cpio vmlinux-64k "${EXTRA_MODULES_64K[@]}"
+    kernel_lock "${KPKGS64[@]}" > "$KOUT/.lock-64k"
+    echo "$KEY_64K" > "$KOUT/.stamp-64k"
   else
     log "64k image is up to date"
   fi
@@ -617,10 +654,15 @@ fi
 write_lock
 rm -rf "$WORK"/rootfs-*
 
-# Drop cached .debs of versions no longer resolved (the 64k kernel of the current version stays).
+# Drop cached .debs of versions no longer resolved; the 64k kernel of the current version and the
+# kernels of the other choices (their .lock-* files) stay.
 KEEP_DEBS=()
 for p in "${!RES_FILE[@]}"; do KEEP_DEBS+=("$(basename "${RES_FILE[$p]}")"); done
-for f in "$DEBS_DIR/${KPKG64}_${RES_VER[$KPKG]}_"*.deb; do if [ -e "$f" ]; then KEEP_DEBS+=("${f##*/}"); fi; done
+for p in "${KPKGS64[@]}"; do
+  for f in "$DEBS_DIR/${p}_${RES_VER[${KPKGS[0]}]#*:}_"*.deb; do if [ -e "$f" ]; then KEEP_DEBS+=("${f##*/}"); fi; done
+done
+while read -r p _ v _; do KEEP_DEBS+=("${p}_${v#*:}_ppc64el.deb"); done \
+  < <(cat "$OUT"/.lock-{4k,64k} "$OUT"/{6.1,newest}/.lock-{4k,64k} 2>/dev/null || true)
 prune_debs "$DEBS_DIR" "${KEEP_DEBS[@]}"
-log "done in $(elapsed "$T_START")s: $OUT"
-cat "$OUT/versions.lock"
+log "done in $(elapsed "$T_START")s: $KOUT"
+cat "$KOUT/versions.lock"

@@ -5,6 +5,7 @@ import static io.jvfio.backend.Errno.*;
 import io.jvfio.abi.VfioIoctl;
 import io.jvfio.backend.NodeAccess;
 import io.jvfio.backend.VfioBackend;
+import io.jvfio.backend.KernelRelease;
 
 /**
  * Turns a failed call into the right {@link VfioException} leaf with advice. The advice is specific
@@ -20,6 +21,11 @@ final class Errors {
             // The emulated platform has no sysfs to bind devices in: its groups are the profile's.
             return new VfioUnavailableException(op, 0, errno, "the " + backend.description()
                     + " platform has no such IOMMU group: its groups are " + backend.groups() + " (jvfio info lists them)");
+        }
+        if (!backend.emulated() && errno == ENOENT && !container && KernelRelease.lacksSpaprPseries(KernelRelease.running())) {
+            // Before 6.11 vfio-pci cannot bind a device in a pSeries guest, so no group node ever appears.
+            return new VfioUnavailableException(op, 0, errno, KernelRelease.tooOld(KernelRelease.running(), "no "
+                    + path + " exists: vfio-pci cannot take a device on it (its probe fails with EINVAL (22), dmesg)"));
         }
         return switch (errno) {
             case ENOENT -> new VfioUnavailableException(op, 0, errno, container

@@ -10,6 +10,7 @@ import io.jvfio.scenario.ScenarioParser;
 import io.jvfio.scenario.ScenarioRunner;
 import io.jvfio.harness.GuestImages;
 import io.jvfio.harness.GuestLauncher;
+import io.jvfio.harness.GuestSetup;
 import io.jvfio.harness.HostQemuLauncher;
 import io.jvfio.harness.ScenarioDiff;
 import io.jvfio.harness.StepKernelMessages;
@@ -41,14 +42,15 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "Runs scenario files on the emulator and on the real 6.12 kernel in a QEMU pSeries guest, and prints "
+            "Runs scenario files on the emulator (which models 6.12) and on a real kernel in a QEMU pSeries guest "
+                    + "(--kernel: 6.12 by default), and prints "
                     + "every step whose results differ, with both results.",
             "%nEach file starts from a fresh platform: files the emulator shows to leave the platform changed get a "
                     + "boot of their own; the rest share boots, checked by a canary scenario run first and last. Files "
                     + "on which the real kernel would oops are not run on it (reported). A kernel Oops, BUG or WARNING "
                     + "is attributed to the step before it (each step is marked in the kernel log) and shows in that "
                     + "step's result, '[kernel WARNING]', where the emulator must have logged the same. Needs the "
-                    + "guest images (make images) and qemu-system-ppc64.%n"},
+                    + "guest images (make images; jvfio images --kernel K for another kernel) and qemu-system-ppc64.%n"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:no difference outside the deviation list", "1:an unlisted difference, or a canary problem",
             "2:bad arguments or a scenario syntax error", "3:the QEMU guest cannot be run here"})
@@ -62,6 +64,10 @@ public final class DiffCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "NAME", description = "Platform: qemu-pseries (default), "
             + "qemu-pseries-2phb, big-window, no-ddw (the emulator profile and the matching QEMU machine).")
     String profile = Profile.QEMU_PSERIES;
+
+    @Option(names = "--kernel", paramLabel = "SERIES", defaultValue = GuestSetup.DEFAULT_KERNEL,
+            description = "The guest kernel the emulator is compared with: 6.12 (default), newest or 6.1.")
+    String kernel;
 
     @Option(names = "--random", paramLabel = "N", description = "Also N generated scenarios (differential fuzzing).")
     int random;
@@ -106,17 +112,22 @@ public final class DiffCommand implements Callable<Integer> {
             err.println("jvfio diff: no files: give scenario files, --random N and/or --degenerate");
             return ExitStatus.SYNTAX;
         }
-        Optional<GuestImages> images = GuestImages.find(GuestImages.Flavour.K4);
+        if (!GuestSetup.KERNELS.contains(kernel)) {
+            err.println("jvfio diff: unknown kernel '" + kernel + "' (one of " + String.join(", ", GuestSetup.KERNELS) + ")");
+            return ExitStatus.SYNTAX;
+        }
+        GuestImages images = GuestImages.forKernel(kernel);
         GuestLauncher launcher = new HostQemuLauncher();
-        Optional<String> why = images.isEmpty() ? Optional.of("no guest images: run make images")
-                : launcher.unavailableReason(ScenarioDiff.machineFor(profile));
+        Optional<String> why = images.missing(GuestImages.Flavour.K4)
+                .or(() -> launcher.unavailableReason(ScenarioDiff.machineFor(profile)));
         if (why.isPresent()) {
             err.println("jvfio diff: the QEMU guest cannot run here: " + why.get());
             return ExitStatus.UNAVAILABLE;
         }
         Report r;
         try {
-            r = new ScenarioDiff(profile, launcher, images.get(), parallel, err).run(all);
+            err.println("jvfio diff: kernel " + kernel + ": " + images.kernelPackage());
+            r = new ScenarioDiff(profile, launcher, images, parallel, err).run(all);
         } catch (ScenarioSyntaxException e) {
             err.println("jvfio diff: " + e.getMessage());
             return ExitStatus.SYNTAX;
@@ -152,7 +163,8 @@ public final class DiffCommand implements Callable<Integer> {
             }
         }
         print(r, known, out);
-        String summary = String.format("diff: %d file(s), %d step(s) compared, %d agree, %d differ (%d listed as "
+        String summary = String.format("diff (kernel " + kernel + ": " + images.kernelPackage() + "): %d file(s), "
+                        + "%d step(s) compared, %d agree, %d differ (%d listed as "
                         + "known deviations), %d kernel message(s) (Oops, BUG, WARNING) attributed to steps, %d file(s) "
                         + "not run on the kernel, %d boot(s), %.0f s",
                 r.files().size(), r.stepsCompared(), r.stepsCompared() - r.stepsDiffering(), r.stepsDiffering(),
@@ -160,7 +172,8 @@ public final class DiffCommand implements Callable<Integer> {
         if (json) {
             ObjectNode s = Json.MAPPER.createObjectNode().put("summary", summary).put("files", r.files().size())
                     .put("steps_compared", r.stepsCompared()).put("steps_differing", r.stepsDiffering())
-                    .put("unknown_differences", unknown).put("boots", r.boots());
+                    .put("unknown_differences", unknown).put("boots", r.boots())
+                    .put("kernel", kernel).put("kernel_package", images.kernelPackage());
             ArrayNode km = s.putArray("kernel_messages");
             r.kernelMessages().forEach(m -> km.addObject().put("file", m.file()).put("step", m.step()).put("message", m.text()));
             ArrayNode c = s.putArray("canary_problems");
@@ -177,7 +190,7 @@ public final class DiffCommand implements Callable<Integer> {
         out.flush();
         if (report != null) {
             try {
-                writeReport(r, unknown);
+                writeReport(r, unknown, images.kernelPackage());
             } catch (IOException e) {
                 err.println("jvfio diff: cannot write " + report + ": " + e.getMessage());
             }
@@ -276,11 +289,12 @@ public final class DiffCommand implements Callable<Integer> {
         }
     }
 
-    private void writeReport(Report r, long unknown) throws IOException {
+    private void writeReport(Report r, long unknown, String kernelPackage) throws IOException {
         StringBuilder b = new StringBuilder();
-        b.append("| profile | files | steps compared | agree | differ | unknown | not run on kernel | boots | seconds |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|\n");
-        b.append(String.format("| %s | %d | %d | %d | %d | %d | %d | %d | %.0f |%n", r.profile(), r.files().size(),
+        b.append("| kernel | profile | files | steps compared | agree | differ | unknown | not run on kernel | boots | seconds |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        b.append(String.format("| %s (%s) | %s | %d | %d | %d | %d | %d | %d | %d | %.0f |%n", kernel, kernelPackage,
+                r.profile(), r.files().size(),
                 r.stepsCompared(), r.stepsCompared() - r.stepsDiffering(), r.stepsDiffering(), unknown,
                 r.filesNotCompared(), r.boots(), r.seconds()));
         for (FileResult f : r.files()) {

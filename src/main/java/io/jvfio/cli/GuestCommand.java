@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
             "N:the guest command's own exit status (0 when it succeeded)",
             "2:bad command line (nothing booted)",
-            "3:the guest cannot boot here: no QEMU, no Docker, the images cannot be built, a kernel not built yet",
+            "3:the guest cannot boot here: no QEMU, no Docker, the images cannot be built",
             "123:the guest kernel logged an Oops, BUG, WARNING or panic (the lines are printed)",
             "124:the guest did not finish within --timeout (killed; the console's tail is printed)",
             "125:the guest ended before the command did (it died; the console's tail is printed)"})
@@ -61,7 +61,8 @@ public final class GuestCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--kernel", paramLabel = "SERIES", defaultValue = GuestSetup.DEFAULT_KERNEL,
-            description = "The guest kernel: 6.12 (default), newest or 6.1 (only 6.12 is built so far).")
+            description = "The guest kernel: 6.12 (default, bookworm-backports), newest (forky's, resolved when built) or 6.1"
+                    + " (bookworm's, before VFIO SPAPR worked in pSeries guests).")
     String kernel;
 
     @Option(names = "--device", paramLabel = "SPEC",
@@ -114,7 +115,6 @@ public final class GuestCommand implements Callable<Integer> {
             setup = new GuestSetup(kernel, devices.stream().map(DeviceSpec::parse).toList(), phbs, memory,
                     Duration.ofSeconds(timeoutSeconds));
             l = GuestLaunchers.byName(launcher);
-            setup.flavour();
             Path jar = GuestCommandRun.jar();
             run = shellCommand != null ? GuestCommandRun.shell(jar, ship, shellCommand) : GuestCommandRun.jvfio(jar, ship, args);
         } catch (IllegalArgumentException e) {
@@ -125,7 +125,7 @@ public final class GuestCommand implements Callable<Integer> {
             return ExitStatus.UNAVAILABLE;
         }
         try {
-            GuestImages images = GuestImages.ensure(setup.flavour());
+            GuestImages images = setup.images();
             l.unavailableReason(setup.machine()).ifPresent(reason -> {
                 throw new GuestUnavailableException(reason);
             });

@@ -29,13 +29,14 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
             "0:the images are there and current",
             "2:bad command line",
-            "3:the build failed, or the kernel asked for is not built by this jvfio yet"})
+            "3:the build failed"})
 public final class ImagesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = "--kernel", paramLabel = "SERIES", defaultValue = GuestSetup.DEFAULT_KERNEL,
-            description = "The guest kernel: 6.12 (default), newest or 6.1 (only 6.12 is built so far).")
+            description = "The guest kernel: 6.12 (default, bookworm-backports), newest (forky's, resolved when built) or 6.1"
+                    + " (bookworm's, before VFIO SPAPR worked in pSeries guests).")
     String kernel;
 
     @Option(names = "--refresh", description = "Re-read Debian's package indexes now (build.sh --refresh).")
@@ -57,9 +58,6 @@ public final class ImagesCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             err.println("jvfio images: " + e.getMessage());
             return ExitStatus.SYNTAX;
-        } catch (GuestUnavailableException e) {
-            err.println("jvfio images: " + e.getMessage());
-            return ExitStatus.UNAVAILABLE;
         }
         List<String> extra = new ArrayList<>();
         if (refresh) {
@@ -69,12 +67,12 @@ public final class ImagesCommand implements Callable<Integer> {
             extra.add("--offline");
         }
         try {
-            GuestImages.build(flavour, extra);
+            GuestImages.build(kernel, flavour, extra);
         } catch (GuestUnavailableException e) {
             err.println("jvfio images: " + e.getMessage());
             return ExitStatus.UNAVAILABLE;
         }
-        GuestImages images = GuestImages.at(GuestImages.defaultDir());
+        GuestImages images = GuestImages.forKernel(kernel);
         String missing = images.missing(flavour).orElse(null);
         // versions.lock: the guest image's packages, then (after a marker) those of the nested L1 image
         List<String> packages = images.versions().lines().takeWhile(l -> !l.startsWith("# --- nested"))

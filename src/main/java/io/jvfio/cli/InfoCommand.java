@@ -2,7 +2,9 @@ package io.jvfio.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvfio.backend.KernelRelease;
 import io.jvfio.backend.VfioBackend;
+import io.jvfio.emul.EmulatedBackend;
 import io.jvfio.scenario.ScenarioStartException;
 import io.jvfio.scenario.ExitStatus;
 import io.jvfio.scenario.Op;
@@ -27,7 +29,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         description = {
             "Prints what the platform says about itself.",
-            "%nThe VFIO API version, every extension CHECK_EXTENSION reports, the IOMMU groups (/dev/vfio/N; the"
+            "%nThe kernel (the running release; the series the emulator models), the VFIO API version, every extension CHECK_EXTENSION reports, the IOMMU groups (/dev/vfio/N; the"
                     + " profile's groups on the emulator) with their devices (/sys/kernel/iommu_groups/N/devices),"
                     + " and VFIO_IOMMU_SPAPR_TCE_GET_INFO as a v1 and as a v2 container see it, each in a fresh"
                     + " container that is closed again.%n"},
@@ -35,7 +37,8 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
             "0:printed (a group that cannot be attached is reported, not an error)",
             "2:bad command line",
-            "3:/dev/vfio/vfio, or the group given with --group, could not be opened",
+            "3:/dev/vfio/vfio, or the group given with --group, could not be opened; or the kernel is too old"
+                    + " for VFIO SPAPR TCE (a pSeries guest before Linux 6.11: the reason is printed)",
             "4:emulator only: a call the real kernel oopses on (KERNEL-BUG)",
             "5:internal error in jvfio"})
 public final class InfoCommand implements Callable<Integer> {
@@ -84,12 +87,21 @@ public final class InfoCommand implements Callable<Integer> {
             List<Integer> groups = group != null ? List.of(group) : Backends.groups(choice);
             ObjectNode root = Json.object();
             root.put("backend", backend.description());
+            String kernel = kernelLine(backend);
+            String tooOld = tooOldKernel(backend, groups);
+            ObjectNode kj = root.putObject("kernel");
+            kj.put("release", kernelRelease(backend));
+            kj.put("modelled", backend.emulated());
+            if (tooOld != null) {
+                kj.put("problem", tooOld);
+            }
             putValue(root, "api_version", api);
             ObjectNode extJson = root.putObject("extensions");
             ext.forEach((k, v) -> putValue(extJson, k, v));
             ArrayNode groupsJson = root.putArray("groups");
             List<String> text = new ArrayList<>();
             text.add("backend: " + backend.description());
+            text.add("kernel: " + kernel);
             text.add("api version: " + valueOrErrno(api));
             text.add("extensions:");
             int n = 1;
@@ -97,7 +109,7 @@ public final class InfoCommand implements Callable<Integer> {
                 text.add("  " + e.getKey() + " (" + n++ + "): " + valueOrErrno(e.getValue()));
             }
             text.add("groups: " + (groups.isEmpty() ? "none" : String.join(" ", groups.stream().map(String::valueOf).toList())));
-            int status = ExitStatus.OK;
+            int status = tooOld == null ? ExitStatus.OK : ExitStatus.UNAVAILABLE;
             String unavailable = null;
             for (int g : groups) {
                 List<String> devices = Backends.devices(choice, g);
@@ -126,6 +138,9 @@ public final class InfoCommand implements Callable<Integer> {
             } else {
                 text.forEach(out::println);
             }
+            if (tooOld != null) {
+                err.println("jvfio info: " + tooOld);
+            }
             if (unavailable != null) {
                 err.println("jvfio info: group " + group + " could not be opened (" + unavailable
                         + "); " + Backends.groupAdvice(backend, group));
@@ -135,6 +150,26 @@ public final class InfoCommand implements Callable<Integer> {
             err.println(Backends.unavailable(spec, choice.emulated(), e.getMessage()));
             return ExitStatus.UNAVAILABLE;
         }
+    }
+
+    /** The running kernel's release ({@code uname -r}), or the series the emulator's profile models. */
+    static String kernelRelease(VfioBackend backend) {
+        return backend instanceof EmulatedBackend e ? e.profile().kernel() : KernelRelease.running();
+    }
+
+    private static String kernelLine(VfioBackend backend) {
+        return kernelRelease(backend) + (backend.emulated() ? " (modelled by the emulator)" : " (running)");
+    }
+
+    /** Why VFIO SPAPR TCE cannot work on this kernel (a pSeries guest before 6.11), or null. */
+    static String tooOldKernel(VfioBackend backend, List<Integer> groups) {
+        if (backend.emulated() || !KernelRelease.lacksSpaprPseries(KernelRelease.running())) {
+            return null;
+        }
+        String observed = groups.isEmpty()
+                ? "no IOMMU group appears under /dev/vfio: vfio-pci cannot take a device (its probe fails with EINVAL (22), dmesg)"
+                : "groups " + groups + " exist but the pSeries IOMMU ops VFIO needs are missing";
+        return KernelRelease.tooOld(KernelRelease.running(), observed);
     }
 
     /** GET_INFO of {@code group} in a fresh container set to {@code type}. */

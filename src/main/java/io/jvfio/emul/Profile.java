@@ -60,6 +60,14 @@ public record Profile(
         long guestRamBytes,
         Firmware firmware) {
 
+    /** The Linux series every profile models (its pSeries IOMMU code and vfio_iommu_spapr_tce). */
+    public static final String KERNEL = "6.12";
+
+    /** The Linux series this profile models: {@value #KERNEL}. */
+    public String kernel() {
+        return KERNEL;
+    }
+
     /**
      * The firmware the guest booted with. Neither enables memory decoding or bus mastering of the
      * devices the kernel leaves to vfio-pci; SLOF sets SERR, QEMU's Virtual Open Firmware does not.

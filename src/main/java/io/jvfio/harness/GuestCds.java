@@ -68,8 +68,8 @@ public final class GuestCds {
      * now if the cache has none. Empty with a reason printed when it cannot be made.
      */
     public static Optional<Archive> prepare(GuestImages images, List<Path> jars, List<String> jvmFlags) {
-        Path jdk = images.dir().resolve("jdk-guest");
-        Path sysroot = images.dir().resolve("sysroot");
+        Path jdk = images.runtimeDir().resolve("jdk-guest");
+        Path sysroot = images.runtimeDir().resolve("sysroot");
         Optional<Path> qemu = HostQemuLauncher.findExecutable("qemu-ppc64le-static");
         if (!Files.isExecutable(jdk.resolve("bin/java")) || !Files.isDirectory(sysroot) || qemu.isEmpty()) {
             note("no CDS archive for JUnit: needs " + jdk + "/bin/java, " + sysroot + " and qemu-ppc64le-static");

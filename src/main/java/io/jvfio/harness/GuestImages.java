@@ -39,9 +39,29 @@ public final class GuestImages {
     }
 
     private final Path dir;
+    private final Path runtimeDir;
 
     private GuestImages(Path dir) {
+        this(dir, dir);
+    }
+
+    private GuestImages(Path dir, Path runtimeDir) {
         this.dir = dir;
+        this.runtimeDir = runtimeDir;
+    }
+
+    /** The images of a kernel choice in {@link #dirFor}, unchecked; the shared runtime stays in {@link #defaultDir()}. */
+    public static GuestImages forKernel(String kernel) {
+        return new GuestImages(dirFor(kernel), defaultDir());
+    }
+
+    /** The images of a kernel choice, checked for {@code flavour} ("run make images" / build.sh --kernel if absent). */
+    public static GuestImages locate(String kernel, Flavour flavour) {
+        GuestImages images = forKernel(kernel);
+        images.missing(flavour).ifPresent(reason -> {
+            throw new GuestUnavailableException(reason);
+        });
+        return images;
     }
 
     /** The cache root: system property {@code jvfio.cache}, else {@code $JVFIO_CACHE}, else ~/.cache/jvfio. */
@@ -59,6 +79,15 @@ public final class GuestImages {
     /** The images directory under {@link #cacheDir()} (it may not exist). */
     public static Path defaultDir() {
         return cacheDir().resolve("images");
+    }
+
+    /**
+     * Where the images of a guest kernel choice ({@link GuestSetup#KERNELS}) live: 6.12's in
+     * {@link #defaultDir()} itself (unchanged for existing caches), the others in a subdirectory named
+     * after the choice ({@code images/6.1}, {@code images/newest}); the JDK runtime is shared.
+     */
+    public static Path dirFor(String kernel) {
+        return GuestSetup.DEFAULT_KERNEL.equals(kernel) ? defaultDir() : defaultDir().resolve(kernel);
     }
 
     /** The images in {@link #defaultDir()}, or a {@link GuestUnavailableException} saying to run make images. */
@@ -86,14 +115,19 @@ public final class GuestImages {
      * @throws GuestUnavailableException when the build fails or leaves them incomplete
      */
     public static GuestImages ensure(Flavour flavour) {
-        GuestImages images = at(defaultDir());
+        return ensure(GuestSetup.DEFAULT_KERNEL, flavour);
+    }
+
+    /** {@link #ensure(Flavour)} for a kernel choice ({@link GuestSetup#KERNELS}), in {@link #dirFor}. */
+    public static GuestImages ensure(String kernel, Flavour flavour) {
+        GuestImages images = forKernel(kernel);
         if (images.missing(flavour).isEmpty()) {
             return images;
         }
-        System.err.println("[images] the guest images are not in " + images.dir() + ": building them from Debian's"
-                + " packages (once; several minutes)");
-        build(flavour, List.of());
-        return locate(defaultDir(), flavour);
+        System.err.println("[images] the " + kernel + " guest images are not in " + images.dir() + ": building them"
+                + " from Debian's packages (once; several minutes)");
+        build(kernel, flavour, List.of());
+        return locate(kernel, flavour);
     }
 
     /**
@@ -102,7 +136,13 @@ public final class GuestImages {
      * @throws GuestUnavailableException when it fails
      */
     public static void build(Flavour flavour, List<String> extraArgs) {
-        List<String> args = new ArrayList<>(extraArgs);
+        build(GuestSetup.DEFAULT_KERNEL, flavour, extraArgs);
+    }
+
+    /** {@link #build(Flavour, List)} for a kernel choice: {@code build.sh --kernel KERNEL}. */
+    public static void build(String kernel, Flavour flavour, List<String> extraArgs) {
+        List<String> args = new ArrayList<>(List.of("--kernel", kernel));
+        args.addAll(extraArgs);
         if (flavour == Flavour.K64) {
             args.add("--with-64k");
         }
@@ -136,13 +176,20 @@ public final class GuestImages {
         if (absent.isEmpty()) {
             return Optional.empty();
         }
-        String how = flavour == Flavour.K64 ? "run qemu-images/build.sh --with-64k" : "run make images";
+        String kernelArg = dir.equals(runtimeDir) ? "" : " --kernel " + dir.getFileName();
+        String how = flavour == Flavour.K64 ? "run qemu-images/build.sh --with-64k" + kernelArg
+                : kernelArg.isEmpty() ? "run make images" : "run jvfio images" + kernelArg;
         return Optional.of("no guest images: " + String.join(" and ", absent) + " missing in " + dir + " (" + how
                 + "; JVFIO_CACHE or -Djvfio.cache chooses the cache)");
     }
 
     public Path dir() {
         return dir;
+    }
+
+    /** Where the guest runtime shared by every kernel lives ({@code jdk-guest}, {@code sysroot}, the qemu-user JDK). */
+    public Path runtimeDir() {
+        return runtimeDir;
     }
 
     public Path kernel(Flavour flavour) {
@@ -162,9 +209,19 @@ public final class GuestImages {
         }
     }
 
+    /**
+     * The kernel these images boot, from versions.lock: its first package line, e.g.
+     * {@code linux-image-6.12.95+deb12-powerpc64le bookworm-backports 6.12.95-1~bpo12+1} (without the sha256).
+     */
+    public String kernelPackage() {
+        return versions().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).findFirst()
+                .map(l -> l.replaceFirst(" [0-9a-f]{64}$", ""))
+                .orElse("(unknown kernel: no versions.lock in " + dir + ")");
+    }
+
     /** The host-side ppc64le {@code java} (qemu-user wrapper; usable as surefire's {@code -Djvm=}). */
     public Optional<Path> qemuUserJava() {
-        Path p = dir.resolve("qemu-user-jdk/bin/java");
+        Path p = runtimeDir.resolve("qemu-user-jdk/bin/java");
         return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
     }
 

@@ -7,6 +7,7 @@ import io.jvfio.harness.GuestImages;
 import io.jvfio.harness.GuestLauncher;
 import io.jvfio.harness.GuestMachine;
 import io.jvfio.harness.GuestResult;
+import io.jvfio.harness.GuestSetup;
 import io.jvfio.harness.GuestRun;
 import io.jvfio.harness.GuestTestCase;
 import io.jvfio.harness.GuestTestResults;
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.TestFactory;
  * The in-guest suite: boots the QEMU pSeries guest (a real 6.12 kernel with VFIO SPAPR TCE) once per
  * launcher, runs the contract tests ({@code io.jvfio.contract}, kernel variant only) and the real-DMA
  * tests ({@code io.jvfio.guest.dma}) in it with {@code GuestTestMain}, and reports each in-guest test
- * as a dynamic test here, plus a JUnit XML report in {@code target/guest-reports/guest.xml}.
+ * as a dynamic test here, plus a JUnit XML report in {@code target/guest-reports/guest.xml} ({@code guest-newest.xml}
+ * for {@code -Djvfio.guest.kernel=newest}).
  *
  * <p>System properties: {@code jvfio.guest} = {@code auto} (default: skip visibly when images, QEMU or
  * Docker are missing), {@code required} (fail instead), {@code off}; {@code jvfio.guest.launchers} =
@@ -45,14 +47,16 @@ import org.junit.jupiter.api.TestFactory;
  * list of packages or classes to run instead of the default selection; {@code jvfio.guest.timeout}
  * (seconds, 900); {@code jvfio.guest.echo=true} echoes the console live; {@code jvfio.guest.noCds=true}
  * starts the guest JVM without the JUnit CDS archive; {@code jvfio.guest.jvmArgs} adds guest JVM options
- * (space-separated, e.g. {@code -Xint}); {@code jvfio.guest.secondPhb=true} adds group 1.
+ * (space-separated, e.g. {@code -Xint}); {@code jvfio.guest.secondPhb=true} adds group 1;
+ * {@code jvfio.guest.kernel} = {@code 6.12} (default), {@code newest} or {@code 6.1} picks the guest kernel.
  */
 @Tag("guest")
 class GuestSuiteTest {
     /** Run first: they need a clean DDW state (a failed DDW create is remembered for the whole boot). */
     static final List<String> DEFAULT_SELECTION =
             List.of("io.jvfio.guest.dma", "io.jvfio.contract", "io.jvfio.toolkit.GuestOkSessionTest");
-    static final Path REPORT = projectDir().resolve("target/guest-reports/guest.xml");
+    static final Path REPORT = projectDir().resolve("target/guest-reports/guest"
+            + (GuestSupport.kernel().equals(GuestSetup.DEFAULT_KERNEL) ? "" : "-" + GuestSupport.kernel()) + ".xml");
 
     /** One boot per launcher per JVM. */
     private static final Map<String, Outcome> OUTCOMES = new LinkedHashMap<>();
@@ -143,7 +147,7 @@ class GuestSuiteTest {
         }
         Outcome o;
         synchronized (OUTCOMES) {
-            o = OUTCOMES.computeIfAbsent(launcher.name(), n -> boot(launcher, machine, testRun(GuestImages.locate())));
+            o = OUTCOMES.computeIfAbsent(launcher.name(), n -> boot(launcher, machine, testRun(GuestSupport.images())));
             writeReport();
         }
         return nodes(o);
@@ -151,7 +155,7 @@ class GuestSuiteTest {
 
     /** Boots {@code machine} with {@code run} and parses the in-guest test results (also used by GuestNvmeTest). */
     static Outcome boot(GuestLauncher launcher, GuestMachine machine, GuestRun run) {
-        GuestImages images = GuestImages.locate();
+        GuestImages images = GuestImages.locate(GuestSupport.kernel(), machine.flavour());
         System.out.printf("[guest] %s: booting %s (%s), shipping %.1f MB%n", launcher.name(), images.dir(),
                 machine.cpu(), run.payloadBytes() / 1e6);
         long t0 = System.nanoTime();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.jvfio.harness.GuestImages;
 import io.jvfio.harness.GuestLauncher;
 import io.jvfio.harness.GuestMachine;
+import io.jvfio.harness.GuestSetup;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -28,6 +29,16 @@ final class GuestSupport {
         return System.getProperty("jvfio.guest", "auto").strip().toLowerCase(Locale.ROOT);
     }
 
+    /** The guest kernel choice the guest tests boot: {@code -Djvfio.guest.kernel} (6.12 by default). */
+    static String kernel() {
+        return System.getProperty("jvfio.guest.kernel", GuestSetup.DEFAULT_KERNEL).strip();
+    }
+
+    /** The images of {@link #kernel()} (unchecked). */
+    static GuestImages images() {
+        return GuestImages.forKernel(kernel());
+    }
+
     static List<String> launchers() {
         return Arrays.stream(System.getProperty("jvfio.guest.launchers", "host,testcontainers").split(","))
                 .map(String::strip).filter(s -> !s.isEmpty()).toList();
@@ -46,7 +57,7 @@ final class GuestSupport {
             Assumptions.abort("launcher '" + launcher.name() + "' not in -Djvfio.guest.launchers="
                     + String.join(",", launchers()));
         }
-        GuestImages.at(GuestImages.defaultDir()).missing(machine.flavour())
+        images().missing(machine.flavour())
                 .ifPresent(reason -> unavailable("guest tests via " + launcher.name() + " cannot run: " + reason));
         Optional<String> tools = launcher.unavailableReason(machine);
         if (tools.isPresent() && launcher.name().equals("testcontainers")) {
@@ -57,7 +68,7 @@ final class GuestSupport {
             Assumptions.abort(msg);
         }
         tools.ifPresent(reason -> unavailable("guest tests via " + launcher.name() + " cannot run: " + reason));
-        return GuestImages.locate(GuestImages.defaultDir(), machine.flavour());
+        return GuestImages.locate(kernel(), machine.flavour());
     }
 
     /** Fails (required) or aborts (auto) with the reason, printed so a skip is never silent. */

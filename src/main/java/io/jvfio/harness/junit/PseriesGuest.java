@@ -41,7 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Inherited
 @ExtendWith(PseriesGuestExtension.class)
 public @interface PseriesGuest {
-    /** The guest kernel series: {@code 6.12} (only that one is built so far), {@code newest}, {@code 6.1}. */
+    /** The guest kernel choice: {@code 6.12}, {@code newest} or {@code 6.1} (see {@link io.jvfio.harness.GuestSetup#KERNELS}). */
     String kernel() default "6.12";
 
     /** The guest's PCI devices, as {@code jvfio guest --device} spells them, e.g. {@code "edu"}. */

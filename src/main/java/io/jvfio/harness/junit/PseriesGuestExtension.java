@@ -80,7 +80,7 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
                     cfg.phbs(), cfg.memory(), Duration.ofSeconds(cfg.timeoutSeconds()));
             GuestLauncher launcher = GuestLaunchers.byName(cfg.launcher());
             // the images first, as jvfio guest does: as root their build also installs QEMU
-            GuestImages images = GuestImages.ensure(setup.flavour());
+            GuestImages images = setup.images();
             launcher.unavailableReason(setup.machine()).ifPresent(r -> {
                 throw new GuestUnavailableException(r);
             });

@@ -130,6 +130,11 @@ class GuestSuiteTest {
             b.file(trace, "files/" + trace.getFileName());
             b.systemProperty("jvfio.observed.file", GuestRun.GUEST_DIR + "/files/" + trace.getFileName());
         }
+        // RegisterContractTest's leaks-mm-region test leaves a region in the mm on purpose (UNREGISTER
+        // while mapped returns 0 and keeps it pinned): 6.12 WARNs once in destroy_context when that mm
+        // is finally dropped, at JVM exit or later by khugepaged, depending on timing (docs/fidelity.md).
+        // That one message is the test's known finding; any other kernel message still fails the boot.
+        b.tolerateKernelMessage("WARNING: .* at arch/powerpc/mm/book3s64/mmu_context\\.c:\\d+ destroy_context");
         return b.systemProperty("jvfio.backends", "kernel").systemProperty("jvfio.contract.variants", "kernel")
                 .excludeTag("emulator-only").excludeTag("bench").excludeTag("guest").build();
     }

@@ -66,7 +66,8 @@ public final class GuestCommand implements Callable<Integer> {
     String kernel;
 
     @Option(names = "--device", paramLabel = "SPEC",
-            description = "A PCI device for the guest (repeatable): edu[,dma_mask=M]. Devices go round-robin onto the PHBs.")
+            description = "A PCI device for the guest (repeatable): edu[,dma_mask=M], or nvme,image=FILE (a raw image on the host"
+                    + " backing the namespace: what the guest writes lands there). Devices go round-robin onto the PHBs.")
     List<String> devices = new ArrayList<>();
 
     @Option(names = "--phbs", paramLabel = "N", defaultValue = "1",

@@ -1,5 +1,8 @@
 package io.jvfio.harness;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +15,9 @@ import java.util.Map;
  * <p>Adding a kind: a record implementing this interface, its {@code case} in {@link #parse}, and its
  * name in {@link #KINDS}.
  */
-public sealed interface DeviceSpec permits DeviceSpec.Edu {
+public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
     /** The kinds {@link #parse} knows. */
-    List<String> KINDS = List.of("edu");
+    List<String> KINDS = List.of("edu", "nvme");
 
     /** The spec's kind, e.g. {@code edu}. */
     String kind();
@@ -43,6 +46,7 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu {
         }
         DeviceSpec d = switch (kind) {
             case "edu" -> Edu.of(options);
+            case "nvme" -> Nvme.of(options);
             default -> throw new IllegalArgumentException("device '" + spec + "': unknown kind '" + kind
                     + "' (known: " + String.join(", ", KINDS) + ")");
         };
@@ -79,6 +83,47 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu {
         public List<String> qemuArgs(String bus) {
             return List.of("-device", "edu," + (bus == null ? "" : "bus=" + bus + ",") + "dma_mask=0x"
                     + Long.toHexString(dmaMask));
+        }
+    }
+
+    /**
+     * QEMU's {@code nvme} controller (1b36:0010) whose namespace is a raw image file on the host
+     * ({@code -drive file=IMG,format=raw}): what the guest writes lands in that file. The serial is
+     * {@code jvfio-nvme}, as the emulator's controller reports.
+     *
+     * @param image the raw image, an existing file whose size is a multiple of 512 bytes
+     */
+    record Nvme(Path image) implements DeviceSpec {
+        static Nvme of(Map<String, String> options) {
+            String image = options.remove("image");
+            if (image == null || image.isBlank()) {
+                throw new IllegalArgumentException("nvme: needs image=FILE (a raw image file on the host)");
+            }
+            Path p = Path.of(image).toAbsolutePath();
+            long size;
+            try {
+                size = Files.size(p);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("nvme: image " + p + " cannot be read (" + e.getMessage()
+                        + "): create it first, e.g. truncate -s 64M " + image);
+            }
+            if (size == 0 || size % 512 != 0) {
+                throw new IllegalArgumentException("nvme: image " + p + " is " + size
+                        + " bytes: a namespace needs a non-empty multiple of 512");
+            }
+            return new Nvme(p);
+        }
+
+        @Override
+        public String kind() {
+            return "nvme";
+        }
+
+        @Override
+        public List<String> qemuArgs(String bus) {
+            String drive = "nvme" + Integer.toHexString(image.hashCode());
+            return List.of("-drive", "file=" + image + ",if=none,id=" + drive + ",format=raw",
+                    "-device", "nvme,serial=jvfio-nvme,drive=" + drive + (bus == null ? "" : ",bus=" + bus));
         }
     }
 }

@@ -40,7 +40,8 @@ class GuestOptionsTest {
 
     @Test
     void badDevicesPhbsMemoryAndLaunchersAreSyntaxErrors() {
-        fails(2, "unknown kind 'gpu' (known: edu)", "guest", "--device", "gpu", "--", "info");
+        fails(2, "unknown kind 'gpu' (known: edu, nvme)", "guest", "--device", "gpu", "--", "info");
+        fails(2, "nvme: needs image=FILE", "guest", "--device", "nvme", "--", "info");
         fails(2, "phbs must be 1..16", "guest", "--phbs", "0", "--", "info");
         fails(2, "memory must be a size like 2G", "guest", "--memory", "lots", "--", "info");
         fails(2, "unknown launcher 'vm'", "guest", "--launcher", "vm", "--", "info");

@@ -25,9 +25,27 @@ class GuestSetupTest {
     }
 
     @Test
+    void nvmeSpecsNameTheirHostImage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path img = java.nio.file.Files.write(dir.resolve("ns.img"), new byte[4096]);
+        DeviceSpec d = DeviceSpec.parse("nvme,image=" + img);
+        assertEquals(new DeviceSpec.Nvme(img.toAbsolutePath()), d);
+        List<String> args = d.qemuArgs("phb1.0");
+        assertTrue(args.get(1).startsWith("file=" + img.toAbsolutePath() + ",if=none,id=nvme"), args.toString());
+        assertTrue(args.get(3).startsWith("nvme,serial=jvfio-nvme,drive=nvme") && args.get(3).endsWith(",bus=phb1.0"),
+                args.toString());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("nvme")).getMessage()
+                .contains("image=FILE"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> DeviceSpec.parse("nvme,image=" + dir.resolve("absent.img"))).getMessage().contains("create it first"));
+        java.nio.file.Path odd = java.nio.file.Files.write(dir.resolve("odd.img"), new byte[1000]);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("nvme,image=" + odd))
+                .getMessage().contains("multiple of 512"));
+    }
+
+    @Test
     void badSpecsNameWhatIsWrong() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("gpu")).getMessage()
-                .contains("unknown kind 'gpu' (known: edu)"));
+                .contains("unknown kind 'gpu' (known: edu, nvme)"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("edu,colour=red")).getMessage()
                 .contains("[colour]"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("edu,dma_mask")).getMessage()

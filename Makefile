@@ -93,8 +93,12 @@ test-kernel-newest: deps build
 	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --kernel newest \
 	    --deviations scenarios/deviations.txt --report target/fidelity/report-newest.md
 
-test: test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1
-	@scripts/test-summary.sh
+# After the host suite, the stages run two at a time (scripts/test-stages.sh: each stage's output is
+# printed whole when it ends, then a table of results and wall times). Longest first.
+TEST_STAGES ?= test-nested test-guest test-diff test-qemu-user test-downstream test-kernel-6.1
+test: test-unit images
+	@chmod +x scripts/test-stages.sh; scripts/test-stages.sh $(TEST_STAGES); rc=$$?; \
+	    scripts/test-summary.sh; exit $$rc
 
 bench: deps native-bench build
 	@scripts/bench.sh

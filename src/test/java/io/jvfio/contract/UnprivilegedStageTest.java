@@ -155,9 +155,9 @@ class UnprivilegedStageTest {
         assertHex(before, f.lockedVmBytes(), "locked_vm after UNREGISTER");
     }
 
-    /** The API's ENOMEM for a REGISTER over the limit names the need, the limit, what is locked and the fix. */
+    /** The API's ENOMEM for a REGISTER or a CREATE over the limit names the need, the limit, what is locked and the fix. */
     @ContractTest
-    void v2RegisterOverTheLimit_adviceNamesNeedLimitAndFix(Fixture f) throws VfioException {
+    void v2OverTheLimit_adviceNamesNeedLimitAndFix(Fixture f) throws VfioException {
         UnprivilegedStage s = stage();
         requireGroup0(s);
         Vfio vfio = f.vfio();
@@ -170,6 +170,11 @@ class UnprivilegedStageTest {
             contains(e.getMessage(), "this VFIO_IOMMU_SPAPR_REGISTER_MEMORY needs " + UnprivilegedStage.size(big.byteSize()),
                     "RLIMIT_MEMLOCK is " + UnprivilegedStage.size(s.memlockBytes()), "is locked already", "ulimit -l ",
                     "LimitMEMLOCK=", "CAP_IPC_LOCK");
+            // 2^28 TCEs of 8 bytes: a 2 GiB table, charged before anything else
+            VfioException create = assertThrows(VfioException.class, () -> c.createWindow(12, 1L << 40, 1));
+            assertEquals("ENOMEM", create.errnoName());
+            contains(create.getMessage(), "this VFIO_IOMMU_SPAPR_TCE_CREATE needs 2GiB of locked memory",
+                    "RLIMIT_MEMLOCK is " + UnprivilegedStage.size(s.memlockBytes()), "ulimit -l ", "LimitMEMLOCK=");
         }
     }
 

@@ -83,7 +83,7 @@ test-downstream: deps images build
 test-unprivileged: deps images build
 	@echo "[test] unprivileged guest stage: contract suite, edu and NVMe as uid 1000 (no capabilities, RLIMIT_MEMLOCK 128 MiB), and the emulator under the same"
 	@rm -f target/unprivileged/summary.txt
-	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Dsurefire.excludedGroups=bench -Dsurefire.groups=guest \
+	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Dsurefire.excludedGroups=bench -Dsurefire.groups=unprivileged \
 	    -Dtest=GuestUnprivilegedTest -Dsurefire.failIfNoSpecifiedTests=false test; rc=$$?; \
 	    [ -f target/unprivileged/summary.txt ] || echo "[test] unprivileged guest stage: no counts (the run failed before them)"; exit $$rc
 

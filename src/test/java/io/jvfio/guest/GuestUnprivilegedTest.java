@@ -43,8 +43,9 @@ import org.junit.jupiter.api.TestFactory;
  * </ol>
  * The same two selections then run on the host on the emulated backend ({@code emulated-ppc64le})
  * under the same {@link UnprivilegedStage}, and every test's outcome must be the kernel's.
+ * {@code -Djvfio.guest} applies as to the other guest tests.
  */
-@Tag("guest")
+@Tag("unprivileged") // its own make target, not test-guest's (surefire.groups=guest)
 class GuestUnprivilegedTest {
     static final GuestUser USER = new GuestUser("jvfio", 1000, 1000, 128 << 10);
     static final Path DIR = GuestSupport.projectDir().resolve("target/unprivileged").toAbsolutePath();

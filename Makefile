@@ -10,6 +10,8 @@
 #                    emulator and the guest kernel
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
 #   make test-downstream  examples/driver-ci (a downstream project) against this jvfio, one guest boot
+#   make test-unprivileged  the contract suite, edu and NVMe tests as an unprivileged user in one guest
+#                    boot (RLIMIT_MEMLOCK 128 MiB, no capabilities), compared with the emulator under the same
 #   make images      the guest images (cached under $(JVFIO_CACHE))
 #   make native      the C golden-value dumper and C benchmarks
 #   make bench       JMH benchmarks (see docs/benchmarks.md)
@@ -28,7 +30,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest images deps bench bench-guest bench-nvme-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest test-unprivileged images deps bench bench-guest bench-nvme-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -75,6 +77,15 @@ test-nested: deps build
 # A downstream project's driver: @EmulatedVfio tests on the host, the same tests in one guest boot.
 test-downstream: deps images build
 	@$(WITH_JDK) scripts/test-downstream.sh
+
+# One boot: the contract suite, edu and the NVMe driver as uid 1000 without capabilities under RLIMIT_MEMLOCK
+# 128 MiB (v1 ENABLE's 1 GiB must fail ENOMEM), then the same tests on the emulator configured the same way.
+test-unprivileged: deps images build
+	@echo "[test] unprivileged guest stage: contract suite, edu and NVMe as uid 1000 (no capabilities, RLIMIT_MEMLOCK 128 MiB), and the emulator under the same"
+	@rm -f target/unprivileged/summary.txt
+	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Dsurefire.excludedGroups=bench -Dsurefire.groups=unprivileged \
+	    -Dtest=GuestUnprivilegedTest -Dsurefire.failIfNoSpecifiedTests=false test; rc=$$?; \
+	    [ -f target/unprivileged/summary.txt ] || echo "[test] unprivileged guest stage: no counts (the run failed before them)"; exit $$rc
 
 # Bookworm's 6.1, before the VFIO SPAPR series: one short boot proves jvfio explains why it cannot work.
 test-kernel-6.1: deps build

@@ -18,6 +18,7 @@ import io.jvfio.VfioException;
 import io.jvfio.contract.ContractTest;
 import io.jvfio.contract.EmulatorProfile;
 import io.jvfio.contract.Fixture;
+import io.jvfio.contract.UnprivilegedStage;
 import io.jvfio.driver.edu.EduDevice;
 import io.jvfio.emul.Profile;
 import java.lang.foreign.MemorySegment;
@@ -124,7 +125,7 @@ class EduDmaRoundTripTest {
             g.attach(c);
             c.setIommu(IommuType.SPAPR_TCE_V1);
             TceInfo info = c.tceInfo();
-            c.enable();
+            UnprivilegedStage.charge(c::enable, f.lockedVmBytes(), Fixture.DMA32_SIZE, "ENABLE");
             try (Device d = g.openDevice(DEVICE0); EduDevice edu = EduDevice.open(d);
                     DmaBuffer buf = vfio.allocate(128 << 10, false)) {
                 long iova = info.dma32WindowStart() + MAP_OFFSET;

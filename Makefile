@@ -106,7 +106,7 @@ test-kernel-newest: deps build
 
 # After the host suite, the stages run two at a time (scripts/test-stages.sh: each stage's output is
 # printed whole when it ends, then a table of results and wall times). Longest first.
-TEST_STAGES ?= test-nested test-guest test-diff test-qemu-user test-downstream test-kernel-6.1
+TEST_STAGES ?= test-nested test-guest test-diff test-unprivileged test-qemu-user test-downstream test-kernel-6.1
 test: test-unit images
 	@chmod +x scripts/test-stages.sh; scripts/test-stages.sh $(TEST_STAGES); rc=$$?; \
 	    scripts/test-summary.sh; exit $$rc

@@ -22,14 +22,12 @@ import io.jvfio.guest.dma.EduDmaRoundTripTest;
 import io.jvfio.toolkit.DmaMemory;
 import io.jvfio.toolkit.DmaSession;
 import io.jvfio.toolkit.SessionOptions;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
+import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -43,14 +41,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DlparTest {
-    static final String ID = "dlpar-edu";
     static final long MAP_OFFSET = 0x100000;
 
     @ContractTest
     @Order(1)
     void hotAdded_fullSequence_defaultWindowComesBack(Fixture f) throws Exception {
-        GuestHotplug.assumeDlparGuest();
-        int groupNo = GuestHotplug.hotAddEdu(ID);
+        Hotplug h = Hotplug.of(f);
+        int groupNo = h.add();
         Vfio vfio = f.vfio();
         try (Container c = vfio.openContainer(); Group g = vfio.openGroup(groupNo)) {
             g.attach(c);
@@ -67,13 +64,13 @@ class DlparTest {
             System.out.println("[dlpar] default window re-created: " + def);
             assertEquals(info.dma32WindowStart(), def.start(), "the default window comes back where it was");
             assertEquals(info.dma32WindowSize(), def.size());
-            try (Device d = g.openDevice(GuestHotplug.ADDRESS); EduDevice edu = EduDevice.open(d);
+            try (Device d = g.openDevice(Hotplug.ADDRESS); EduDevice edu = EduDevice.open(d);
                     DmaBuffer buf = vfio.allocate(128 << 10, false)) {
                 c.registerMemory(buf.segment());
                 long iova = def.start() + MAP_OFFSET;
                 c.map(iova, buf.segment(), DmaDirection.BIDIRECTIONAL);
                 try {
-                    EduDmaRoundTripTest.roundTrip(f, GuestHotplug.ADDRESS, edu, buf.segment(), iova, 0, iova + 0x10000,
+                    EduDmaRoundTripTest.roundTrip(f, Hotplug.ADDRESS, edu, buf.segment(), iova, 0, iova + 0x10000,
                             0x10000, 12);
                 } finally {
                     c.unmap(iova, buf.size());
@@ -86,16 +83,16 @@ class DlparTest {
     @ContractTest
     @Order(2)
     void hotRemoved_whileMapping_sessionReleasesAndDeviceLeaves(Fixture f) throws Exception {
-        GuestHotplug.assumeDlparGuest();
-        int groupNo = GuestHotplug.hotAddEdu(ID);
+        Hotplug h = Hotplug.of(f);
+        int groupNo = h.add();
         Vfio vfio = f.vfio();
-        long fdsBefore = openFds();
+        long fdsBefore = h.openFds();
         CountDownLatch released = new CountDownLatch(1);
         AtomicReference<RuntimeException> teardown = new AtomicReference<>();
         AtomicReference<Throwable> driverEnd = new AtomicReference<>();
         AtomicLong rounds = new AtomicLong();
         DmaSession s = DmaSession.open(vfio, groupNo, SessionOptions.defaults().withBudget(1L << 20));
-        Device d = s.openDevice(GuestHotplug.ADDRESS);
+        Device d = s.openDevice(Hotplug.ADDRESS);
         assertEquals(1, d.irqInfo(VfioUapi.VFIO_PCI_REQ_IRQ_INDEX).count(), "vfio-pci offers one request interrupt");
         System.out.println("[dlpar] request irq: " + d.irqInfo(VfioUapi.VFIO_PCI_REQ_IRQ_INDEX));
         s.releaseOnRequest(d, (session, failure) -> {
@@ -119,9 +116,9 @@ class DlparTest {
         }
         assertTrue(driver.isAlive(), () -> "the driver stopped before the removal: " + driverEnd.get());
         long t0 = System.nanoTime();
-        GuestHotplug.hotRemove(ID);
+        h.remove();
         assertTrue(released.await(120, TimeUnit.SECONDS), "the kernel's release request reached the session");
-        System.out.printf("[dlpar] released %.1f s after device_del, after %d map+unmap rounds%n",
+        System.out.printf("[dlpar] released %.1f s after the removal request, after %d map+unmap rounds%n",
                 (System.nanoTime() - t0) / 1e9, rounds.get());
         driver.join(Duration.ofSeconds(30));
         assertFalse(driver.isAlive(), "the mapping driver ended (no hang)");
@@ -130,16 +127,11 @@ class DlparTest {
         assertNull(teardown.get(), "the session's teardown was clean");
         assertFalse(s.isOpen());
         assertFalse(d.isOpen());
-        GuestHotplug.awaitGone(Duration.ofSeconds(120));
-        System.out.printf("[dlpar] %s left sysfs %.1f s after device_del%n", GuestHotplug.ADDRESS, (System.nanoTime() - t0) / 1e9);
-        assertEquals(fdsBefore, openFds(), "every fd the session opened is closed (container, group, device, eventfd)");
-        System.out.println("[dlpar] /dev/vfio/" + groupNo + " after the removal: "
-                + (Files.exists(Path.of("/dev/vfio/" + groupNo)) ? "present" : "gone"));
+        h.awaitGone();
+        System.out.printf("[dlpar] %s left %.1f s after the removal request%n", Hotplug.ADDRESS, (System.nanoTime() - t0) / 1e9);
+        assertEquals(fdsBefore, h.openFds(), "every fd the session opened is closed (container, group, device, eventfd)");
+        assertEquals(List.of(), f.b.groupDevices(groupNo), "no device left in group " + groupNo);
+        assertTrue(f.b.open("/dev/vfio/" + groupNo) < 0, "/dev/vfio/" + groupNo + " is gone");
     }
 
-    private static long openFds() throws java.io.IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
-    }
 }

@@ -11,7 +11,6 @@ import io.jvfio.Group;
 import io.jvfio.IommuType;
 import io.jvfio.ReleaseRequests;
 import io.jvfio.Vfio;
-import io.jvfio.VfioException;
 import io.jvfio.backend.Errno;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -48,13 +47,23 @@ class EmulatorHotplugTest {
         }
     }
 
-    @Test
-    void heldWithoutARequestChannel_logsAsTheKernelDoes_andLeavesAtTheLastClose() throws VfioException {
+    /** A test body with the hot-added edu open in a v2 container. */
+    interface Held {
+        void run(EmulatedBackend b, Group g, Device d) throws Exception;
+    }
+
+    private static void withHeldEdu(Held body) throws Exception {
         try (EmulatedBackend b = withHotAddedEdu(); Vfio vfio = Vfio.over(b); Container c = vfio.openContainer();
                 Group g = vfio.openGroup(1)) {
             g.attach(c);
             c.setIommu(IommuType.SPAPR_TCE_V2);
-            Device d = g.openDevice(ADDR);
+            body.run(b, g, g.openDevice(ADDR));
+        }
+    }
+
+    @Test
+    void heldWithoutARequestChannel_logsAsTheKernelDoes_andLeavesAtTheLastClose() throws Exception {
+        withHeldEdu((b, g, d) -> {
             assertEquals(EmulatorHotplug.Removal.REQUESTED, b.hotplug().remove(ADDR));
             assertTrue(b.inspect().dmesg().contains("vfio-pci " + ADDR
                     + ": No device request channel registered, blocked until released by user"), b.inspect().dmesg().toString());
@@ -64,16 +73,12 @@ class EmulatorHotplugTest {
             VfioException e = assertThrows(VfioException.class, g::status);
             assertEquals(Errno.ENODEV, e.errno(), "the open group fd of a removed group");
             assertTrue(b.inspect().containers().stream().allMatch(x -> x.windows().isEmpty()), "windows dropped");
-        }
+        });
     }
 
     @Test
     void requestInterrupt_reachesTheListener_andTheDeviceLeaves() throws Exception {
-        try (EmulatedBackend b = withHotAddedEdu(); Vfio vfio = Vfio.over(b); Container c = vfio.openContainer();
-                Group g = vfio.openGroup(1)) {
-            g.attach(c);
-            c.setIommu(IommuType.SPAPR_TCE_V2);
-            Device d = g.openDevice(ADDR);
+        withHeldEdu((b, g, d) -> {
             java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
             ReleaseRequests w = d.onReleaseRequest(dev -> {
                 dev.close();
@@ -86,6 +91,6 @@ class EmulatorHotplugTest {
             assertFalse(d.isOpen());
             assertEquals(List.of(), b.groupDevices(1));
             assertTrue(b.inspect().dmesg().contains("vfio-pci " + ADDR + ": Relaying device request to user (#0)"));
-        }
+        });
     }
 }

@@ -50,7 +50,8 @@ class GuestDlparTest {
         System.out.println("[guest] dlpar: kernel " + GuestSupport.kernel() + ", " + String.join(" ", machine.extraArgs()));
         GuestSuiteTest.Outcome o = GuestSuiteTest.boot(launcher, machine, testRun(images));
         if (o.result() != null) { // what the guest measured (docs/dlpar.md quotes these)
-            o.result().console().lines().filter(l -> l.contains("[dlpar] ")).forEach(l -> System.out.println("[guest] " + l.strip()));
+            o.result().console().lines().filter(l -> l.contains("[dlpar] ") || l.contains("RTAS: event")
+                    || l.contains("vfio-pci " + "0001:00:00.0")).forEach(l -> System.out.println("[guest] " + l.strip()));
         }
         List<DynamicNode> nodes = new ArrayList<>(GuestSuiteTest.nodes(o).toList());
         // a skipped DLPAR test would hide a guest that never got the device: both must have passed

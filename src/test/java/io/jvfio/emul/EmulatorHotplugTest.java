@@ -11,6 +11,7 @@ import io.jvfio.Group;
 import io.jvfio.IommuType;
 import io.jvfio.ReleaseRequests;
 import io.jvfio.Vfio;
+import io.jvfio.VfioException;
 import io.jvfio.backend.Errno;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -44,6 +44,7 @@ class EmulatorHotplugTest {
             assertEquals(EmulatorHotplug.Removal.DONE, b.hotplug().remove(ADDR));
             assertEquals(List.of(0), b.groups());
             assertEquals(-Errno.ENOENT, b.open("/dev/vfio/1"));
+            assertTrue(b.inspect().devices().stream().noneMatch(x -> x.pciAddress().equals(ADDR)), "left the snapshot");
             assertThrows(IllegalArgumentException.class, () -> b.hotplug().remove(ADDR));
         }
     }

@@ -138,6 +138,11 @@ public final class VfioPciDevice {
         return removing;
     }
 
+    /** Whether the device was removed: nobody holds it any more and it has left its group. */
+    public boolean gone() {
+        return removing && openCount == 0;
+    }
+
     /** {@code vfio_df_close}: the last close disables interrupts and restores the config (bus master off). */
     public void close() {
         if (--openCount > 0) {

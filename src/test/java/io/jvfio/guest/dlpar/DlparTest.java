@@ -87,6 +87,7 @@ class DlparTest {
         int groupNo = h.add();
         Vfio vfio = f.vfio();
         long fdsBefore = h.openFds();
+        long lockedBefore = f.b.lockedMemory().lockedBytes();
         CountDownLatch released = new CountDownLatch(1);
         AtomicReference<RuntimeException> teardown = new AtomicReference<>();
         AtomicReference<Throwable> driverEnd = new AtomicReference<>();
@@ -130,6 +131,7 @@ class DlparTest {
         h.awaitGone();
         System.out.printf("[dlpar] %s left %.1f s after the removal request%n", Hotplug.ADDRESS, (System.nanoTime() - t0) / 1e9);
         assertEquals(fdsBefore, h.openFds(), "every fd the session opened is closed (container, group, device, eventfd)");
+        assertEquals(lockedBefore, f.b.lockedMemory().lockedBytes(), "locked memory (registrations, TCE table) uncharged");
         assertEquals(List.of(), f.b.groupDevices(groupNo), "no device left in group " + groupNo);
         assertTrue(f.b.open("/dev/vfio/" + groupNo) < 0, "/dev/vfio/" + groupNo + " is gone");
     }

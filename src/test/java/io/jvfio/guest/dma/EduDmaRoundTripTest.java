@@ -38,10 +38,10 @@ import org.junit.jupiter.api.Assumptions;
  * <p>Windows stay small: removing one clears every TCE, ~1.8 µs each under TCG. Transfers are 4000
  * bytes (QEMU 7.2's edu aborts on exactly 4096 at its buffer's start).
  */
-class EduDmaRoundTripTest {
+public class EduDmaRoundTripTest {
     static final String DEVICE0 = "0000:00:00.0";
     static final String DEVICE1 = "0001:00:00.0";
-    static final int LEN = 4000;
+    public static final int LEN = 4000;
     static final long MAP_OFFSET = 0x100000; // inside the default window, clear of bus address 0
     static final long DST = 0x10000;         // destination offset inside the buffer (past any 4K/64K page of the source)
 
@@ -66,7 +66,7 @@ class EduDmaRoundTripTest {
     }
 
     /** Round trip: memory at {@code srcIova} -> device buffer -> memory at {@code dstIova}. */
-    static void roundTrip(Fixture f, String device, EduDevice edu, MemorySegment mem, long srcIova, long srcOff,
+    public static void roundTrip(Fixture f, String device, EduDevice edu, MemorySegment mem, long srcIova, long srcOff,
             long dstIova, long dstOff, int seed) throws VfioException {
         byte[] p = pattern(seed);
         fill(mem, srcOff, p);

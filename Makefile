@@ -87,7 +87,8 @@ test-kernel-newest: deps build
 	@echo "[test] the newest kernel: images, the in-guest suite and jvfio diff"
 	@qemu-images/build.sh --kernel newest
 	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Djvfio.guest.kernel=newest -Djvfio.guest.launchers=host \
-	    -Dsurefire.excludedGroups=bench -Dsurefire.groups=guest -Dtest=GuestSuiteTest \
+	    -Dsurefire.excludedGroups=bench -Dsurefire.groups=guest,guest-newest \
+	    -Dtest=GuestSuiteTest,SharedContainerNewestGuestTest \
 	    -Dsurefire.reportsDirectory=target/surefire-reports-newest -Dsurefire.failIfNoSpecifiedTests=false test
 	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --kernel newest \
 	    --deviations scenarios/deviations.txt --report target/fidelity/report-newest.md

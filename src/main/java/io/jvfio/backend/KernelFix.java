@@ -3,8 +3,6 @@ package io.jvfio.backend;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Upstream kernel changes that alter what VFIO SPAPR TCE does in a pSeries guest, and the releases
@@ -33,8 +31,6 @@ public enum KernelFix {
      */
     CVE_2025_21713("17391cb2613b", "powerpc/pseries/iommu: Don't unset window if it was never set",
             "6.11", "6.14", Map.of("6.12", 13, "6.13", 2));
-
-    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)(?:\\.(\\d+))?");
 
     private final String commit;
     private final String title;
@@ -92,12 +88,7 @@ public enum KernelFix {
     }
 
     private static int[] parse(String release) {
-        Matcher m = VERSION.matcher(release == null ? "" : release.strip());
-        if (!m.find()) {
-            return null;
-        }
-        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
-            m.group(3) == null ? 0 : Integer.parseInt(m.group(3))};
+        return KernelRelease.version(release);
     }
 
     private static int compare(int[] a, int[] b) {

@@ -10,8 +10,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The platform an {@link EmulatedBackend} models: a Linux 6.12 pSeries guest (4 KiB pages, radix
- * MMU) on QEMU 7.2's {@code pseries} machine, with the sPAPR PHB properties that shape its DMA
+ * The platform an {@link EmulatedBackend} models: a Linux pSeries guest ({@link #KERNEL} unless
+ * {@link #kernel()} names another release; 4 KiB pages, radix MMU) on QEMU 7.2's {@code pseries} machine, with the sPAPR PHB properties that shape its DMA
  * windows. {@link #named(String)} gives the predefined platforms; {@link #builder()} a custom one.
  *
  * @param name a label, shown in {@link EmulatedBackend#description()}

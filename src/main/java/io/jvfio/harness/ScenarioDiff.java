@@ -158,7 +158,8 @@ public final class ScenarioDiff {
             if (o.kernelBug() || st.kernelBugHit()) {
                 StepResult last = o.results().get(o.results().size() - 1);
                 return new Emulated(file, lines, Isolation.NOT_ON_KERNEL,
-                        "the 6.12 kernel oopses or never returns at step " + last.step() + " (" + last.kernelBug() + ")");
+                        "the kernel (Linux " + model.kernel() + ") oopses or never returns at step " + last.step()
+                                + " (" + last.kernelBug() + ")");
             }
             if (st.qemuAborted()) {
                 return new Emulated(file, lines, Isolation.NOT_ON_KERNEL, "QEMU 7.2 aborts on this file (edu range check)");

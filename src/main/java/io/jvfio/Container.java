@@ -23,7 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>The container tracks its windows (the default window from GET_INFO, and those it creates) so
  * that {@link #map} can refuse, before any ioctl, a mapping that would cross the end of its window:
- * on the 6.12 pSeries kernel such a MAP_DMA oopses the kernel.
+ * on the pSeries kernel (6.12.95 and 7.2.12 alike) such a MAP_DMA oopses the kernel.
  *
  * <p>Closing the container first closes the groups attached through this API (and their devices),
  * so the order device, group, container always holds and no fd is leaked.
@@ -41,6 +41,7 @@ public final class Container implements AutoCloseable {
     /** The windows, registrations and mappings, and the checks against them. */
     private final DmaTracking tracking;
     private final ContainerIoctls ioctls;
+    private final KernelGuards guards;
 
     Container(Vfio vfio, FdHandle fd) {
         this.vfio = vfio;
@@ -48,6 +49,7 @@ public final class Container implements AutoCloseable {
         this.fd = fd;
         this.tracking = new DmaTracking(backend);
         this.ioctls = new ContainerIoctls(backend, fd);
+        this.guards = new KernelGuards(backend);
     }
 
     /**
@@ -67,6 +69,11 @@ public final class Container implements AutoCloseable {
         fd.release();
     }
 
+    /** Refuses a further group where joining would crash the running kernel ({@link KernelGuards#attach}). */
+    void guardAttach(Group g) throws VfioGuardException {
+        guards.attach(g.number(), type == IommuType.SPAPR_TCE_V2 && !groups.isEmpty() && !tracking.windows().isEmpty());
+    }
+
     void attached(Group g) {
         groups.add(g);
     }
@@ -77,6 +84,7 @@ public final class Container implements AutoCloseable {
             // The last group's detach releases the IOMMU driver in the kernel: back to no type.
             // The kernel releases the windows, the mappings and the registrations with it.
             type = null;
+            guards.windowMade(false);
             tracking.forgetWindows();
             tracking.forgetAll();
         }
@@ -283,6 +291,7 @@ public final class Container implements AutoCloseable {
                     f -> backend.spaprTceCreate(f, s));
             DmaWindow w = new DmaWindow(vfio_iommu_spapr_tce_create.start_addr.get(s), windowSize, pageShift, levels, false);
             tracking.addWindow(w);
+            guards.windowMade(true);
             return w;
         }
     }
@@ -361,24 +370,27 @@ public final class Container implements AutoCloseable {
         Objects.requireNonNull(direction, "direction");
         tracking.requireLiveRegistration(vaddr, size);
         tracking.requireWithinWindow(VFIO_IOMMU_MAP_DMA, iova, size,
-                "the 6.12 pSeries kernel oopses on such a MAP_DMA: split the mapping at the window end");
+                "the pSeries kernel oopses on such a MAP_DMA (6.12.95 and 7.2.12 alike; no upstream fix yet):"
+                        + " split the mapping at the window end");
         ioctls.mapDma(iova, vaddr, size, direction);
+        guards.windowMade(true);
         tracking.mappings.mapped(iova, size, vaddr);
     }
 
     /**
-     * VFIO_IOMMU_UNMAP_DMA. Unmapping space that is not mapped succeeds.
+     * VFIO_IOMMU_UNMAP_DMA. Unmapping space that is not mapped succeeds. A range that leaves its window
+     * is refused on kernels that would hang on it (without {@link io.jvfio.backend.KernelFix#TCE_RANGE_CHECK},
+     * e.g. 6.12.95); kernels with that fix (7.2.8+) refuse it themselves and unmap nothing.
      *
      * @param iova the bus address, a multiple of the window's TCE page
      * @param size bytes, a multiple of the window's TCE page
-     * @throws VfioGuardException if the range would leave its window (nothing is issued)
-     * @throws VfioException if the kernel refused (EINVAL: unaligned; ENXIO: no window there)
+     * @throws VfioGuardException if the range would leave its window on a kernel without the fix (nothing is issued)
+     * @throws VfioException if the kernel refused (EINVAL: unaligned; ENXIO: no window there; a
+     *     {@link VfioIoctlException} with errno 0 when it answered 1: unaligned, or the range leaves the window)
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public void unmap(long iova, long size) throws VfioException {
-        tracking.requireWithinWindow(VFIO_IOMMU_UNMAP_DMA, iova, size, "the 6.12 pSeries kernel checks only its first page"
-                + " and then makes a failing hypervisor call for every page past the window (far past it, the call never"
-                + " returns): unmap within the window");
+        guards.unmap(tracking, iova, size);
         ioctls.unmapDma(iova, size);
         tracking.mappings.unmapped(iova, size);
     }

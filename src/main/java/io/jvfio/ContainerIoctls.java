@@ -6,6 +6,7 @@ import static io.jvfio.abi.VfioIoctl.VFIO_IOMMU_UNMAP_DMA;
 import io.jvfio.abi.VfioIoctl;
 import io.jvfio.abi.vfio_iommu_type1_dma_map;
 import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
+import io.jvfio.backend.KernelFix;
 import io.jvfio.backend.VfioBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -99,9 +100,12 @@ final class ContainerIoctls {
     private void mapFailed(VfioIoctl ioctl, long iova, long size, long r) throws VfioException {
         String detail = String.format("iova=0x%x size=0x%x", iova, size);
         if (r > 0) {
-            // The kernel's iommu_tce_put_param_check returns a bool through an int: +1 means a misaligned IOVA.
+            // iommu_tce_put/clear_param_check return a bool through an int: +1 means iommu_tce_check_ioba
+            // refused the IOVA (misaligned) or, for UNMAP on kernels with 0b271f7d7f5e, the range (leaves its window).
             throw new VfioIoctlException(ioctl.name() + " " + detail, ioctl.request(backend.arch()), 0,
-                    "the kernel returned " + r + " (not an errno): the IOVA is not aligned to the window's TCE page");
+                    "the kernel returned " + r + " (not an errno): the IOVA is not aligned to the window's TCE page"
+                    + (ioctl == VFIO_IOMMU_UNMAP_DMA ? ", or (Linux with " + KernelFix.TCE_RANGE_CHECK.commit()
+                    + ", e.g. 7.2.8+) the range leaves its window; nothing was unmapped" : ""));
         }
         check(ioctl, detail, r);
     }

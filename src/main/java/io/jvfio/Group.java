@@ -73,8 +73,10 @@ public final class Group implements AutoCloseable {
      * VFIO_GROUP_SET_CONTAINER. On pSeries this is when the platform hands the group's DMA windows over.
      *
      * @param c the container to join
+     * @throws VfioGuardException if the container has a group and a window and the running kernel has
+     *     CVE-2025-21713 (6.11 to 6.12.12, 6.13.0 and 6.13.1), where this call crashes it (nothing is issued)
      * @throws VfioException if the kernel refused (EINVAL: already in a container; EPERM: the
-     *     platform kept the windows)
+     *     platform kept the windows, or pSeries cannot share the container's windows with this group)
      * @throws IllegalStateException if the group or the container is closed
      * @throws NullPointerException if {@code c} is null
      */
@@ -84,6 +86,7 @@ public final class Group implements AutoCloseable {
         try {
             int cf = c.acquire();
             try {
+                c.guardAttach(this);
                 long r = backend.groupSetContainer(f, cf);
                 IoctlLog.log(VFIO_GROUP_SET_CONTAINER, VFIO_GROUP_SET_CONTAINER.request(backend.arch()), f, r);
                 check(VFIO_GROUP_SET_CONTAINER, r);

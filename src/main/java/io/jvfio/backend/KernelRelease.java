@@ -21,7 +21,7 @@ public final class KernelRelease {
     private static final Path OSRELEASE = Path.of("/proc/sys/kernel/osrelease");
     private static final Path CPUINFO = Path.of("/proc/cpuinfo");
     private static final Pattern PSERIES = Pattern.compile("(?m)^platform\\s*:\\s*pSeries\\s*$");
-    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
+    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)(?:\\.(\\d+))?");
 
     private KernelRelease() {}
 
@@ -50,13 +50,18 @@ public final class KernelRelease {
 
     /** Whether {@code release} is older than 6.11 (false when it cannot be parsed: no guess). */
     public static boolean beforeSpaprPseries(String release) {
-        Matcher m = VERSION.matcher(release);
+        int[] v = version(release);
+        return v != null && (v[0] < FIRST_MAJOR || (v[0] == FIRST_MAJOR && v[1] < FIRST_MINOR));
+    }
+
+    /** {@code {MAJOR, MINOR, PATCH}} from a release's leading {@code MAJOR.MINOR[.PATCH]} (PATCH 0 when absent), or null. */
+    static int[] version(String release) {
+        Matcher m = VERSION.matcher(release == null ? "" : release.strip());
         if (!m.find()) {
-            return false;
+            return null;
         }
-        int major = Integer.parseInt(m.group(1));
-        int minor = Integer.parseInt(m.group(2));
-        return major < FIRST_MAJOR || (major == FIRST_MAJOR && minor < FIRST_MINOR);
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+            m.group(3) == null ? 0 : Integer.parseInt(m.group(3))};
     }
 
     /**

@@ -42,6 +42,13 @@ public interface VfioBackend extends AutoCloseable {
     long hugePageSize();
 
     /**
+     * The kernel release these calls reach ({@code uname -r} on the kernel backend, e.g.
+     * {@code 7.2.12+deb14-powerpc64le}; the modelled release on the emulator). What {@link KernelFix}
+     * reads to tell which known kernel bugs apply.
+     */
+    String kernelRelease();
+
+    /**
      * The PCI addresses of the devices in IOMMU group {@code group}, as
      * {@code /sys/kernel/iommu_groups/N/devices} lists them: sorted, empty when the group is unknown.
      */

@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "Runs scenario files on the emulator (which models 6.12) and on a real kernel in a QEMU pSeries guest "
+            "Runs scenario files on the emulator (its profile set to model the guest kernel's release, from the images' "
+                    + "versions.lock: 6.12.95, or 7.2.12 for newest) and on that kernel in a QEMU pSeries guest "
                     + "(--kernel: 6.12 by default), and prints "
                     + "every step whose results differ, with both results.",
             "%nEach file starts from a fresh platform: files the emulator shows to leave the platform changed get a "

@@ -1,5 +1,6 @@
 package io.jvfio.cli;
 
+import io.jvfio.backend.KernelRelease;
 import io.jvfio.backend.VfioBackend;
 import io.jvfio.scenario.ScenarioStartException;
 import io.jvfio.scenario.ExitStatus;
@@ -138,8 +139,9 @@ public final class RunCommand implements Callable<Integer> {
             // Warn just before a step the real kernel may not survive (an oops) or that may leave the PE
             // without DDW until reboot, judged from the results so far (the model is the default platform's).
             SafetyModel.Tracker safety = new SafetyModel.Tracker();
+            String release = choice.emulated() ? null : KernelRelease.running();
             Consumer<Step> before = step -> {
-                String hazard = safety.hazard(step);
+                String hazard = release == null ? safety.hazard(step) : safety.hazard(step, release);
                 if (hazard != null) {
                     out.flush();
                     err.println("jvfio run: warning: " + s.name() + ":" + step.line() + ": on the real kernel: " + hazard);

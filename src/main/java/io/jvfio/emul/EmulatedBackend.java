@@ -66,20 +66,14 @@ public final class EmulatedBackend implements VfioBackend {
         return platform.profile;
     }
 
-    @Override
-    public Arch arch() {
-        return arch;
-    }
+    @Override public Arch arch() { return arch; }
 
     @Override
     public String description() {
         return "emulated " + platform.profile.name() + " (" + arch.id() + ")";
     }
 
-    @Override
-    public boolean emulated() {
-        return true;
-    }
+    @Override public boolean emulated() { return true; }
 
     @Override
     public List<String> groupDevices(int group) {
@@ -101,15 +95,12 @@ public final class EmulatedBackend implements VfioBackend {
         return platform.groups();
     }
 
-    @Override
-    public long pageSize() {
-        return platform.profile.kernelPageSize();
-    }
+    @Override public long pageSize() { return platform.profile.kernelPageSize(); }
 
-    @Override
-    public long hugePageSize() {
-        return platform.profile.hugePageSize();
-    }
+    @Override public long hugePageSize() { return platform.profile.hugePageSize(); }
+
+    /** The release of the kernel the profile models ({@link Profile#kernel()}). */
+    @Override public String kernelRelease() { return platform.profile.kernel(); }
 
     // ---- files ---------------------------------------------------------------------------------------
 

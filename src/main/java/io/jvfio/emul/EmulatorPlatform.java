@@ -77,7 +77,8 @@ final class EmulatorPlatform {
         this.profile = Objects.requireNonNull(profile, "profile");
         this.as = new AddressSpace(profile);
         this.mm = new MmIommu(as, this::warnOnce);
-        this.vfio = new VfioCore(fds, as, mm, this::oops, profile.eehSupported(), profile.credentials());
+        this.vfio = new VfioCore(fds, as, mm, this::oops, profile.eehSupported(), profile.credentials(),
+                profile.kernel());
         DeviceHost host = new DeviceHost() {
             @Override
             public EmuFile file(int fd) {

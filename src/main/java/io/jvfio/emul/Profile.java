@@ -10,8 +10,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The platform an {@link EmulatedBackend} models: a Linux 6.12 pSeries guest (4 KiB pages, radix
- * MMU) on QEMU 7.2's {@code pseries} machine, with the sPAPR PHB properties that shape its DMA
+ * The platform an {@link EmulatedBackend} models: a Linux pSeries guest ({@link #KERNEL} unless
+ * {@link #kernel()} names another release; 4 KiB pages, radix MMU) on QEMU 7.2's {@code pseries} machine, with the sPAPR PHB properties that shape its DMA
  * windows. {@link #named(String)} gives the predefined platforms; {@link #builder()} a custom one.
  *
  * @param name a label, shown in {@link EmulatedBackend#description()}
@@ -40,6 +40,9 @@ import java.util.function.Supplier;
  * @param firmware the guest's firmware: {@link Firmware#VOF} (the project's guest, QEMU's
  *     {@code x-vof=on}) or {@link Firmware#SLOF}; it decides what the PCI command register holds
  *     when the kernel first reads it
+ * @param kernel the guest kernel release modelled ({@link #KERNEL} by default, {@link #KERNEL_NEWEST}
+ *     for {@code qemu-pseries-7.2}): where releases differ, the model follows the
+ *     {@link io.jvfio.backend.KernelFix}es this release carries
  */
 public record Profile(
         String name,
@@ -58,15 +61,19 @@ public record Profile(
         List<GroupSpec> groups,
         int hugePages,
         long guestRamBytes,
-        Firmware firmware) {
+        Firmware firmware,
+        String kernel) {
 
-    /** The Linux series every profile models (its pSeries IOMMU code and vfio_iommu_spapr_tce). */
-    public static final String KERNEL = "6.12";
-
-    /** The Linux series this profile models: {@value #KERNEL}. */
-    public String kernel() {
-        return KERNEL;
-    }
+    /**
+     * The release the profiles model by default: Debian bookworm-backports' 6.12.95, the guest suite's
+     * kernel (its pSeries IOMMU code and vfio_iommu_spapr_tce).
+     */
+    public static final String KERNEL = "6.12.95";
+    /**
+     * The newest kernel the project tests, forky's 7.2.12 ({@code qemu-images/build.sh --kernel newest}):
+     * it differs from 6.12.95 where {@link io.jvfio.backend.KernelFix#TCE_RANGE_CHECK} applies.
+     */
+    public static final String KERNEL_NEWEST = "7.2.12";
 
     /**
      * The firmware the guest booted with. Neither enables memory decoding or bus mastering of the
@@ -95,6 +102,8 @@ public record Profile(
 
     public static final String QEMU_PSERIES = "qemu-pseries";
     public static final String QEMU_PSERIES_2PHB = "qemu-pseries-2phb";
+    /** {@code qemu-pseries} with the newest kernel the project tests, {@value #KERNEL_NEWEST}. */
+    public static final String QEMU_PSERIES_NEWEST = "qemu-pseries-7.2";
     /** {@code qemu-pseries} booted with SLOF (the firmware of the recorded kernel trace). */
     public static final String QEMU_PSERIES_SLOF = "qemu-pseries-slof";
     public static final String SRIOV_VF = "sriov-vf";
@@ -112,6 +121,7 @@ public record Profile(
 
     static {
         NAMED.put(QEMU_PSERIES, () -> builder().build());
+        NAMED.put(QEMU_PSERIES_NEWEST, () -> builder().name(QEMU_PSERIES_NEWEST).kernel(KERNEL_NEWEST).build());
         NAMED.put(QEMU_PSERIES_2PHB, () -> builder().name(QEMU_PSERIES_2PHB)
                 .group(0, DeviceSpec.edu("0000:00:00.0"))
                 .group(1, DeviceSpec.edu("0001:00:00.0"))
@@ -130,6 +140,10 @@ public record Profile(
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(firmware, "firmware");
         Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(kernel, "kernel");
+        if (!kernel.matches("\\d+\\.\\d+\\.\\d+.*")) {
+            throw new IllegalArgumentException("kernel must be a release MAJOR.MINOR.PATCH (e.g. 6.12.95): " + kernel);
+        }
         requirePow2("kernelPageSize", kernelPageSize, 4096, 1L << 16);
         requirePow2("hugePageSize", hugePageSize, kernelPageSize, 1L << 34);
         requirePow2("dma32WindowSize", dma32WindowSize, 4096, 1L << 31);
@@ -179,7 +193,7 @@ public record Profile(
         }
     }
 
-    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-slof}, {@code qemu-pseries-nvme}. */
+    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-7.2}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-slof}, {@code qemu-pseries-nvme}. */
     public static List<String> names() {
         return List.copyOf(NAMED.keySet());
     }
@@ -208,6 +222,11 @@ public record Profile(
         return new Builder();
     }
 
+    /** This profile with another modelled kernel release (e.g. the one {@code jvfio diff --kernel} boots). */
+    public Profile withKernel(String release) {
+        return toBuilder().kernel(release).build();
+    }
+
     /** A builder preset to this profile. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -228,6 +247,7 @@ public record Profile(
         b.hugePages = hugePages;
         b.guestRamBytes = guestRamBytes;
         b.firmware = firmware;
+        b.kernel = kernel;
         return b;
     }
 
@@ -260,6 +280,7 @@ public record Profile(
         private int hugePages = 16;
         private long guestRamBytes = 2L << 30;
         private Firmware firmware = Firmware.VOF;
+        private String kernel = KERNEL;
 
         private Builder() {}
 
@@ -293,6 +314,7 @@ public record Profile(
         public Builder hugePages(int v) { hugePages = v; return this; }
         public Builder guestRamBytes(long v) { guestRamBytes = v; return this; }
         public Builder firmware(Firmware v) { firmware = v; return this; }
+        public Builder kernel(String v) { kernel = v; return this; }
 
         /** Adds a group (the first call drops the default group 0). */
         public Builder group(GroupSpec g) {
@@ -318,7 +340,7 @@ public record Profile(
             List<GroupSpec> g = groups.isEmpty() ? List.of(defaultGroup()) : groups;
             return new Profile(name, kernelPageSize, hugePageSize, dma32WindowStart, dma32WindowSize, ddwEnabled,
                     pgsizes, dma64WindowAddr, largestBlockTces, windowsSupported, memlockLimitBytes, credentials, eehSupported, g,
-                    hugePages, guestRamBytes, firmware);
+                    hugePages, guestRamBytes, firmware, kernel);
         }
     }
 }

@@ -219,6 +219,17 @@ public final class GuestImages {
                 .orElse("(unknown kernel: no versions.lock in " + dir + ")");
     }
 
+    /**
+     * The upstream release of the images' kernel, from its Debian package version in versions.lock
+     * ({@code 7.2.12-1} gives {@code 7.2.12}, {@code 6.12.95-1~bpo12+1} gives {@code 6.12.95}): what the
+     * emulator models when it is compared with this kernel. Empty without a versions.lock.
+     */
+    public Optional<String> kernelRelease() {
+        String[] t = kernelPackage().split("\\s+");
+        return t.length >= 3 && t[2].matches("\\d+\\.\\d+\\.\\d+.*") ? Optional.of(t[2].replaceFirst("-.*", ""))
+                : Optional.empty();
+    }
+
     /** The host-side ppc64le {@code java} (qemu-user wrapper; usable as surefire's {@code -Djvm=}). */
     public Optional<Path> qemuUserJava() {
         Path p = runtimeDir.resolve("qemu-user-jdk/bin/java");

@@ -67,7 +67,8 @@ public record GuestSetup(String kernel, List<DeviceSpec> devices, int phbs, Stri
         }
         for (int i = 0; i < devices.size(); i++) {
             int phb = i % phbs;
-            args.addAll(devices.get(i).qemuArgs(phb == 0 ? null : "phb" + phb + ".0"));
+            // PHB 0's bus by name once there are more: unnamed, QEMU puts a device on the last PHB's bus.
+            args.addAll(devices.get(i).qemuArgs(phb == 0 ? (phbs > 1 ? "pci.0" : null) : "phb" + phb + ".0"));
         }
         return GuestMachine.builder().edu(false).memory(memory).timeout(timeout).flavour(flavour())
                 .extraArgs(args.toArray(String[]::new)).build();

@@ -104,6 +104,8 @@ public final class ScenarioDiff {
     }
 
     private final String profile;
+    /** The emulator's profile, modelling the release of the kernel it is compared with. */
+    private final Profile model;
     private final GuestMachine machine;
     private final GuestLauncher launcher;
     private final GuestImages images;
@@ -112,6 +114,8 @@ public final class ScenarioDiff {
 
     public ScenarioDiff(String profile, GuestLauncher launcher, GuestImages images, int parallel, PrintWriter progress) {
         this.profile = profile;
+        Profile p = Profile.named(profile);
+        this.model = images.kernelRelease().map(p::withKernel).orElse(p);
         this.machine = machineFor(profile);
         this.launcher = launcher;
         this.images = images;
@@ -125,7 +129,7 @@ public final class ScenarioDiff {
         // wraps after about two thousand, and the marks and messages before that are lost).
         GuestMachine.Builder b = GuestMachine.defaults().toBuilder().kernelArg("log_buf_len=16M");
         switch (profile) {
-            case Profile.QEMU_PSERIES -> { }
+            case Profile.QEMU_PSERIES, Profile.QEMU_PSERIES_NEWEST -> { }
             case Profile.QEMU_PSERIES_2PHB -> b.secondPhb(true);
             case Profile.BIG_WINDOW -> b.dmaWindowSize(0x80000000L);
             case Profile.NO_DDW -> b.ddw(false);
@@ -141,7 +145,7 @@ public final class ScenarioDiff {
 
     private Emulated emulate(Path file) throws IOException, ScenarioSyntaxException {
         Scenario s = ScenarioParser.parse(file);
-        try (EmulatedBackend emu = new EmulatedBackend(s.process().applyTo(Profile.named(profile)))) {
+        try (EmulatedBackend emu = new EmulatedBackend(s.process().applyTo(model))) {
             // The emulator's kernel log during each step, to compare with what the kernel logged.
             List<Line> lines = new ArrayList<>();
             int[] logged = {0};
@@ -154,7 +158,8 @@ public final class ScenarioDiff {
             if (o.kernelBug() || st.kernelBugHit()) {
                 StepResult last = o.results().get(o.results().size() - 1);
                 return new Emulated(file, lines, Isolation.NOT_ON_KERNEL,
-                        "the 6.12 kernel oopses or never returns at step " + last.step() + " (" + last.kernelBug() + ")");
+                        "the kernel (Linux " + model.kernel() + ") oopses or never returns at step " + last.step()
+                                + " (" + last.kernelBug() + ")");
             }
             if (st.qemuAborted()) {
                 return new Emulated(file, lines, Isolation.NOT_ON_KERNEL, "QEMU 7.2 aborts on this file (edu range check)");
@@ -189,8 +194,8 @@ public final class ScenarioDiff {
             emulated.add(emulate(f));
         }
         List<Boot> boots = plan(emulated);
-        progress.printf("diff: %d file(s) on the emulator (profile %s); %d boot(s) of the QEMU guest, %d at a time%n",
-                files.size(), profile, boots.size(), parallel);
+        progress.printf("diff: %d file(s) on the emulator (profile %s, modelling Linux %s); %d boot(s) of the QEMU guest,"
+                + " %d at a time%n", files.size(), profile, model.kernel(), boots.size(), parallel);
         progress.flush();
 
         Path canaryDir = java.nio.file.Files.createTempDirectory("jvfio-canary");

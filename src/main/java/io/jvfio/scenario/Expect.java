@@ -1,19 +1,41 @@
 package io.jvfio.scenario;
 
 import io.jvfio.backend.Errno;
+import io.jvfio.backend.KernelFix;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A step's {@code -> EXPECT}: {@code any}, {@code ok [FIELD=N...]}, {@code ret=N} or an errno name.
+ * A step's {@code -> EXPECT}: {@code any}, {@code ok [FIELD=N...]}, {@code ret=N} or an errno name,
+ * optionally followed by what kernels with a known change answer instead
+ * ({@code ok | 0b271f7d7f5e: ret=1}, see {@link KernelFix}).
  *
  * @param text the EXPECT as written, tokens joined by one space (the JSON {@code expected} value)
+ * @param withFix the expectation on kernels that carry each change, in the order written
  */
-public record Expect(Kind kind, Map<String, Long> fields, long ret, int errno, String text) {
+public record Expect(Kind kind, Map<String, Long> fields, long ret, int errno, String text, Map<KernelFix, Expect> withFix) {
 
     public enum Kind { ANY, OK, RET, ERRNO }
 
     public Expect {
         fields = Map.copyOf(fields);
+        withFix = Collections.unmodifiableMap(new LinkedHashMap<>(withFix));
+    }
+
+    /** An expectation that is the same on every kernel. */
+    public Expect(Kind kind, Map<String, Long> fields, long ret, int errno, String text) {
+        this(kind, fields, ret, errno, text, Map.of());
+    }
+
+    /** The expectation for kernel {@code release}: the first change it carries decides, else this one. */
+    public Expect forKernel(String release) {
+        for (Map.Entry<KernelFix, Expect> e : withFix.entrySet()) {
+            if (e.getKey().fixedIn(release)) {
+                return e.getValue();
+            }
+        }
+        return this;
     }
 
     /** Whether {@code r} satisfies this expectation. Out fields and {@code ret=} compare numerically. */

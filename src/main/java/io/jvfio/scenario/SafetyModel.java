@@ -1,6 +1,7 @@
 package io.jvfio.scenario;
 
 import io.jvfio.abi.VfioUapi;
+import io.jvfio.backend.KernelFix;
 import io.jvfio.emul.Profile;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -139,6 +140,14 @@ public final class SafetyModel {
     public static final class Tracker {
         private Set<State> states = new LinkedHashSet<>(List.of(State.INITIAL));
 
+        /**
+         * Why {@code s} would be a hazard on kernel {@code release} in some possible state, or null: an
+         * UNMAP leaving its window is none where the kernel checks the whole range ({@link KernelFix#TCE_RANGE_CHECK}).
+         */
+        public String hazard(Step s, String release) {
+            return s.action() instanceof Action.Unmap && KernelFix.TCE_RANGE_CHECK.fixedIn(release) ? null : hazard(s);
+        }
+
         /** Why {@code s} would be a hazard in some possible state, or null. */
         public String hazard(Step s) {
             for (State st : states) {
@@ -199,14 +208,16 @@ public final class SafetyModel {
             return null;
         }
         return switch (s.action()) {
-            case Action.Map m -> crossing(st, m.iova(), m.size());
-            case Action.Unmap u -> crossing(st, u.iova(), u.size());
+            case Action.Map m -> crossing(st, m.iova(), m.size(), "the kernel oopses (6.12.95 and 7.2.12 alike)");
+            case Action.Unmap u -> crossing(st, u.iova(), u.size(), "a kernel without "
+                    + KernelFix.TCE_RANGE_CHECK.commit() + " (6.12.95) makes a failing hypervisor call per page past it,"
+                    + " and far past it never returns");
             case Action.Create c -> st.iommu() == 1 ? null : createHazard(st.materialized(), c); // ENOTTY on v1
             default -> null;
         };
     }
 
-    private static String crossing(State st, long iova, long size) {
+    private static String crossing(State st, long iova, long size, String consequence) {
         if (size == 0) {
             return null;
         }
@@ -217,7 +228,7 @@ public final class SafetyModel {
                     long last = iova + size - 1;
                     if (Long.compareUnsigned(last, iova) < 0 || Long.compareUnsigned(last, end - 1) > 0) {
                         return "the range [" + Numbers.hex(iova) + ", +" + Numbers.hex(size) + ") may cross the end of the window ["
-                                + Numbers.hex(w.start()) + ", " + Numbers.hex(end) + "): the 6.12 kernel oopses";
+                                + Numbers.hex(w.start()) + ", " + Numbers.hex(end) + "): " + consequence;
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package io.jvfio.scenario;
 
 import io.jvfio.abi.VfioUapi;
+import io.jvfio.backend.KernelFix;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -278,7 +279,32 @@ public final class ScenarioParser {
         };
     }
 
+    /** {@code EXPECT [| COMMIT: EXPECT]...}: what kernels carrying a {@link KernelFix} answer instead. */
     private static Expect expect(Op op, String text) throws Bad {
+        String[] parts = text.split("\\|", -1);
+        if (parts.length == 1) {
+            return single(op, text);
+        }
+        Map<KernelFix, Expect> withFix = new LinkedHashMap<>();
+        for (int i = 1; i < parts.length; i++) {
+            String part = parts[i].strip();
+            int colon = part.indexOf(':');
+            KernelFix fix = KernelFix.byCommit(colon < 0 ? "" : part.substring(0, colon).strip()).orElseThrow(() ->
+                    new Bad("bad kernel alternative '" + part + "': write '| COMMIT: EXPECT' with a known change ("
+                    + String.join(", ", java.util.Arrays.stream(KernelFix.values()).map(KernelFix::commit).toList()) + ")"));
+            if (withFix.put(fix, single(op, part.substring(colon + 1).strip())) != null) {
+                throw new Bad("kernel alternative " + fix.commit() + " given twice");
+            }
+        }
+        Expect base = single(op, parts[0].strip());
+        return new Expect(base.kind(), base.fields(), base.ret(), base.errno(), String.join(" ", text.strip().split("\\s+")),
+                withFix);
+    }
+
+    private static Expect single(Op op, String text) throws Bad {
+        if (text.isEmpty()) {
+            throw new Bad("an empty EXPECT beside '|': write any, ok [FIELD=N...], ret=N or an errno name");
+        }
         String[] t = text.split("\\s+");
         String joined = String.join(" ", t);
         if (t[0].equals("any")) {

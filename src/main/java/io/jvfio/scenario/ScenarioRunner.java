@@ -44,9 +44,12 @@ public final class ScenarioRunner {
     private static final long MAX_STRUCT_BYTES = 64 * 1024;
 
     private final VfioBackend backend;
+    /** Chooses among an EXPECT's per-kernel alternatives. */
+    private final String kernelRelease;
 
     public ScenarioRunner(VfioBackend backend) {
         this.backend = backend;
+        this.kernelRelease = backend.kernelRelease();
     }
 
     /** What a run gave. */
@@ -181,7 +184,7 @@ public final class ScenarioRunner {
                 }
                 r = StepResult.kernelBug(step, e.getMessage());
             }
-            return r.checkedAgainst(step.expect());
+            return r.checkedAgainst(step.expect() == null ? null : step.expect().forKernel(kernelRelease));
         }
 
         /** Parses and executes one operation line ({@code "create 16 1G 1"}), numbered as the next step. */

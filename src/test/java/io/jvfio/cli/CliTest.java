@@ -288,7 +288,7 @@ class CliTest {
         Result r = jvfio("info", "--backend", "emulated");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("api version: 0"), r.out());
-        assertTrue(r.out().contains("kernel: 6.12 (modelled by the emulator)"), r.out());
+        assertTrue(r.out().contains("kernel: 6.12.95 (modelled by the emulator)"), r.out());
         assertTrue(r.out().contains("VFIO_SPAPR_TCE_v2_IOMMU (7): 1"), r.out());
         assertTrue(r.out().contains("VFIO_EEH (5): 0"), r.out());
         assertTrue(r.out().contains("devices: 0000:00:00.0"), r.out());
@@ -298,7 +298,7 @@ class CliTest {
         assertEquals(2, n.get("groups").size());
         assertEquals("0001:00:00.0", n.get("groups").get(1).get("devices").get(0).asText());
         assertEquals(0, n.get("api_version").asInt());
-        assertEquals("6.12", n.get("kernel").get("release").asText());
+        assertEquals("6.12.95", n.get("kernel").get("release").asText());
         assertTrue(n.get("kernel").get("modelled").asBoolean());
         Result missing = jvfio("info", "--backend", "emulated", "--group", "5");
         assertEquals(3, missing.status());

@@ -269,7 +269,7 @@ class VfioLayerTest {
         for (String n : Profile.names()) {
             assertTrue(x.getMessage().contains(n));
         }
-        assertEquals(java.util.List.of("qemu-pseries", "qemu-pseries-2phb", "sriov-vf", "no-ddw", "big-window",
+        assertEquals(java.util.List.of("qemu-pseries", "qemu-pseries-7.2", "qemu-pseries-2phb", "sriov-vf", "no-ddw", "big-window",
                 "qemu-pseries-slof", "qemu-pseries-nvme"),
                 Profile.names());
     }

@@ -60,8 +60,8 @@ class GuestSetupTest {
         String cmd = String.join(" ", q);
         assertTrue(cmd.contains("-device spapr-pci-host-bridge,index=1,id=phb1"), cmd);
         assertEquals(3, Collections.frequency(q, "-device") - 1, cmd); // three edus and one extra PHB
-        assertTrue(cmd.contains("-device edu,dma_mask=0xffffffffffffffff -device edu,bus=phb1.0,dma_mask=0xffffffffffffffff"
-                + " -device edu,dma_mask=0xffffffffffffffff"), cmd);
+        assertTrue(cmd.contains("-device edu,bus=pci.0,dma_mask=0xffffffffffffffff -device edu,bus=phb1.0,dma_mask=0xffffffffffffffff"
+                + " -device edu,bus=pci.0,dma_mask=0xffffffffffffffff"), cmd);
     }
 
     @Test

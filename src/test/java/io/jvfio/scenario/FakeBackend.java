@@ -53,6 +53,7 @@ final class FakeBackend implements VfioBackend {
     @Override public boolean emulated() { return true; }
     @Override public long pageSize() { return 4096; }
     @Override public long hugePageSize() { return 2 << 20; }
+    @Override public String kernelRelease() { return "6.12.95"; }
     @Override public List<String> groupDevices(int group) { return List.of(); }
     @Override public List<Integer> groups() { return List.of(); }
     @Override public io.jvfio.backend.NodeAccess nodeAccess(String path) {

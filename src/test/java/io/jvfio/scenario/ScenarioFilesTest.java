@@ -37,11 +37,15 @@ class ScenarioFilesTest {
     record Run(List<String> lines, int status, List<Integer> hazards) {}
 
     static Run runOnEmulator(Path file) throws Exception {
+        return runOnEmulator(file, Profile.QEMU_PSERIES);
+    }
+
+    static Run runOnEmulator(Path file, String profile) throws Exception {
         Scenario s = ScenarioParser.parse(file);
         List<String> lines = new ArrayList<>();
         List<Integer> hazards = new ArrayList<>();
         SafetyModel.Tracker safety = new SafetyModel.Tracker();
-        try (EmulatedBackend backend = new EmulatedBackend(s.process().applyTo(Profile.named("qemu-pseries")))) {
+        try (EmulatedBackend backend = new EmulatedBackend(s.process().applyTo(Profile.named(profile)))) {
             ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, step -> {
                 if (safety.hazard(step) != null) {
                     hazards.add(step.line());
@@ -107,9 +111,17 @@ class ScenarioFilesTest {
         return scns.stream().map(scn -> dynamicTest(scn.getFileName().toString(), () -> {
             Run r = runOnEmulator(scn);
             assertEquals(ExitStatus.OK, r.status(), () -> String.join("\n", r.lines()));
-            // Only the file about the sticky failed-DDW state provokes it, on purpose.
-            assertEquals(scn.getFileName().toString().equals("sticky-ddw.scn") ? List.of(16, 17) : List.of(), r.hazards(),
-                    "steps the real kernel may not survive, or that poison the PE");
+            // Only two files provoke it, on purpose: the sticky failed-DDW state, and UNMAPs a few pages past a
+            // window's end (harmless on 6.12.95 that close, refused by 7.2.12: the kernels differ there).
+            List<Integer> expected = switch (scn.getFileName().toString()) {
+                case "sticky-ddw.scn" -> List.of(16, 17);
+                case "unmap-crossing-window-end.scn" -> List.of(14, 15, 17, 32, 43);
+                default -> List.of();
+            };
+            assertEquals(expected, r.hazards(), "steps the real kernel may not survive, or that poison the PE");
+            // The expectations hold on the newest kernel's model too (per-kernel alternatives where it differs).
+            Run newest = runOnEmulator(scn, Profile.QEMU_PSERIES_NEWEST);
+            assertEquals(ExitStatus.OK, newest.status(), () -> String.join("\n", newest.lines()));
         }));
     }
 

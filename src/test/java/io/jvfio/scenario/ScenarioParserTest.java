@@ -65,6 +65,24 @@ class ScenarioParserTest {
     }
 
     @Test
+    void perKernelExpect_choosesByTheReleasesFix() throws Exception {
+        Expect e = parse("unmap 0x3fff0000 128K -> ok | 0b271f7d7f5e: ret=1\n").steps().get(0).expect();
+        assertEquals("ok | 0b271f7d7f5e: ret=1", e.text());
+        assertEquals(Expect.Kind.OK, e.forKernel("6.12.95+deb12-powerpc64le").kind());
+        assertEquals(Expect.Kind.RET, e.forKernel("7.2.12+deb14-powerpc64le").kind());
+        assertEquals(1, e.forKernel("7.2.12").ret());
+    }
+
+    @Test
+    void perKernelExpect_needsAKnownChangeOnceAndAnExpect() {
+        String m = error("unmap 0 4K -> ok | deadbeef1: ret=1", 1).message();
+        assertTrue(m.contains("bad kernel alternative 'deadbeef1: ret=1'") && m.contains("0b271f7d7f5e"), m);
+        assertTrue(error("unmap 0 4K -> ok | 0b271f7d7f5e: ret=1 | 0b271f7: EINVAL", 1).message().contains("given twice"));
+        assertTrue(error("unmap 0 4K -> ok | 0b271f7d7f5e:", 1).message().contains("empty EXPECT"));
+        assertTrue(error("unmap 0 4K -> | 0b271f7d7f5e: ret=1", 1).message().contains("empty EXPECT"));
+    }
+
+    @Test
     void negativeNumbersSayso() {
         assertTrue(error("remove -1", 1).message().contains("negative"));
     }

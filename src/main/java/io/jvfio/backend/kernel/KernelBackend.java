@@ -6,6 +6,7 @@ import io.jvfio.abi.Arch;
 import io.jvfio.abi.__user_cap_data_struct;
 import io.jvfio.backend.Errno;
 import io.jvfio.backend.ErrnoException;
+import io.jvfio.backend.KernelRelease;
 import io.jvfio.backend.LockedMemory;
 import io.jvfio.backend.Mmio;
 import io.jvfio.backend.NodeAccess;
@@ -68,6 +69,11 @@ public final class KernelBackend implements VfioBackend {
     @Override
     public long pageSize() {
         return LibC.pageSize();
+    }
+
+    @Override
+    public String kernelRelease() {
+        return KernelRelease.running();
     }
 
     @Override

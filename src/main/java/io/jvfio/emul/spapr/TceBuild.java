@@ -8,6 +8,7 @@ import static io.jvfio.backend.Errno.EPERM;
 import io.jvfio.abi.VfioUapi;
 import io.jvfio.abi.vfio_iommu_type1_dma_map;
 import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
+import io.jvfio.backend.KernelFix;
 import io.jvfio.emul.mem.MmIommu;
 import io.jvfio.emul.mem.PhysBlock;
 import io.jvfio.emul.papr.SparseTceTable;
@@ -120,13 +121,18 @@ final class TceBuild {
         }
         long entry = iova >>> tbl.pageShift();
         long pages = size >>> tbl.pageShift();
-        // iommu_tce_clear_param_check looks at the first entry only, and tce_iommu_clear makes a failing
-        // H_PUT_TCE for every entry past the window: far past it the ioctl never returns.
+        if (c.tceRangeCheck && (Long.compareUnsigned(entry + pages, entry) < 0
+                || Long.compareUnsigned(entry - tbl.itOffset() + pages, tbl.itSize()) > 0)) {
+            return 1; // iommu_tce_check_ioba's whole-range -EINVAL through the || (0b271f7d7f5e): nothing cleared
+        }
+        // Without that fix iommu_tce_clear_param_check looks at the first entry only, and tce_iommu_clear makes
+        // a failing H_PUT_TCE for every entry past the window: far past it the ioctl never returns.
         long past = entry + pages - (tbl.itOffset() + tbl.itSize());
         if (past > 0 && Long.compareUnsigned(past, NEVER_RETURNS_ENTRIES) >= 0) {
             throw c.oops.oops(String.format("UNMAP_DMA [0x%x, +0x%x) runs 0x%x TCEs past the end of the window [0x%x,"
-                    + " 0x%x): the 6.12 pSeries kernel never returns (tce_iommu_clear makes a failing H_PUT_TCE for each"
-                    + " of them)", iova, size, past, tbl.start(), tbl.start() + tbl.size()));
+                    + " 0x%x): a pSeries kernel without %s (6.12.95) never returns (tce_iommu_clear makes a failing"
+                    + " H_PUT_TCE for each of them)", iova, size, past, tbl.start(), tbl.start() + tbl.size(),
+                    KernelFix.TCE_RANGE_CHECK.commit()));
         }
         clear(tbl, entry, pages);
         return 0;
@@ -251,9 +257,9 @@ final class TceBuild {
             }
             long vidx = e - itOffset;
             if (Long.compareUnsigned(vidx, vcap) >= 0) {
-                throw c.oops.oops(mapRange(tbl, entry, pages) + " crosses the end of the window: the 6.12 pSeries"
-                        + " kernel oopses here (tce_iommu_build_v2 writes it_userspace past its end); see"
-                        + " guest-recipe.md 'Kernel bugs'");
+                throw c.oops.oops(mapRange(tbl, entry, pages) + " crosses the end of the window: the pSeries kernel"
+                        + " oopses here (6.12.95 and 7.2.12 alike; tce_iommu_build_v2 writes it_userspace past"
+                        + " its end); see guest-recipe.md 'Kernel bugs'");
             }
             view.exchange(vidx, tce);
             tce += pageSize;

@@ -12,6 +12,7 @@ import io.jvfio.abi.VfioIoctl;
 import io.jvfio.abi.vfio_iommu_spapr_tce_info;
 import io.jvfio.abi.vfio_iommu_type1_dma_map;
 import io.jvfio.abi.VfioUapi;
+import io.jvfio.backend.KernelFix;
 import io.jvfio.emul.mem.AddressSpace;
 import io.jvfio.emul.mem.MmIommu;
 import io.jvfio.emul.mem.UserCopy;
@@ -42,6 +43,10 @@ public final class TceContainer {
     final Oops oops;
     final int kps; // PAGE_SHIFT
     final boolean eeh;
+    /** The modelled kernel checks an UNMAP's whole range ({@link KernelFix#TCE_RANGE_CHECK}). */
+    final boolean tceRangeCheck;
+    /** The modelled kernel unsets never-set windows in the attach cleanup ({@link KernelFix#CVE_2025_21713}). */
+    final boolean unsetsNeverSetWindows;
 
     boolean enabled;
     boolean defWindowPending;
@@ -56,13 +61,15 @@ public final class TceContainer {
     private final TcePrereg registration = new TcePrereg(this);
     private final TceEeh eehOps = new TceEeh(this);
 
-    private TceContainer(boolean v2, AddressSpace as, MmIommu mm, Oops oops, boolean eeh) {
+    private TceContainer(boolean v2, AddressSpace as, MmIommu mm, Oops oops, boolean eeh, String kernel) {
         this.v2 = v2;
         this.as = as;
         this.mm = mm;
         this.oops = oops;
         this.kps = as.pageShift();
         this.eeh = eeh;
+        this.tceRangeCheck = KernelFix.TCE_RANGE_CHECK.fixedIn(kernel);
+        this.unsetsNeverSetWindows = KernelFix.CVE_2025_21713.affects(kernel);
     }
 
     /** {@code tce_iommu_ioctl(NULL, VFIO_CHECK_EXTENSION, arg)}. */
@@ -79,12 +86,12 @@ public final class TceContainer {
     /** The result of {@link #open}: a container or an errno. */
     public record OpenResult(TceContainer container, long ret) {}
 
-    /** {@code tce_iommu_open}: only the two SPAPR types. */
-    public static OpenResult open(long type, AddressSpace as, MmIommu mm, Oops oops, boolean eeh) {
+    /** {@code tce_iommu_open}: only the two SPAPR types, as the kernel release {@code kernel} does them. */
+    public static OpenResult open(long type, AddressSpace as, MmIommu mm, Oops oops, boolean eeh, String kernel) {
         if (type != VfioUapi.VFIO_SPAPR_TCE_IOMMU && type != VfioUapi.VFIO_SPAPR_TCE_v2_IOMMU) {
             return new OpenResult(null, -EINVAL); // "tce_vfio: Wrong IOMMU type"
         }
-        return new OpenResult(new TceContainer(type == VfioUapi.VFIO_SPAPR_TCE_v2_IOMMU, as, mm, oops, eeh), 0);
+        return new OpenResult(new TceContainer(type == VfioUapi.VFIO_SPAPR_TCE_v2_IOMMU, as, mm, oops, eeh, kernel), 0);
     }
 
     public boolean v2() {
@@ -151,6 +158,12 @@ public final class TceContainer {
             long ret = pe.setWindow(i, tbl);
             if (ret != 0) {
                 for (int j = 0; j < MAX_TABLES; j++) {
+                    if (unsetsNeverSetWindows && pe.table(j) == null) {
+                        throw oops.oops(String.format("VFIO_GROUP_SET_CONTAINER of a second group onto a v2 container"
+                                + " with a window: set_window failed (%d) and spapr_tce_unset_window dereferences the"
+                                + " group's never-set table %d (%s, fixed by %s in %s)", ret, j, "CVE-2025-21713",
+                                KernelFix.CVE_2025_21713.commit(), KernelFix.CVE_2025_21713.fixedReleases()));
+                    }
                     pe.unsetWindow(j);
                 }
                 return ret;

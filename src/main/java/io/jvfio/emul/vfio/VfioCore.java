@@ -43,6 +43,7 @@ public final class VfioCore {
     private final MmIommu mm;
     private final Oops oops;
     private final boolean eeh;
+    private final String kernel;
     private final int pageSize;
     private final Map<Integer, VfioGroup> groups = new LinkedHashMap<>();
     /** The inodes of {@code /dev/vfio/N}: who may open them. */
@@ -50,13 +51,14 @@ public final class VfioCore {
     private final Credentials cred;
     private final List<VfioContainer> containers = new ArrayList<>();
 
-    public VfioCore(FdTable fds, AddressSpace as, MmIommu mm, Oops oops, boolean eeh, Credentials cred) {
+    public VfioCore(FdTable fds, AddressSpace as, MmIommu mm, Oops oops, boolean eeh, Credentials cred, String kernel) {
         this.cred = cred;
         this.fds = fds;
         this.as = as;
         this.mm = mm;
         this.oops = oops;
         this.eeh = eeh;
+        this.kernel = kernel;
         this.pageSize = (int) as.pageSize();
     }
 
@@ -166,7 +168,7 @@ public final class VfioCore {
         }
         long ret = -ENODEV;
         if (TceContainer.checkExtension(type, eeh) > 0) {
-            TceContainer.OpenResult o = TceContainer.open(type, as, mm, oops, eeh);
+            TceContainer.OpenResult o = TceContainer.open(type, as, mm, oops, eeh, kernel);
             if (o.ret() != 0) {
                 ret = o.ret();
             } else {

@@ -8,6 +8,7 @@
 #   make test-guest  the in-guest part only (builds the images first)
 #   make test-diff   every scenario (200 random ones, and the degenerate-argument probes) on the
 #                    emulator and the guest kernel
+#   make test-topology two PHBs in one container and a multi-function edu, in the guest on 6.12 and newest
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
 #   make test-downstream  examples/driver-ci (a downstream project) against this jvfio, one guest boot
 #   make images      the guest images (cached under $(JVFIO_CACHE))
@@ -28,7 +29,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest images deps bench bench-guest bench-nvme-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest test-topology images deps bench bench-guest bench-nvme-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -92,6 +93,11 @@ test-kernel-newest: deps build
 	    -Dsurefire.reportsDirectory=target/surefire-reports-newest -Dsurefire.failIfNoSpecifiedTests=false test
 	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --kernel newest \
 	    --deviations scenarios/deviations.txt --report target/fidelity/report-newest.md
+
+# Several PHBs and a multi-function device (TopologyContractTest, kernel row): one boot on 6.12 and one on
+# the newest kernel (its images are built first when missing).
+test-topology: deps images build
+	@scripts/test-topology.sh
 
 test: test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1
 	@scripts/test-summary.sh

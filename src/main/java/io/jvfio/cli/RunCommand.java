@@ -149,7 +149,7 @@ public final class RunCommand implements Callable<Integer> {
             StepMarks marks = new StepMarks(markSteps, s.name());
             // a file's #% header: the emulator is configured so; on the kernel this thread takes it on
             try (ProcessApplier applied = choice.emulated() ? null : ProcessApplier.apply(s.process());
-                    VfioBackend backend = choice.get(s.process())) {
+                    VfioBackend backend = choice.get(s.process(), s.platform())) {
                 ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, before.andThen(marks::mark), r -> {
                     safety.advance(s.steps().get(r.step() - 1), r.status() == StepResult.Status.OK);
                     if (json) {

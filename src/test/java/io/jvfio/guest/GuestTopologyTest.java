@@ -1,14 +1,13 @@
 package io.jvfio.guest;
 
-import io.jvfio.harness.DeviceSpec;
+import io.jvfio.emul.Profile;
 import io.jvfio.harness.GuestImages;
 import io.jvfio.harness.GuestMachine;
 import io.jvfio.harness.GuestRun;
-import io.jvfio.harness.GuestSetup;
 import io.jvfio.harness.GuestTestRun;
 import io.jvfio.harness.HostQemuLauncher;
+import io.jvfio.harness.ScenarioDiff;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.Tag;
@@ -23,17 +22,10 @@ import org.junit.jupiter.api.TestFactory;
  */
 @Tag("topology")
 class GuestTopologyTest {
-    /**
-     * The devices, in QEMU's order: functions above 0 first, function 0 last (what hot-plug needs, and
-     * harmless cold); QEMU 7.2 wants {@code multifunction=on} on every function of the slot.
-     */
-    static final List<String> DEVICES = List.of("edu,phb=0", "edu,phb=1",
-            "edu,phb=2,function=1,multifunction=on", "edu,phb=2,function=2,multifunction=on",
-            "edu,phb=2,function=0,multifunction=on");
-
+    /** The machine {@code jvfio diff} boots for {@code #% platform qemu-pseries-topology}: one definition. */
     static GuestMachine machine() {
-        return new GuestSetup(GuestSupport.kernel(), DEVICES.stream().map(DeviceSpec::parse).toList(), 3, "2G",
-                Duration.ofSeconds(Long.getLong("jvfio.guest.timeout", 900))).machine();
+        return ScenarioDiff.machineFor(Profile.QEMU_PSERIES_TOPOLOGY).toBuilder()
+                .timeout(Duration.ofSeconds(Long.getLong("jvfio.guest.timeout", 900))).build();
     }
 
     static GuestRun testRun(GuestImages images) {
@@ -50,7 +42,7 @@ class GuestTopologyTest {
         HostQemuLauncher launcher = new HostQemuLauncher();
         GuestMachine machine = machine();
         GuestImages images = GuestSupport.require(launcher, machine);
-        System.out.println("[guest] topology (kernel " + GuestSupport.kernel() + "): " + String.join(" ", DEVICES));
+        System.out.println("[guest] topology (kernel " + GuestSupport.kernel() + "): " + String.join(" ", machine.extraArgs()));
         return GuestSuiteTest.nodes(GuestSuiteTest.boot(launcher, machine, testRun(images)));
     }
 }

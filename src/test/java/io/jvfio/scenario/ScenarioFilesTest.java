@@ -31,7 +31,7 @@ class ScenarioFilesTest {
     }
 
     /**
-     * The text lines a run prints on a fresh default-platform emulator, the exit status, and the lines
+     * The text lines a run prints on a fresh emulator of the file's platform (the default one unless it names one), the exit status, and the lines
      * of the steps the safety model (fed the results) would warn about on the real kernel.
      */
     record Run(List<String> lines, int status, List<Integer> hazards) {}
@@ -41,7 +41,7 @@ class ScenarioFilesTest {
         List<String> lines = new ArrayList<>();
         List<Integer> hazards = new ArrayList<>();
         SafetyModel.Tracker safety = new SafetyModel.Tracker();
-        try (EmulatedBackend backend = new EmulatedBackend(s.process().applyTo(Profile.named("qemu-pseries")))) {
+        try (EmulatedBackend backend = new EmulatedBackend(s.process().applyTo(Profile.named(s.platformOr(Profile.QEMU_PSERIES))))) {
             ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, step -> {
                 if (safety.hazard(step) != null) {
                     hazards.add(step.line());

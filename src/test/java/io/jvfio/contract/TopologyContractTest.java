@@ -87,13 +87,25 @@ class TopologyContractTest {
                 String.format("%s: DMA 0x%x -> device -> 0x%x", edu.device().address(), iova + src, iova + dst));
     }
 
-    /** Two PHBs in one v2 container: attaching works, but no window can be shared (set_window EPERM on the second PE). */
-    @ContractTest
-    void twoGroups_oneV2Container_windowsNotShared(Fixture f) throws Exception {
+    /** A test body over a fresh container, groups 0 and 1 (not attached) and a {@link #BUF} buffer. */
+    @FunctionalInterface
+    interface TwoGroups {
+        void run(Container c, Group g0, Group g1, DmaBuffer buf) throws Exception;
+    }
+
+    static void withTwoGroups(Fixture f, TwoGroups body) throws Exception {
         requireTopology(f);
         Vfio vfio = f.vfio();
         try (Container c = vfio.openContainer(); Group g0 = vfio.openGroup(0); Group g1 = vfio.openGroup(1);
                 DmaBuffer buf = vfio.allocate(BUF, false)) {
+            body.run(c, g0, g1, buf);
+        }
+    }
+
+    /** Two PHBs in one v2 container: attaching works, but no window can be shared (set_window EPERM on the second PE). */
+    @ContractTest
+    void twoGroups_oneV2Container_windowsNotShared(Fixture f) throws Exception {
+        withTwoGroups(f, (c, g0, g1, buf) -> {
             g0.attach(c);
             g1.attach(c);
             c.setIommu(IommuType.SPAPR_TCE_V2);
@@ -111,16 +123,13 @@ class TopologyContractTest {
                 c.unmap(start + MAP_OFFSET, BUF);
             }
             c.unregisterMemory(buf.segment());
-        }
+        });
     }
 
     /** A group cannot join a v2 container once its windows are in use: EPERM; the first group keeps its DMA. */
     @ContractTest
     void secondGroup_afterMappings_EPERM(Fixture f) throws Exception {
-        requireTopology(f);
-        Vfio vfio = f.vfio();
-        try (Container c = vfio.openContainer(); Group g0 = vfio.openGroup(0); Group g1 = vfio.openGroup(1);
-                DmaBuffer buf = vfio.allocate(BUF, false)) {
+        withTwoGroups(f, (c, g0, g1, buf) -> {
             g0.attach(c);
             c.setIommu(IommuType.SPAPR_TCE_V2);
             long iova = c.tceInfo().dma32WindowStart() + MAP_OFFSET;
@@ -132,7 +141,25 @@ class TopologyContractTest {
             }
             c.unmap(iova, BUF);
             c.unregisterMemory(buf.segment());
-        }
+        });
+    }
+
+    /**
+     * A second group joins a v2 container whose default window is still untouched (SET_IOMMU done, nothing
+     * mapped): 0, and from then on the container is the two-group one: MAP is EPERM.
+     */
+    @ContractTest
+    void secondGroup_afterSetIommu_beforeMappings(Fixture f) throws Exception {
+        withTwoGroups(f, (c, g0, g1, buf) -> {
+            g0.attach(c);
+            c.setIommu(IommuType.SPAPR_TCE_V2);
+            g1.attach(c);
+            long iova = c.tceInfo().dma32WindowStart() + MAP_OFFSET;
+            c.registerMemory(buf.segment());
+            assertEquals(EPERM, errno(() -> c.map(iova, buf.segment(), DmaDirection.BIDIRECTIONAL)),
+                    "MAP once the second group is in");
+            c.unregisterMemory(buf.segment());
+        });
     }
 
     /** SPAPR_TCE (v1) takes one group: SET_IOMMU with two attached is EBUSY; it works once one leaves. */

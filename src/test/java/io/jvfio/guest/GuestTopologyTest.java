@@ -4,7 +4,6 @@ import io.jvfio.emul.Profile;
 import io.jvfio.harness.GuestImages;
 import io.jvfio.harness.GuestMachine;
 import io.jvfio.harness.GuestRun;
-import io.jvfio.harness.GuestTestRun;
 import io.jvfio.harness.HostQemuLauncher;
 import io.jvfio.harness.ScenarioDiff;
 import java.time.Duration;
@@ -29,11 +28,7 @@ class GuestTopologyTest {
     }
 
     static GuestRun testRun(GuestImages images) {
-        GuestTestRun.Builder b = GuestTestRun.builder("guest-topology");
-        if (!Boolean.getBoolean("jvfio.guest.noCds")) {
-            b.cds(images);
-        }
-        return b.selectClass("io.jvfio.contract.TopologyContractTest").systemProperty("jvfio.backends", "kernel")
+        return GuestSupport.testRunBuilder("guest-topology", images).selectClass("io.jvfio.contract.TopologyContractTest").systemProperty("jvfio.backends", "kernel")
                 .systemProperty("jvfio.contract.variants", "kernel").excludeTag("bench").build();
     }
 

@@ -81,6 +81,14 @@ public enum Op {
         return outFields;
     }
 
+    /**
+     * True for {@code group} and {@code container}, which only select among several groups or containers:
+     * on the default platform (one group, one container) they select nothing new.
+     */
+    public boolean selectsHandle() {
+        return this == GROUP || this == CONTAINER;
+    }
+
     /** True for the ops whose positive ioctl return is their {@code value=} out field. */
     public boolean returnsValue() {
         return this == API_VERSION || this == CHECK_EXTENSION || this == EEH;

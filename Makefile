@@ -11,6 +11,7 @@
 #   make test-diff   every scenario (200 random ones, and the degenerate-argument probes) on the
 #                    emulator and the guest kernel
 #   make test-kernel-newest  test-guest-newest + test-diff-newest: the suite and the diff on the newest kernel
+#   make test-topology two PHBs in one container and a multi-function edu, in the guest on 6.12 and newest
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
 #   make test-dlpar  DLPAR hot-plug in the guest (hot-add, SPAPR sequence, hot-remove), on 6.12 and newest
 #   make test-downstream  examples/driver-ci (a downstream project) against this jvfio, one guest boot
@@ -34,7 +35,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest test-guest-newest test-diff-newest test-unprivileged test-dlpar images deps bench bench-guest bench-nvme-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest test-guest-newest test-diff-newest test-unprivileged test-dlpar test-topology images deps bench bench-guest bench-nvme-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -114,6 +115,11 @@ test-diff-newest: deps build
 	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --kernel newest \
 	    --deviations scenarios/deviations.txt --report target/fidelity/report-newest.md
 
+# Several PHBs and a multi-function device (TopologyContractTest, kernel row): one boot on 6.12 and one on
+# the newest kernel (its images are built first when missing).
+test-topology: deps images build
+	@scripts/test-topology.sh
+
 # DLPAR hot-plug (docs/dlpar.md): one boot per kernel (6.12, then the newest), each hot-adding an edu on an
 # empty PHB (QMP device_add, asked for by the in-guest test), running the SPAPR sequence on it, then
 # hot-removing it (device_del) while a session holds and maps it.
@@ -130,7 +136,7 @@ test-dlpar: deps build
 
 # After the host suite, the stages run two at a time (scripts/test-stages.sh: each stage's output is
 # printed whole when it ends, then a table of results and wall times). Longest first.
-TEST_STAGES ?= test-diff test-diff-newest test-nested test-guest test-guest-newest test-dlpar test-unprivileged \
+TEST_STAGES ?= test-diff test-diff-newest test-nested test-guest test-guest-newest test-dlpar test-topology test-unprivileged \
 		test-qemu-user test-downstream test-kernel-6.1
 test: test-unit images
 	@chmod +x scripts/test-stages.sh; scripts/test-stages.sh $(TEST_STAGES); rc=$$?; \

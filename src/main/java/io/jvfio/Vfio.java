@@ -101,7 +101,8 @@ public final class Vfio implements AutoCloseable {
     /**
      * The in-process emulator of a 6.12 pSeries guest with a named platform profile
      * ({@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw},
-     * {@code big-window}), speaking ppc64le request numbers.
+     * {@code big-window}, {@code qemu-pseries-topology}: two PHBs and a multi-function edu), speaking
+     * ppc64le request numbers.
      *
      * @param profile the profile's name
      * @return a Vfio over a fresh emulated platform

@@ -37,9 +37,11 @@ final class Backends {
         /**
          * A fresh backend for a file that states its process ({@code #%}): the emulator configured so;
          * on the kernel, the process as it is (the runner applies what it can: {@link ProcessApplier}).
+         * A file that names its platform ({@code #% platform}) runs on that profile; the kernel's machine is as booted.
          */
-        VfioBackend get(ProcessSpec process) {
-            return emulated ? new EmulatedBackend(process.applyTo(Profile.named(profile))) : new KernelBackend();
+        VfioBackend get(ProcessSpec process, String platform) {
+            return emulated ? new EmulatedBackend(process.applyTo(Profile.named(platform != null ? platform : profile)))
+                    : new KernelBackend();
         }
 
         String label() {

@@ -63,7 +63,8 @@ public final class DiffCommand implements Callable<Integer> {
     List<Path> files = new ArrayList<>();
 
     @Option(names = "--profile", paramLabel = "NAME", description = "Platform: qemu-pseries (default), "
-            + "qemu-pseries-2phb, big-window, no-ddw (the emulator profile and the matching QEMU machine).")
+            + "qemu-pseries-2phb, big-window, no-ddw, qemu-pseries-topology (the emulator profile and the matching QEMU"
+            + " machine). A file with '#% platform NAME' runs on that platform's boots instead.")
     String profile = Profile.QEMU_PSERIES;
 
     @Option(names = "--kernel", paramLabel = "SERIES", defaultValue = GuestSetup.DEFAULT_KERNEL,

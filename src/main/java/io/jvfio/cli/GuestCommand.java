@@ -66,8 +66,10 @@ public final class GuestCommand implements Callable<Integer> {
     String kernel;
 
     @Option(names = "--device", paramLabel = "SPEC",
-            description = "A PCI device for the guest (repeatable): edu[,dma_mask=M], or nvme,image=FILE (a raw image on the host"
-                    + " backing the namespace: what the guest writes lands there). Devices go round-robin onto the PHBs.")
+            description = "A PCI device for the guest (repeatable): edu[,dma_mask=M][,phb=N][,function=F][,multifunction=on], or"
+                    + " nvme,image=FILE (a raw image on the host backing the namespace: what the guest writes lands there)."
+                    + " Devices go round-robin onto the PHBs unless they name one; several edu functions on one PHB"
+                    + " (function 0 with multifunction=on) are one multi-function device in one IOMMU group.")
     List<String> devices = new ArrayList<>();
 
     @Option(names = "--phbs", paramLabel = "N", defaultValue = "1",

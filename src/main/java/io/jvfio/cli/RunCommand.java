@@ -148,10 +148,19 @@ public final class RunCommand implements Callable<Integer> {
                     err.flush();
                 }
             };
+            String lacking = choice.emulated() ? null : missingGroups(s.platform());
+            if (lacking != null) {
+                out.flush();
+                err.println("jvfio run: " + s.name() + ": its #% platform " + s.platform() + " needs " + lacking
+                        + ", which this machine lacks; the file did not run (boot a guest with that platform's devices,"
+                        + " as jvfio diff does)");
+                status = ExitStatus.combine(status, ExitStatus.UNAVAILABLE);
+                continue;
+            }
             StepMarks marks = new StepMarks(markSteps, s.name());
             // a file's #% header: the emulator is configured so; on the kernel this thread takes it on
             try (ProcessApplier applied = choice.emulated() ? null : ProcessApplier.apply(s.process());
-                    VfioBackend backend = choice.get(s.process())) {
+                    VfioBackend backend = choice.get(s.process(), s.platform())) {
                 ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, before.andThen(marks::mark), r -> {
                     safety.advance(s.steps().get(r.step() - 1), r.status() == StepResult.Status.OK);
                     if (json) {
@@ -178,5 +187,15 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return status;
+    }
+
+    /** The group nodes of {@code platform} missing under /dev/vfio, as text, or null when all are there (or no platform). */
+    private static String missingGroups(String platform) {
+        if (platform == null) {
+            return null;
+        }
+        List<String> missing = io.jvfio.emul.Profile.named(platform).groups().stream()
+                .map(g -> "/dev/vfio/" + g.number()).filter(n -> !Files.exists(Path.of(n))).toList();
+        return missing.isEmpty() ? null : String.join(", ", missing);
     }
 }

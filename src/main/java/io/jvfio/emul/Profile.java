@@ -114,6 +114,12 @@ public record Profile(
      * 64 MiB namespace in memory, as the guest harness's {@code --nvme} boot.
      */
     public static final String QEMU_PSERIES_NVME = "qemu-pseries-nvme";
+    /**
+     * The topology guest ({@code make test-topology}, {@code #% platform qemu-pseries-topology}): edu on
+     * PHB 0 (group 0) and PHB 1 (group 1), and a multi-function edu on PHB 2, functions 0 to 2
+     * ({@code 0002:00:00.0}..{@code .2}), which are one PE and so one group, 2.
+     */
+    public static final String QEMU_PSERIES_TOPOLOGY = "qemu-pseries-topology";
     /** The namespace size of {@link #QEMU_PSERIES_NVME}. */
     public static final long NVME_NAMESPACE_BYTES = 64L << 20;
 
@@ -133,6 +139,11 @@ public record Profile(
         NAMED.put(QEMU_PSERIES_NVME, () -> builder().name(QEMU_PSERIES_NVME)
                 .group(0, DeviceSpec.edu("0000:00:00.0"))
                 .group(1, DeviceSpec.nvme("0001:00:00.0", NVME_NAMESPACE_BYTES))
+                .build());
+        NAMED.put(QEMU_PSERIES_TOPOLOGY, () -> builder().name(QEMU_PSERIES_TOPOLOGY)
+                .group(0, DeviceSpec.edu("0000:00:00.0"))
+                .group(1, DeviceSpec.edu("0001:00:00.0"))
+                .group(2, DeviceSpec.edu("0002:00:00.0"), DeviceSpec.edu("0002:00:00.1"), DeviceSpec.edu("0002:00:00.2"))
                 .build());
     }
 
@@ -193,7 +204,7 @@ public record Profile(
         }
     }
 
-    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-7.2}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-slof}, {@code qemu-pseries-nvme}. */
+    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-7.2}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-slof}, {@code qemu-pseries-nvme}, {@code qemu-pseries-topology}. */
     public static List<String> names() {
         return List.copyOf(NAMED.keySet());
     }

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * A PCI device of the guest as {@code jvfio guest --device SPEC} and {@code @PseriesGuest(devices)}
- * spell it: a kind, then {@code ,key=value} options, e.g. {@code edu} or {@code edu,dma_mask=0xfffffff}.
+ * spell it: a kind, then {@code ,key=value} options, e.g. {@code edu}, {@code edu,dma_mask=0xfffffff} or
+ * {@code edu,phb=2,function=0,multifunction=on} (function 0 of a multi-function edu on PHB 2).
  * Every device is bound to vfio-pci by the guest's /init.
  *
  * <p>Adding a kind: a record implementing this interface, its {@code case} in {@link #parse}, and its
@@ -27,6 +28,11 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
      * (e.g. {@code phb1.0}).
      */
     List<String> qemuArgs(String bus);
+
+    /** The PHB the spec asks for ({@code phb=N}), or -1 for the round-robin place {@link GuestSetup} gives it. */
+    default int phbIndex() {
+        return -1;
+    }
 
     /**
      * Parses {@code kind[,key=value]...}.
@@ -62,15 +68,49 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
      *
      * @param dmaMask the {@code dma_mask} (QEMU's default, 28 bits, cannot reach a 64-bit window;
      *     the full mask is the default here)
+     * @param phb the PHB it sits on ({@code phb=N}), or -1 for the round-robin place {@link GuestSetup} gives it
+     * @param function the PCI function of slot 0 ({@code function=F}, QEMU's {@code addr=0.F}), or -1 for
+     *     QEMU's choice (the next free slot)
+     * @param multifunction QEMU's {@code multifunction=on}: function 0 of a slot that has other functions
+     *     needs it (several edu functions on one PHB are one device in one IOMMU group)
      */
-    record Edu(long dmaMask) implements DeviceSpec {
+    record Edu(long dmaMask, int phb, int function, boolean multifunction) implements DeviceSpec {
+        public Edu {
+            if (phb < -1 || phb > 15) {
+                throw new IllegalArgumentException("edu: phb must be 0..15: " + phb);
+            }
+            if (function < -1 || function > 7) {
+                throw new IllegalArgumentException("edu: function must be 0..7: " + function);
+            }
+        }
+
+        /** An edu with QEMU's placement: the round-robin PHB, the next free slot. */
+        public Edu(long dmaMask) {
+            this(dmaMask, -1, -1, false);
+        }
+
         static Edu of(Map<String, String> options) {
             String mask = options.remove("dma_mask");
+            long dmaMask;
             try {
-                return new Edu(mask == null ? GuestMachine.FULL_DMA_MASK : Long.parseUnsignedLong(
-                        mask.startsWith("0x") ? mask.substring(2) : mask, mask.startsWith("0x") ? 16 : 10));
+                dmaMask = mask == null ? GuestMachine.FULL_DMA_MASK : Long.parseUnsignedLong(
+                        mask.startsWith("0x") ? mask.substring(2) : mask, mask.startsWith("0x") ? 16 : 10);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("edu: dma_mask '" + mask + "' is not a number (e.g. 0xffffffff)");
+            }
+            String mf = options.remove("multifunction");
+            if (mf != null && !mf.equals("on") && !mf.equals("off")) {
+                throw new IllegalArgumentException("edu: multifunction must be on or off, got '" + mf + "'");
+            }
+            return new Edu(dmaMask, index(options.remove("phb"), "phb"), index(options.remove("function"), "function"),
+                    "on".equals(mf));
+        }
+
+        private static int index(String v, String what) {
+            try {
+                return v == null ? -1 : Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("edu: " + what + " '" + v + "' is not a number");
             }
         }
 
@@ -80,9 +120,15 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
         }
 
         @Override
+        public int phbIndex() {
+            return phb;
+        }
+
+        @Override
         public List<String> qemuArgs(String bus) {
-            return List.of("-device", "edu," + (bus == null ? "" : "bus=" + bus + ",") + "dma_mask=0x"
-                    + Long.toHexString(dmaMask));
+            return List.of("-device", "edu," + (bus == null ? "" : "bus=" + bus + ",")
+                    + (function < 0 ? "" : "addr=0." + function + ",") + (multifunction ? "multifunction=on," : "")
+                    + "dma_mask=0x" + Long.toHexString(dmaMask));
         }
     }
 

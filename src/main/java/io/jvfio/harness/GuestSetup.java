@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param kernel the kernel series ({@link #KERNELS}); see {@link #flavour()}
  * @param devices the PCI devices, in order; device {@code i} sits on PHB {@code i % phbs}, so each PHB
- *     (one IOMMU group on pSeries) holds its share
+ *     (one IOMMU group on pSeries) holds its share, unless it names its PHB ({@link DeviceSpec#phbIndex()})
  * @param phbs how many PHBs (at least 1)
  * @param memory the guest RAM, e.g. {@code 2G}
  * @param timeout the bound on the whole boot
@@ -36,6 +36,12 @@ public record GuestSetup(String kernel, List<DeviceSpec> devices, int phbs, Stri
         }
         if (phbs < 1 || phbs > 16) {
             throw new IllegalArgumentException("phbs must be 1..16: " + phbs);
+        }
+        for (DeviceSpec d : devices) {
+            if (d.phbIndex() >= phbs) {
+                throw new IllegalArgumentException("a " + d.kind() + " names PHB " + d.phbIndex() + " but the guest has "
+                        + phbs + " PHB(s) (0.." + (phbs - 1) + "): give more PHBs");
+            }
         }
         if (!memory.matches("[1-9][0-9]*[MG]")) {
             throw new IllegalArgumentException("memory must be a size like 2G or 1536M: '" + memory + "'");
@@ -66,9 +72,9 @@ public record GuestSetup(String kernel, List<DeviceSpec> devices, int phbs, Stri
             args.addAll(List.of("-device", "spapr-pci-host-bridge,index=" + i + ",id=phb" + i));
         }
         for (int i = 0; i < devices.size(); i++) {
-            int phb = i % phbs;
-            // PHB 0's bus by name once there are more: unnamed, QEMU puts a device on the last PHB's bus.
-            args.addAll(devices.get(i).qemuArgs(phb == 0 ? (phbs > 1 ? "pci.0" : null) : "phb" + phb + ".0"));
+            int phb = devices.get(i).phbIndex() >= 0 ? devices.get(i).phbIndex() : i % phbs;
+            // With more PHBs QEMU's default bus is the last PHB's: PHB 0's own bus (pci.0) is named.
+            args.addAll(devices.get(i).qemuArgs(phb != 0 ? "phb" + phb + ".0" : phbs > 1 ? "pci.0" : null));
         }
         return GuestMachine.builder().edu(false).memory(memory).timeout(timeout).flavour(flavour())
                 .extraArgs(args.toArray(String[]::new)).build();

@@ -123,6 +123,11 @@ public final class ScenarioDiff {
         this.progress = progress;
     }
 
+    /** The emulator's model of a platform, at the release of the kernel it is compared with. */
+    private Profile modelOf(String platform) {
+        return platform.equals(profile) ? model : Profile.named(platform).withKernel(model.kernel());
+    }
+
     /** The QEMU machine whose guest matches an emulator profile. */
     public static GuestMachine machineFor(String profile) {
         // Room in the kernel log for a step mark per step of a few thousand steps (the default 128 KiB
@@ -133,19 +138,41 @@ public final class ScenarioDiff {
             case Profile.QEMU_PSERIES_2PHB -> b.secondPhb(true);
             case Profile.BIG_WINDOW -> b.dmaWindowSize(0x80000000L);
             case Profile.NO_DDW -> b.ddw(false);
+            case Profile.QEMU_PSERIES_TOPOLOGY -> {
+                // PHB 2 carries a three-function edu: functions above 0 first, as hot-plug needs; QEMU 7.2
+                // wants multifunction=on on every function of the slot.
+                List<String> args = new ArrayList<>(List.of("-device", "spapr-pci-host-bridge,index=2,id=phb2"));
+                for (int f : new int[] {1, 2, 0}) {
+                    args.addAll(new DeviceSpec.Edu(GuestMachine.FULL_DMA_MASK, 2, f, true).qemuArgs("phb2.0"));
+                }
+                b.secondPhb(true).extraArgs(args.toArray(String[]::new));
+            }
             default -> throw new IllegalArgumentException("profile " + profile
                     + " has no QEMU equivalent to diff against (QEMU cannot present an SR-IOV VF); profiles: "
                     + String.join(", ", Profile.QEMU_PSERIES, Profile.QEMU_PSERIES_2PHB, Profile.BIG_WINDOW,
-                            Profile.NO_DDW));
+                            Profile.NO_DDW, Profile.QEMU_PSERIES_TOPOLOGY));
         }
         return b.build();
     }
 
-    private record Emulated(Path path, List<Line> lines, Isolation isolation, String why) {}
+    /** A file's emulator run; {@code platform} is the profile it ran on (its {@code #% platform}, else the run's). */
+    private record Emulated(Path path, List<Line> lines, Isolation isolation, String why, String platform) {
+        Emulated(Path path, List<Line> lines, Isolation isolation, String why) {
+            this(path, lines, isolation, why, null);
+        }
+
+        Emulated on(String p) {
+            return new Emulated(path, lines, isolation, why, p);
+        }
+    }
 
     private Emulated emulate(Path file) throws IOException, ScenarioSyntaxException {
         Scenario s = ScenarioParser.parse(file);
-        try (EmulatedBackend emu = new EmulatedBackend(s.process().applyTo(model))) {
+        return emulate(file, s).on(s.platformOr(profile));
+    }
+
+    private Emulated emulate(Path file, Scenario s) throws IOException {
+        try (EmulatedBackend emu = new EmulatedBackend(s.process().applyTo(modelOf(s.platformOr(profile))))) {
             // The emulator's kernel log during each step, to compare with what the kernel logged.
             List<Line> lines = new ArrayList<>();
             int[] logged = {0};
@@ -177,8 +204,8 @@ public final class ScenarioDiff {
         }
     }
 
-    /** One boot's worth of files. */
-    private record Boot(List<Emulated> shared, List<Emulated> ownJvm, boolean canary) {}
+    /** One boot's worth of files, on the machine of {@code platform}. */
+    private record Boot(List<Emulated> shared, List<Emulated> ownJvm, boolean canary, String platform) {}
 
     /**
      * What one boot gave: each file's result lines (by host path, or canary-first/-last), the kernel
@@ -266,8 +293,21 @@ public final class ScenarioDiff {
         return l;
     }
 
-    /** Shared files split over {@code parallel} boots with canaries; each OWN_BOOT file alone. */
+    /**
+     * The run's platform first, as {@link #plan(List, String, int)}; then the files that name another
+     * ({@code #% platform}), on boots of that platform's machine.
+     */
     private List<Boot> plan(List<Emulated> emulated) {
+        Map<String, List<Emulated>> byPlatform = new java.util.LinkedHashMap<>();
+        byPlatform.put(profile, new ArrayList<>());
+        emulated.forEach(e -> byPlatform.computeIfAbsent(e.platform(), p -> new ArrayList<>()).add(e));
+        List<Boot> boots = new ArrayList<>();
+        byPlatform.forEach((p, files) -> boots.addAll(plan(files, p, p.equals(profile) ? parallel : 1)));
+        return boots;
+    }
+
+    /** Shared files split over {@code parallel} boots with canaries; each OWN_BOOT file alone. */
+    private static List<Boot> plan(List<Emulated> emulated, String platform, int parallel) {
         List<List<Emulated>> shared = new ArrayList<>();
         List<List<Emulated>> own = new ArrayList<>();
         for (int i = 0; i < parallel; i++) {
@@ -280,13 +320,13 @@ public final class ScenarioDiff {
             switch (e.isolation()) {
                 case SHARED -> shared.get(s++ % parallel).add(e);
                 case OWN_JVM -> own.get(s++ % parallel).add(e);
-                case OWN_BOOT -> boots.add(new Boot(List.of(e), List.of(), false));
+                case OWN_BOOT -> boots.add(new Boot(List.of(e), List.of(), false, platform));
                 case NOT_ON_KERNEL -> { }
             }
         }
         for (int i = 0; i < parallel; i++) {
             if (!shared.get(i).isEmpty() || !own.get(i).isEmpty()) {
-                boots.add(0, new Boot(shared.get(i), own.get(i), true));
+                boots.add(0, new Boot(shared.get(i), own.get(i), true, platform));
             }
         }
         return boots;
@@ -351,7 +391,8 @@ public final class ScenarioDiff {
         GuestResult r;
         List<String> problems = new ArrayList<>();
         try {
-            r = launcher.run(machine, images, batch.build("diff-" + n));
+            r = launcher.run(b.platform().equals(profile) ? machine : machineFor(b.platform()), images,
+                    batch.build("diff-" + n));
         } catch (GuestTimeoutException e) {
             // A call that never returned: the steps printed so far still count, the rest show as missing.
             r = e.result().orElseThrow(() -> e);

@@ -106,6 +106,16 @@ public sealed interface Action {
         public Op op() { return Op.CLOSE_DEVICE; }
     }
 
+    /** The group {@code group} opened last becomes current (fd -1 if it never opened). */
+    record UseGroup(long group) implements Action {
+        public Op op() { return Op.GROUP; }
+    }
+
+    /** Container {@code container} (1 is the one opened before step 1) becomes current, opened on first use. */
+    record UseContainer(long container) implements Action {
+        public Op op() { return Op.CONTAINER; }
+    }
+
     /** VFIO_EEH_PE_OP with {@code op} = a VFIO_EEH_PE_* value. */
     record Eeh(int peOp) implements Action {
         public Op op() { return Op.EEH; }

@@ -35,7 +35,11 @@ public enum Op {
     DEVICE_INFO("device-info", Kind.STRUCT, "flags", "regions", "irqs"),
     REGION_INFO("region-info", Kind.STRUCT, "size", "offset", "flags"),
     CLOSE_DEVICE("close-device", Kind.NO_STRUCT),
-    EEH("eeh", Kind.STRUCT, "value");
+    EEH("eeh", Kind.STRUCT, "value"),
+    /** jvfio extension: makes an opened group current again (no syscall). */
+    GROUP("group", Kind.NOT_IOCTL),
+    /** jvfio extension: makes container N current, opening /dev/vfio/vfio the first time N is named. */
+    CONTAINER("container", Kind.NOT_IOCTL);
 
     /** How {@code argsz=}/{@code flags=} apply. */
     public enum Kind {
@@ -43,7 +47,7 @@ public enum Op {
         STRUCT,
         /** An ioctl without a struct (or a plain syscall): the overrides are accepted and ignored. */
         NO_STRUCT,
-        /** Not an ioctl (alloc, free): the overrides are a syntax error. */
+        /** Not an ioctl (alloc, free, group, container): the overrides are a syntax error. */
         NOT_IOCTL
     }
 
@@ -75,6 +79,14 @@ public enum Op {
     /** The out fields, in print order. */
     public List<String> outFields() {
         return outFields;
+    }
+
+    /**
+     * True for {@code group} and {@code container}, which only select among several groups or containers:
+     * on the default platform (one group, one container) they select nothing new.
+     */
+    public boolean selectsHandle() {
+        return this == GROUP || this == CONTAINER;
     }
 
     /** True for the ops whose positive ioctl return is their {@code value=} out field. */

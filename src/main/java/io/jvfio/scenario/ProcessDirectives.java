@@ -2,6 +2,7 @@ package io.jvfio.scenario;
 
 import io.jvfio.emul.Credentials;
 import io.jvfio.emul.DeviceNode;
+import io.jvfio.emul.Profile;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,13 +15,14 @@ import java.util.Set;
 final class ProcessDirectives {
     static final String PREFIX = "#%";
     static final String USAGE = "#% memlock SIZE|unlimited, #% user UID[:GID], #% cap CAP_IPC_LOCK|CAP_DAC_OVERRIDE, "
-            + "#% node GROUP UID:GID MODE";
+            + "#% node GROUP UID:GID MODE, #% platform PROFILE";
 
     private long memlock = -1;
     private int uid = -1;
     private int gid = -1;
     private final Set<Credentials.Capability> caps = EnumSet.noneOf(Credentials.Capability.class);
     private final Map<Integer, DeviceNode> nodes = new LinkedHashMap<>();
+    private String platform;
 
     static boolean isDirective(String line) {
         return line.strip().startsWith(PREFIX);
@@ -61,8 +63,22 @@ final class ProcessDirectives {
                 }
                 nodes.put(group, new DeviceNode(ug[0], ug[1], Integer.parseInt(t[3], 8)));
             }
+            case "platform" -> {
+                args(t, 1, "platform PROFILE");
+                try {
+                    Profile.named(t[1]);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("#% platform: " + e.getMessage());
+                }
+                platform = t[1];
+            }
             default -> throw new IllegalArgumentException("unknown directive '" + what + "'; the directives: " + USAGE);
         }
+    }
+
+    /** The profile a {@code #% platform} line named, or null. */
+    String platform() {
+        return platform;
     }
 
     ProcessSpec spec() {

@@ -70,7 +70,9 @@ public final class ScenarioParser {
             Map.entry(Op.DEVICE_INFO, "no arguments"),
             Map.entry(Op.REGION_INFO, "INDEX"),
             Map.entry(Op.CLOSE_DEVICE, "no arguments"),
-            Map.entry(Op.EEH, "OP (a number, or " + String.join(", ", EEH_OPS.keySet()) + ")"));
+            Map.entry(Op.EEH, "OP (a number, or " + String.join(", ", EEH_OPS.keySet()) + ")"),
+            Map.entry(Op.GROUP, "N (a group opened before)"),
+            Map.entry(Op.CONTAINER, "N (1 is the container opened before step 1)"));
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
@@ -117,7 +119,7 @@ public final class ScenarioParser {
         if (!errors.isEmpty()) {
             throw new ScenarioSyntaxException(errors);
         }
-        return new Scenario(name, text, steps, spec);
+        return new Scenario(name, text, steps, spec, process.platform());
     }
 
     /**
@@ -276,6 +278,15 @@ public final class ScenarioParser {
             case REGION_INFO -> { arity(op, n, 1); yield new Action.RegionInfo((int) u32(a.get(0))); }
             case CLOSE_DEVICE -> { arity(op, n, 0); yield new Action.CloseDevice(); }
             case EEH -> { arity(op, n, 1); yield new Action.Eeh((int) named(a.get(0), EEH_OPS, true)); }
+            case GROUP -> { arity(op, n, 1); yield new Action.UseGroup(u32(a.get(0))); }
+            case CONTAINER -> {
+                arity(op, n, 1);
+                long c = u32(a.get(0));
+                if (c == 0) {
+                    throw new Bad("'container' takes N >= 1 (1 is the container opened before step 1)");
+                }
+                yield new Action.UseContainer(c);
+            }
         };
     }
 

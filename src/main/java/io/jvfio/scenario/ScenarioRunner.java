@@ -149,7 +149,10 @@ public final class ScenarioRunner {
 
     /** The handles of one run: the container, the current group and device, the buffers. */
     public final class Session implements AutoCloseable {
-        private final int container;
+        private int container;
+        /** Containers by scenario number (1: opened before step 1), and each group's last opened fd. */
+        private final Map<Long, Integer> containers = new java.util.LinkedHashMap<>();
+        private final Map<Long, Integer> groupsByNumber = new HashMap<>();
         private int group = -1;
         private int device = -1;
         private final List<Integer> groupFds = new ArrayList<>();
@@ -166,6 +169,7 @@ public final class ScenarioRunner {
                 throw new ScenarioStartException(CONTAINER_PATH, -fd);
             }
             container = fd;
+            containers.put(1L, fd);
         }
 
         /**
@@ -206,7 +210,25 @@ public final class ScenarioRunner {
                         yield StepResult.errno(st, -fd);
                     }
                     groupFds.add(fd);
+                    groupsByNumber.put(x.group(), fd);
                     group = fd;
+                    yield StepResult.ok(st, Map.of());
+                }
+                case Action.UseGroup x -> {
+                    group = groupsByNumber.getOrDefault(x.group(), -1);
+                    yield StepResult.ok(st, Map.of());
+                }
+                case Action.UseContainer x -> {
+                    Integer fd = containers.get(x.container());
+                    if (fd == null) {
+                        int opened = backend.open(CONTAINER_PATH);
+                        if (opened < 0) {
+                            yield StepResult.errno(st, -opened);
+                        }
+                        containers.put(x.container(), opened);
+                        fd = opened;
+                    }
+                    container = fd;
                     yield StepResult.ok(st, Map.of());
                 }
                 case Action.GroupStatus x -> {
@@ -359,7 +381,9 @@ public final class ScenarioRunner {
             for (int fd : groupFds) {
                 quietly(() -> backend.close(fd));
             }
-            quietly(() -> backend.close(container));
+            for (int fd : containers.values()) {
+                quietly(() -> backend.close(fd));
+            }
             for (Buffer b : allBuffers) {
                 b.release();
             }

@@ -332,4 +332,20 @@ class CliTest {
         Result noGroup = jvfio("probe");
         assertEquals(2, noGroup.status());
     }
+
+    /** {@code #% platform}: the emulator runs the file on that profile; a kernel without its groups does not run it (3). */
+    @Test
+    void platformDirective() throws IOException {
+        Path f = file("topo.scn", "#% platform qemu-pseries-topology\nopen-group 2 -> ok\nset-container\n"
+                + "set-iommu v2\ndevice 0002:00:00.1 -> ok\n");
+        Result emulated = jvfio("run", "--backend", "emulated", f.toString());
+        assertEquals(0, emulated.status(), emulated.out() + emulated.err());
+        assertTrue(emulated.out().contains("4: device 0002:00:00.1 -> ok"), emulated.out());
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/dev/vfio/2")),
+                "this machine has group 2: the kernel would run the file");
+        Result kernel = jvfio("run", "--backend", "kernel", f.toString());
+        assertEquals(3, kernel.status(), kernel.out() + kernel.err());
+        assertTrue(kernel.err().contains("its #% platform qemu-pseries-topology needs /dev/vfio/"), kernel.err());
+        assertFalse(kernel.out().contains("open-group"), "nothing ran: " + kernel.out());
+    }
 }

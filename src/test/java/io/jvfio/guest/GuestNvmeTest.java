@@ -11,7 +11,6 @@ import io.jvfio.harness.GuestMachine;
 import io.jvfio.harness.GuestResult;
 import io.jvfio.harness.JvfioBatch;
 import io.jvfio.harness.GuestRun;
-import io.jvfio.harness.GuestTestRun;
 import io.jvfio.harness.HostQemuLauncher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,11 +52,7 @@ class GuestNvmeTest {
     }
 
     static GuestRun testRun(GuestImages images) {
-        GuestTestRun.Builder b = GuestTestRun.builder("guest-nvme");
-        if (!Boolean.getBoolean("jvfio.guest.noCds")) {
-            b.cds(images);
-        }
-        return b.selectClass("io.jvfio.driver.nvme.NvmeDriverTest").systemProperty("jvfio.backends", "kernel")
+        return GuestSupport.testRunBuilder("guest-nvme", images).selectClass("io.jvfio.driver.nvme.NvmeDriverTest").systemProperty("jvfio.backends", "kernel")
                 .systemProperty("jvfio.nvme.scratch", "true").systemProperty("jvfio.nvme.hostPattern", "true")
                 .excludeTag("bench").build();
     }

@@ -6,6 +6,7 @@ import io.jvfio.harness.GuestImages;
 import io.jvfio.harness.GuestLauncher;
 import io.jvfio.harness.GuestMachine;
 import io.jvfio.harness.GuestSetup;
+import io.jvfio.harness.GuestTestRun;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -79,5 +80,14 @@ final class GuestSupport {
             fail(msg + " (-Djvfio.guest=required)");
         }
         Assumptions.abort(msg + " (-Djvfio.guest=required would fail)");
+    }
+
+    /** A guest test run named {@code name}, with the JUnit CDS archive unless {@code -Djvfio.guest.noCds=true}. */
+    static GuestTestRun.Builder testRunBuilder(String name, GuestImages images) {
+        GuestTestRun.Builder b = GuestTestRun.builder(name);
+        if (!Boolean.getBoolean("jvfio.guest.noCds")) {
+            b.cds(images);
+        }
+        return b;
     }
 }

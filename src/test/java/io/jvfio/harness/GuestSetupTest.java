@@ -60,8 +60,27 @@ class GuestSetupTest {
         String cmd = String.join(" ", q);
         assertTrue(cmd.contains("-device spapr-pci-host-bridge,index=1,id=phb1"), cmd);
         assertEquals(3, Collections.frequency(q, "-device") - 1, cmd); // three edus and one extra PHB
+        // PHB 0's bus named: with more PHBs QEMU's default bus is the last one's (both edus would share a group)
         assertTrue(cmd.contains("-device edu,bus=pci.0,dma_mask=0xffffffffffffffff -device edu,bus=phb1.0,dma_mask=0xffffffffffffffff"
                 + " -device edu,bus=pci.0,dma_mask=0xffffffffffffffff"), cmd);
+        String one = String.join(" ", setup("6.12", 1, "edu").machine().qemuCommand("k", "i", null, null));
+        assertTrue(one.contains("-device edu,dma_mask=0xffffffffffffffff"), "one PHB: the command line as before: " + one);
+    }
+
+    @Test
+    void multiFunctionEduOnANamedPhb() {
+        assertEquals(new DeviceSpec.Edu(GuestMachine.FULL_DMA_MASK, 2, 1, true),
+                DeviceSpec.parse("edu,phb=2,function=1,multifunction=on"));
+        String cmd = String.join(" ", setup("6.12", 3, "edu", "edu,phb=2,function=1,multifunction=on",
+                "edu,phb=2,function=0,multifunction=on").machine().qemuCommand("k", "i", null, null));
+        assertTrue(cmd.contains("-device edu,bus=pci.0,dma_mask=0xffffffffffffffff"
+                + " -device edu,bus=phb2.0,addr=0.1,multifunction=on,dma_mask=0xffffffffffffffff"
+                + " -device edu,bus=phb2.0,addr=0.0,multifunction=on,dma_mask=0xffffffffffffffff"), cmd);
+        for (String bad : List.of("edu,phb=x", "edu,function=8", "edu,phb=16", "edu,multifunction=yes")) {
+            assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse(bad), bad);
+        }
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> setup("6.12", 2, "edu,phb=2"));
+        assertTrue(x.getMessage().contains("names PHB 2 but the guest has 2 PHB(s)"), x.getMessage());
     }
 
     @Test

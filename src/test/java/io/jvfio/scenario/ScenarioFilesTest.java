@@ -31,7 +31,7 @@ class ScenarioFilesTest {
     }
 
     /**
-     * The text lines a run prints on a fresh default-platform emulator, the exit status, and the lines
+     * The text lines a run prints on a fresh emulator of the file's platform (the default one unless it names one), the exit status, and the lines
      * of the steps the safety model (fed the results) would warn about on the real kernel.
      */
     record Run(List<String> lines, int status, List<Integer> hazards) {}
@@ -45,7 +45,8 @@ class ScenarioFilesTest {
         List<String> lines = new ArrayList<>();
         List<Integer> hazards = new ArrayList<>();
         SafetyModel.Tracker safety = new SafetyModel.Tracker();
-        try (EmulatedBackend backend = new EmulatedBackend(s.process().applyTo(Profile.named(profile)))) {
+        Profile platform = Profile.named(s.platformOr(profile)).withKernel(Profile.named(profile).kernel());
+        try (EmulatedBackend backend = new EmulatedBackend(s.process().applyTo(platform))) {
             ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, step -> {
                 if (safety.hazard(step) != null) {
                     hazards.add(step.line());

@@ -29,7 +29,11 @@ class ScenarioGeneratorTest {
             assertEquals(List.of(), SafetyModel.hazards(again), "seed " + seed);
             s.steps().forEach(st -> seen.add(st.op()));
         }
-        assertEquals(EnumSet.allOf(Op.class), seen, "ops never generated: " + EnumSet.complementOf(EnumSet.copyOf(seen)));
+        // The generator fuzzes the default platform (one group, one container): handle selection is
+        // covered by the topology scenarios and TopologyScenarioTest instead.
+        Set<Op> expected = EnumSet.allOf(Op.class);
+        expected.removeIf(Op::selectsHandle);
+        assertEquals(expected, seen, "ops never generated: " + EnumSet.complementOf(EnumSet.copyOf(seen)));
         assertNotEquals(new ScenarioGenerator(1).generateText(40), new ScenarioGenerator(2).generateText(40));
     }
 

@@ -91,7 +91,7 @@ class ScenarioParserTest {
     void unknownOperation() {
         String m = error("api-version\n\nmapp 0 4K b\n", 3).message();
         assertTrue(m.startsWith("unknown operation 'mapp'; the operations: api-version, check-extension, "), m);
-        assertTrue(m.contains(", eeh (docs/scenario-format.md)"), m);
+        assertTrue(m.contains(", eeh, group, container (docs/scenario-format.md)"), m);
     }
 
     @ParameterizedTest

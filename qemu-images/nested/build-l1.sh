@@ -250,7 +250,9 @@ mapfile -t BASE_SONAMES < <(cpio -it < "$IMAGES_DIR/base-64k.cpio" 2>/dev/null |
 qemu_tree() {
   local dest=$1 f so src queue next
   local -A have=()
-  for so in "${BASE_SONAMES[@]}"; do have[$so]=base; done
+  # Only those the sysroot has too: the check below runs the binary against the sysroot, and the base
+  # image's DLPAR libraries (libnuma ...) come from packages the sysroot does not carry.
+  for so in "${BASE_SONAMES[@]}"; do lib_in "$IMAGES_DIR/sysroot" "$so" >/dev/null && have[$so]=base; done
   mkdir -p "$dest/usr/bin" "$dest/usr/lib/$MULTIARCH" "$dest/usr/share/qemu"
   install -m 755 "$PKGROOT/usr/bin/qemu-system-ppc64" "$dest/usr/bin/qemu-system-ppc64"
   cp "$PKGROOT/usr/share/qemu/vof.bin" "$dest/usr/share/qemu/vof.bin"

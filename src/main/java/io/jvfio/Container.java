@@ -41,6 +41,10 @@ public final class Container implements AutoCloseable {
     /** The windows, registrations and mappings, and the checks against them. */
     private final DmaTracking tracking;
     private final ContainerIoctls ioctls;
+    private static final String CLOSED = "the container is closed";
+    static final String MAP_LEAVES_WINDOW = "the 6.12 pSeries kernel oopses on such a MAP_DMA: split the mapping at the window end";
+    static final String UNMAP_LEAVES_WINDOW = "the 6.12 pSeries kernel checks only its first page and then makes a failing"
+            + " hypervisor call for every page past the window (far past it, the call never returns): unmap within the window";
 
     Container(Vfio vfio, FdHandle fd) {
         this.vfio = vfio;
@@ -78,7 +82,8 @@ public final class Container implements AutoCloseable {
             // The kernel releases the windows, the mappings and the registrations with it.
             type = null;
             tracking.forgetWindows();
-            tracking.forgetAll();
+            tracking.forgetAll("the container's last group was detached, which released its IOMMU and every mapping: "
+                    + "attach a group, set the IOMMU and open a new mapper");
         }
     }
 
@@ -247,7 +252,7 @@ public final class Container implements AutoCloseable {
             return;
         }
         try {
-            long[] ranges = tracking.mappings.rangesInto(address, size);
+            long[] ranges = tracking.rangesInto(address, size);
             for (int i = 0; i < ranges.length; i += 2) {
                 unmap(ranges[i], ranges[i + 1]);
             }
@@ -360,8 +365,7 @@ public final class Container implements AutoCloseable {
     public void map(long iova, long vaddr, long size, DmaDirection direction) throws VfioException {
         Objects.requireNonNull(direction, "direction");
         tracking.requireLiveRegistration(vaddr, size);
-        tracking.requireWithinWindow(VFIO_IOMMU_MAP_DMA, iova, size,
-                "the 6.12 pSeries kernel oopses on such a MAP_DMA: split the mapping at the window end");
+        tracking.requireWithinWindow(VFIO_IOMMU_MAP_DMA, iova, size, MAP_LEAVES_WINDOW);
         ioctls.mapDma(iova, vaddr, size, direction);
         tracking.mappings.mapped(iova, size, vaddr);
     }
@@ -376,11 +380,22 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public void unmap(long iova, long size) throws VfioException {
-        tracking.requireWithinWindow(VFIO_IOMMU_UNMAP_DMA, iova, size, "the 6.12 pSeries kernel checks only its first page"
-                + " and then makes a failing hypervisor call for every page past the window (far past it, the call never"
-                + " returns): unmap within the window");
+        tracking.requireWithinWindow(VFIO_IOMMU_UNMAP_DMA, iova, size, UNMAP_LEAVES_WINDOW);
         ioctls.unmapDma(iova, size);
         tracking.mappings.unmapped(iova, size);
+    }
+
+    /**
+     * A thread-confined handle for this container's MAP_DMA and UNMAP_DMA, for a driver's hot path:
+     * the same checks and exceptions as {@link #map(long, long, long, DmaDirection)} and
+     * {@link #unmap(long, long)} without a lock, an atomic or a thread-local lookup per call (see
+     * {@link DmaMapper}). Open one per I/O thread, use it on that thread, close it there.
+     *
+     * @return a new mapper, confined to the calling thread
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     */
+    public DmaMapper mapper() {
+        return tracking.opened(new DmaMapper(this, backend, tracking, ioctls, fd));
     }
 
     /**
@@ -410,11 +425,12 @@ public final class Container implements AutoCloseable {
     /** Closes attached groups (and their devices) first, then the container fd. Idempotent. */
     @Override
     public void close() {
+        tracking.forgetAll(CLOSED); // the mappers first: no new call starts while the groups go
         for (Group g : groups) {
             g.close();
         }
         if (fd.close()) {
-            tracking.forgetAll();
+            tracking.forgetAll(CLOSED);
             vfio.closed(this);
         }
     }

@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
 
 /**
  * The in-guest MAP+UNMAP benchmark: {@code native/guest-bench/mapbench.c} and its Java counterpart
- * {@code io.jvfio.toolkit.bench.MapBench} (public API and toolkit) and its {@code --seam} mode (the same
- * ioctls on the backend seam, no API), alternated C, API, seam, C, API, seam, ..., C in one boot of the
+ * {@code io.jvfio.toolkit.bench.MapBench} (public API and toolkit), its {@code --mapper} mode (the API
+ * through a thread's {@code DmaMapper}) and its {@code --seam} mode (the same ioctls on the backend seam,
+ * no API), alternated C, API, mapper, seam, C, ..., C in one boot of the
  * QEMU pseries guest, so all see the same kernel, the same TCG host and the same drift. Each program
  * run prints one median per operation. The reported ratio is the median of the Java runs over the
  * median of the C runs (robust to one disturbed run); the ratio of each round, over the mean of the C
@@ -35,7 +36,15 @@ import java.util.regex.Pattern;
  */
 public final class GuestMapBench {
     private static final Pattern RESULT = Pattern.compile("mapbench (\\S+) median_ns=(\\d+)");
-    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|java|seam)");
+    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|java|mapper|seam)");
+    /** The Java runs, in the order of each round, and how the table names them. */
+    private static final Map<String, String> JAVA_RUNS = new LinkedHashMap<>(Map.of(
+            "java", "Java, public API (Container) + toolkit"));
+
+    static {
+        JAVA_RUNS.put("mapper", "Java, public API (DmaMapper) + toolkit");
+        JAVA_RUNS.put("seam", "Java, backend seam (no API)");
+    }
 
     private GuestMapBench() {}
 
@@ -58,15 +67,17 @@ public final class GuestMapBench {
         for (int r = 1; r <= rounds + 1; r++) {
             script.append("echo '@@ROUND ").append(r).append(" c'\n./mapbench ").append(progArgs).append(" 2>&1\n");
             if (r <= rounds) {
-                script.append("echo '@@ROUND ").append(r).append(" java'\n").append(java).append(" 2>&1\n");
-                script.append("echo '@@ROUND ").append(r).append(" seam'\n").append(java).append(" --seam 2>&1\n");
+                for (String who : JAVA_RUNS.keySet()) {
+                    script.append("echo '@@ROUND ").append(r).append(' ').append(who).append("'\n").append(java)
+                            .append(who.equals("java") ? "" : " --" + who).append(" 2>&1\n");
+                }
             }
         }
         GuestRun run = GuestRun.builder("bench-guest").file(jar, "jvfio-all.jar").file(c, "mapbench")
                 .script(script.toString()).build();
         System.err.println("[bench-guest] guest JVM: " + jvm + (progArgs.isEmpty() ? "" : "; both programs: " + progArgs));
         System.err.println("[bench-guest] one boot: " + (rounds + 1) + " C runs and " + rounds
-                + " runs each of the Java API and seam, alternated (about " + (30 + 20 * rounds) + " s under TCG)");
+                + " runs each of the Java API, mapper and seam, alternated (about " + (30 + 30 * rounds) + " s under TCG)");
         GuestResult result = new HostQemuLauncher().run(GuestMachine.defaults(), GuestImages.locate(), run);
         if (result.exitStatus() != 0) {
             System.err.println("bench-guest: the guest run failed (exit " + result.exitStatus() + "):");
@@ -112,22 +123,48 @@ public final class GuestMapBench {
             long cMedian = median(cs);
             s.append("| ").append(name).append(" | C (mapbench.c) | ").append(join(cs)).append(" | ").append(cMedian)
                     .append(" | | |\n");
-            for (String who : List.of("java", "seam")) {
+            for (String who : JAVA_RUNS.keySet()) {
                 List<Long> js = r.getOrDefault(who, Map.of()).getOrDefault(op, List.of());
                 incomplete |= js.size() != rounds;
                 List<Double> ratios = new ArrayList<>();
                 for (int i = 0; i < js.size() && i + 1 < cs.size(); i++) {
                     ratios.add(js.get(i) / ((cs.get(i) + cs.get(i + 1)) / 2.0));
                 }
-                s.append("| ").append(name).append(" | ")
-                        .append(who.equals("java") ? "Java, public API + toolkit" : "Java, backend seam (no API)")
+                s.append("| ").append(name).append(" | ").append(JAVA_RUNS.get(who))
                         .append(" | ").append(join(js)).append(" | ").append(js.isEmpty() ? "–" : median(js)).append(" | ")
                         .append(String.join(", ", ratios.stream().map(GuestMapBench::ratio).toList())).append(" | ")
                         .append(js.isEmpty() ? "–" : ratio((double) median(js) / cMedian)).append(" |\n");
             }
         }
+        s.append(aboveSeam(r, cRuns));
         if (incomplete) {
             s.append("\n(incomplete: a Java run printed no result; see the guest console)\n");
+        }
+        return s.toString();
+    }
+
+    /**
+     * What the public API costs above the seam, as a fraction of C: per round, (API run - seam run) over
+     * the mean of the C runs on either side, and the median of those, for each operation and API path.
+     */
+    static String aboveSeam(Map<String, Map<String, List<Long>>> r, Map<String, List<Long>> cRuns) {
+        StringBuilder s = new StringBuilder("\n| operation | API path | (API - seam)/C per round | median |\n|---|---|---|---:|\n");
+        for (String op : cRuns.keySet()) {
+            List<Long> cs = cRuns.get(op);
+            List<Long> seam = r.getOrDefault("seam", Map.of()).getOrDefault(op, List.of());
+            for (String who : List.of("java", "mapper")) {
+                List<Long> js = r.getOrDefault(who, Map.of()).getOrDefault(op, List.of());
+                List<Double> f = new ArrayList<>();
+                for (int i = 0; i < js.size() && i < seam.size() && i + 1 < cs.size(); i++) {
+                    f.add((js.get(i) - seam.get(i)) / ((cs.get(i) + cs.get(i + 1)) / 2.0));
+                }
+                List<Double> sorted = new ArrayList<>(f);
+                sorted.sort(null);
+                s.append("| MAP+UNMAP, ").append(op.replace('_', ' ')).append(" | ").append(JAVA_RUNS.get(who))
+                        .append(" | ").append(String.join(", ", f.stream().map(GuestMapBench::ratio).toList()))
+                        .append(" | ").append(sorted.isEmpty() ? "–" : ratio(sorted.get((sorted.size() - 1) / 2)))
+                        .append(" |\n");
+            }
         }
         return s.toString();
     }

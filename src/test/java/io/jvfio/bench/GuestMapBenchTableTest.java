@@ -14,18 +14,23 @@ class GuestMapBenchTableTest {
         Map<String, Map<String, List<Long>>> r = Map.of(
                 "c", Map.of("one_page", List.of(100L, 100L, 400L, 100L)),
                 "java", Map.of("one_page", List.of(150L, 160L, 150L)),
+                "mapper", Map.of("one_page", List.of(120L, 130L, 140L)),
                 "seam", Map.of("one_page", List.of(110L, 120L, 130L)));
         String t = GuestMapBench.table(r, 3);
         assertTrue(t.contains("| MAP+UNMAP, one page | C (mapbench.c) | 100, 100, 400, 100 | 100 | | |"), t);
         assertTrue(t.contains("| 150, 160, 150 | 150 | 1.500, 0.640, 0.600 | 1.500 |"), t);
         assertTrue(t.contains("| 110, 120, 130 | 120 | 1.100, 0.480, 0.520 | 1.200 |"), t);
+        assertTrue(t.contains("| 120, 130, 140 | 130 | 1.200, 0.520, 0.560 | 1.300 |"), t);
+        // (API - seam) over the mean of the C runs on either side: 40/100, 40/250, 20/250; 10/100, 10/250, 10/250.
+        assertTrue(t.contains("| MAP+UNMAP, one page | Java, public API (Container) + toolkit | 0.400, 0.160, 0.080 | 0.160 |"), t);
+        assertTrue(t.contains("| MAP+UNMAP, one page | Java, public API (DmaMapper) + toolkit | 0.100, 0.040, 0.040 | 0.040 |"), t);
         assertTrue(!t.contains("incomplete"), t);
     }
 
     @Test
     void missingJavaRun_isFlagged() {
         String t = GuestMapBench.table(Map.of("c", Map.of("one_page", List.of(100L, 100L)),
-                "java", Map.of("one_page", List.of(150L))), 2);
+                "java", Map.of("one_page", List.of(150L, 150L)), "seam", Map.of("one_page", List.of(120L, 120L))), 2);
         assertTrue(t.contains("incomplete"), t);
     }
 

@@ -270,7 +270,7 @@ public final class SideBySide {
 
     /**
      * Runs the rows interleaved and returns a markdown table: one line per row (ns per call, ratio to
-     * row 0) and one per pair in {@code ratios} ({@code {a, b}}: row a over row b).
+     * row 0, the group's baseline) and one per pair in {@code ratios} ({@code {a, b}}: row a over row b).
      */
     static String table(String title, int rounds, int warmup, List<Row> rows, int[][] ratios) throws Throwable {
         int p = rows.size();
@@ -290,7 +290,7 @@ public final class SideBySide {
         }
         StringBuilder sb = new StringBuilder();
         sb.append("### ").append(title).append(String.format(Locale.ROOT, " (load %s)%n%n", load()));
-        sb.append("| path | ns/call, median (quartiles) | ratio to the C loop, median (quartiles) |\n|---|---:|---:|\n");
+        sb.append("| path | ns/call, median (quartiles) | ratio to the first row, median (quartiles) |\n|---|---:|---:|\n");
         for (int i = 0; i < p; i++) {
             sb.append("| ").append(rows.get(i).name()).append(" | ").append(quartiles(ns[i], 2)).append(" | ")
                     .append(i == 0 ? "1" : quartiles(ratio(ns[i], ns[0]), 3)).append(" |\n");

@@ -395,7 +395,11 @@ public final class Container implements AutoCloseable {
      * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
      */
     public DmaMapper mapper() {
-        return tracking.opened(new DmaMapper(this, backend, tracking, ioctls, fd));
+        DmaMapper m = tracking.opened(new DmaMapper(this, backend, tracking, ioctls, fd));
+        if (!isOpen()) {
+            m.invalidate(CLOSED); // closed between the mapper's hold on the fd and its registration
+        }
+        return m;
     }
 
     /**

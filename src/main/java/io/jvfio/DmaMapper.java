@@ -12,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.ref.Cleaner;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A thread-confined MAP_DMA/UNMAP_DMA handle on a {@link Container}: what a driver's I/O thread opens
@@ -76,8 +75,6 @@ public final class DmaMapper implements AutoCloseable {
         this.tracking = tracking;
         this.ioctls = ioctls;
         this.owner = Thread.currentThread();
-        this.fd = fdHandle.acquire();
-        this.hold = CLEANER.register(this, new Release(fdHandle));
         // An automatic arena: freed with the mapper, and passing it to a downcall acquires nothing.
         MemorySegment args = Arena.ofAuto().allocate(ARGS);
         this.mapArgs = args.asSlice(ARGS.byteOffset(MemoryLayout.PathElement.groupElement("map")),
@@ -86,20 +83,9 @@ public final class DmaMapper implements AutoCloseable {
                 vfio_iommu_type1_dma_unmap.LAYOUT);
         this.errno = args.asSlice(ARGS.byteOffset(MemoryLayout.PathElement.groupElement("errno")),
                 VfioBackend.errnoBufferLayout());
-    }
-
-    /** The container's fd reference, released once: by close() or, if the mapper is dropped, by the cleaner. */
-    private record Release(FdHandle fd, AtomicBoolean done) implements Runnable {
-        Release(FdHandle fd) {
-            this(fd, new AtomicBoolean());
-        }
-
-        @Override
-        public void run() {
-            if (done.compareAndSet(false, true)) {
-                fd.release();
-            }
-        }
+        this.fd = fdHandle.acquire();
+        // Released once: by close(), or by the cleaner when a mapper never closed becomes unreachable.
+        this.hold = CLEANER.register(this, fdHandle::release);
     }
 
     /**

@@ -37,6 +37,7 @@ final class DmaTracking {
         for (DmaMapper m : mappers) {
             m.invalidate(why);
         }
+        mappers.clear(); // an unusable mapper maps nothing; unreferenced here, a dropped one can be cleaned
         registered = new MemorySegment[0];
         mappings.clearAll();
     }

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  */
 public final class GuestMapBench {
     private static final Pattern RESULT = Pattern.compile("mapbench (\\S+) median_ns=(\\d+)");
-    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|java|mapper|seam)");
+    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|java|mapper|seam|downcall)");
     /** The Java runs, in the order of each round, and how the table names them. */
     private static final Map<String, String> JAVA_RUNS = new LinkedHashMap<>(Map.of(
             "java", "Java, public API (Container) + toolkit"));
@@ -71,6 +71,8 @@ public final class GuestMapBench {
                     script.append("echo '@@ROUND ").append(r).append(' ').append(who).append("'\n").append(java)
                             .append(who.equals("java") ? "" : " --" + who).append(" 2>&1\n");
                 }
+                script.append("echo '@@ROUND ").append(r).append(" downcall'\n\"$JAVA\" ").append(jvm)
+                        .append(" -cp jvfio-all.jar io.jvfio.toolkit.bench.DowncallBench 2>&1\n");
             }
         }
         GuestRun run = GuestRun.builder("bench-guest").file(jar, "jvfio-all.jar").file(c, "mapbench")
@@ -137,6 +139,7 @@ public final class GuestMapBench {
             }
         }
         s.append(aboveSeam(r, cRuns));
+        s.append(downcalls(r, cRuns));
         if (incomplete) {
             s.append("\n(incomplete: a Java run printed no result; see the guest console)\n");
         }
@@ -167,6 +170,28 @@ public final class GuestMapBench {
             }
         }
         return s.toString();
+    }
+
+    /**
+     * The FFM downcall itself in the guest ({@code DowncallBench}: libc's {@code abs} bound as the seam
+     * binds ioctl, with and without errno capture), per call, against the seam's gap to C for one
+     * page: a MAP+UNMAP pair makes two downcalls.
+     */
+    static String downcalls(Map<String, Map<String, List<Long>>> r, Map<String, List<Long>> cRuns) {
+        Map<String, List<Long>> d = r.getOrDefault("downcall", Map.of());
+        List<Long> capture = d.getOrDefault("downcall_capture", List.of());
+        List<Long> seam = r.getOrDefault("seam", Map.of()).getOrDefault("one_page", List.of());
+        List<Long> cs = cRuns.getOrDefault("one_page", List.of());
+        if (capture.isEmpty() || seam.isEmpty() || cs.isEmpty()) {
+            return "";
+        }
+        long gap = median(seam) - median(cs);
+        return "\n| FFM downcall in the guest, ns per call | medians (each run) | median |\n|---|---|---:|\n"
+                + "| with errno capture (the seam's binding) | " + join(capture) + " | " + median(capture) + " |\n"
+                + "| without errno capture | " + join(d.getOrDefault("downcall_plain", List.of())) + " | "
+                + median(d.getOrDefault("downcall_plain", List.of(0L))) + " |\n"
+                + "| the seam's gap to C per one-page pair (seam - C, medians) | | " + gap + " |\n"
+                + "| two captured downcalls over that gap | | " + ratio(2.0 * median(capture) / gap) + " |\n";
     }
 
     /** The median (the lower middle one of an even count). */

@@ -28,6 +28,20 @@ class GuestMapBenchTableTest {
     }
 
     @Test
+    void downcallTable_comparesTwoCapturedDowncallsWithTheSeamsGap() {
+        Map<String, Map<String, List<Long>>> r = Map.of(
+                "c", Map.of("one_page", List.of(100L, 100L, 100L)),
+                "seam", Map.of("one_page", List.of(140L, 150L)),
+                "downcall", Map.of("downcall_capture", List.of(20L, 22L), "downcall_plain", List.of(15L, 16L)));
+        String t = GuestMapBench.downcalls(r, r.get("c"));
+        assertTrue(t.contains("| with errno capture (the seam's binding) | 20, 22 | 20 |"), t);
+        assertTrue(t.contains("| without errno capture | 15, 16 | 15 |"), t);
+        assertTrue(t.contains("| the seam's gap to C per one-page pair (seam - C, medians) | | 40 |"), t);
+        assertTrue(t.contains("| two captured downcalls over that gap | | 1.000 |"), t);
+        assertEquals("", GuestMapBench.downcalls(Map.of("c", r.get("c")), r.get("c")), "no downcall run: no table");
+    }
+
+    @Test
     void missingJavaRun_isFlagged() {
         String t = GuestMapBench.table(Map.of("c", Map.of("one_page", List.of(100L, 100L)),
                 "java", Map.of("one_page", List.of(150L, 150L)), "seam", Map.of("one_page", List.of(120L, 120L))), 2);

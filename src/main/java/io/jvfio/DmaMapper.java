@@ -10,6 +10,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.Objects;
 
@@ -29,8 +31,8 @@ import java.util.Objects;
  *       (a buffer's {@link DmaBuffer#close()}) by a single-writer sequence lock, i.e. ordered plain
  *       stores.</li>
  * </ul>
- * What remains per call is a thread check ({@link Thread#currentThread()}) and one volatile read of
- * the mapper's own state, which is how it learns that its container closed: {@link Container#close()}
+ * What remains per call is a thread check ({@link Thread#currentThread()}) and one opaque read of
+ * the mapper's own state (no memory barrier), which is how it learns that its container closed: {@link Container#close()}
  * (or the last group's detach, which releases the IOMMU) marks every open mapper unusable before it
  * closes anything. A call already past that check when the container closes still reaches the open
  * fd (the mapper holds it), and the kernel answers it; the next call throws.
@@ -43,11 +45,21 @@ import java.util.Objects;
  * releases them all.
  *
  * <p>Closing releases the mapper's hold on the container fd: after the container's close, the fd is
- * really closed when the last mapper closes. A mapper that is never closed releases its hold when it
- * becomes unreachable.
+ * really closed when the last mapper closes. A mapper that is never closed releases its hold once it
+ * is unreachable, which the container allows from its close on (it then drops its mappers).
  */
 public final class DmaMapper implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
+    private static final VarHandle UNUSABLE;
+
+    static {
+        try {
+            UNUSABLE = MethodHandles.lookup().findVarHandle(DmaMapper.class, "unusable", String.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private static final String WRONG_THREAD = "open one mapper per thread (Container.mapper()) and use it there";
 
     /** MAP struct, UNMAP struct and errno buffer: one segment, one allocation per mapper. */
@@ -66,7 +78,12 @@ public final class DmaMapper implements AutoCloseable {
     private final MemorySegment errno;
     private final MapperMappings mapped = new MapperMappings();
     private final Cleaner.Cleanable hold;
-    /** Null while usable; else why not. Written by close() and by the container's close or last detach. */
+    /**
+     * Null while usable; else why not. Written by close() and by the container's close or last detach
+     * (volatile writes); the calls read it opaquely: no barrier (an acquire load on POWER ends QEMU's
+     * translation block), yet a write is seen by the next calls and never hoisted out of a loop. Safety
+     * does not hang on when it is seen: the mapper holds the fd.
+     */
     private volatile String unusable;
 
     DmaMapper(Container container, VfioBackend backend, DmaTracking tracking, ContainerIoctls ioctls, FdHandle fdHandle) {
@@ -174,7 +191,7 @@ public final class DmaMapper implements AutoCloseable {
         if (Thread.currentThread() != owner) {
             throw wrongThread();
         }
-        String why = unusable;
+        String why = (String) UNUSABLE.getOpaque(this);
         if (why != null) {
             throw new IllegalStateException(why);
         }

@@ -36,9 +36,11 @@ final class MappingTable {
             size = Arrays.copyOf(size, n * 2);
             vaddr = Arrays.copyOf(vaddr, n * 2);
         }
-        System.arraycopy(iova, i, iova, i + 1, n - i);
-        System.arraycopy(size, i, size, i + 1, n - i);
-        System.arraycopy(vaddr, i, vaddr, i + 1, n - i);
+        if (i < n) { // appending, the common case on a hot path, copies nothing
+            System.arraycopy(iova, i, iova, i + 1, n - i);
+            System.arraycopy(size, i, size, i + 1, n - i);
+            System.arraycopy(vaddr, i, vaddr, i + 1, n - i);
+        }
         iova[i] = io;
         size[i] = sz;
         vaddr[i] = va;
@@ -46,9 +48,11 @@ final class MappingTable {
     }
 
     private void removeAt(int i) {
-        System.arraycopy(iova, i + 1, iova, i, n - i - 1);
-        System.arraycopy(size, i + 1, size, i, n - i - 1);
-        System.arraycopy(vaddr, i + 1, vaddr, i, n - i - 1);
+        if (i < n - 1) {
+            System.arraycopy(iova, i + 1, iova, i, n - i - 1);
+            System.arraycopy(size, i + 1, size, i, n - i - 1);
+            System.arraycopy(vaddr, i + 1, vaddr, i, n - i - 1);
+        }
         n--;
     }
 

@@ -36,14 +36,15 @@ import java.util.regex.Pattern;
  */
 public final class GuestMapBench {
     private static final Pattern RESULT = Pattern.compile("mapbench (\\S+) median_ns=(\\d+)");
-    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|java|mapper|seam|downcall)");
-    /** The Java runs, in the order of each round, and how the table names them. */
-    private static final Map<String, String> JAVA_RUNS = new LinkedHashMap<>(Map.of(
-            "java", "Java, public API (Container) + toolkit"));
+    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|cthread|java|mapper|seam|downcall)");
+    /** The runs after C's in each round, in order, and how the table names them. */
+    private static final Map<String, String> RUNS = new LinkedHashMap<>(Map.of(
+            "cthread", "C with a second thread alive (mapbench.c -t)"));
 
     static {
-        JAVA_RUNS.put("mapper", "Java, public API (DmaMapper) + toolkit");
-        JAVA_RUNS.put("seam", "Java, backend seam (no API)");
+        RUNS.put("java", "Java, public API (Container) + toolkit");
+        RUNS.put("mapper", "Java, public API (DmaMapper) + toolkit");
+        RUNS.put("seam", "Java, backend seam (no API)");
     }
 
     private GuestMapBench() {}
@@ -67,9 +68,10 @@ public final class GuestMapBench {
         for (int r = 1; r <= rounds + 1; r++) {
             script.append("echo '@@ROUND ").append(r).append(" c'\n./mapbench ").append(progArgs).append(" 2>&1\n");
             if (r <= rounds) {
-                for (String who : JAVA_RUNS.keySet()) {
-                    script.append("echo '@@ROUND ").append(r).append(' ').append(who).append("'\n").append(java)
-                            .append(who.equals("java") ? "" : " --" + who).append(" 2>&1\n");
+                for (String who : RUNS.keySet()) {
+                    script.append("echo '@@ROUND ").append(r).append(' ').append(who).append("'\n")
+                            .append(who.equals("cthread") ? "./mapbench -t " + progArgs : java
+                                    + (who.equals("java") ? "" : " --" + who)).append(" 2>&1\n");
                 }
                 script.append("echo '@@ROUND ").append(r).append(" downcall'\n\"$JAVA\" ").append(jvm)
                         .append(" -cp jvfio-all.jar io.jvfio.toolkit.bench.DowncallBench 2>&1\n");
@@ -79,7 +81,7 @@ public final class GuestMapBench {
                 .script(script.toString()).build();
         System.err.println("[bench-guest] guest JVM: " + jvm + (progArgs.isEmpty() ? "" : "; both programs: " + progArgs));
         System.err.println("[bench-guest] one boot: " + (rounds + 1) + " C runs and " + rounds
-                + " runs each of the Java API, mapper and seam, alternated (about " + (30 + 30 * rounds) + " s under TCG)");
+                + " runs each of C with a thread, the Java API, mapper, seam and the downcall bench, alternated (about " + (30 + 50 * rounds) + " s under TCG)");
         GuestResult result = new HostQemuLauncher().run(GuestMachine.defaults(), GuestImages.locate(), run);
         if (result.exitStatus() != 0) {
             System.err.println("bench-guest: the guest run failed (exit " + result.exitStatus() + "):");
@@ -112,11 +114,11 @@ public final class GuestMapBench {
         System.err.println("[bench-guest] wrote " + out);
     }
 
-    /** The Markdown table: per operation, every run's median, and the Java/C ratios (per round, and their median). */
+    /** The Markdown table: per operation, every run's median, and the ratios to C (per round, and their median). */
     static String table(Map<String, Map<String, List<Long>>> r, int rounds) {
         Map<String, List<Long>> cRuns = r.getOrDefault("c", Map.of());
         StringBuilder s = new StringBuilder();
-        s.append("| operation | program | medians, ns (each run) | median of runs, ns | Java/C per round | Java/C |\n");
+        s.append("| operation | program | medians, ns (each run) | median of runs, ns | over C per round | over C |\n");
         s.append("|---|---|---|---:|---|---:|\n");
         boolean incomplete = false;
         for (String op : cRuns.keySet()) {
@@ -125,14 +127,14 @@ public final class GuestMapBench {
             long cMedian = median(cs);
             s.append("| ").append(name).append(" | C (mapbench.c) | ").append(join(cs)).append(" | ").append(cMedian)
                     .append(" | | |\n");
-            for (String who : JAVA_RUNS.keySet()) {
+            for (String who : RUNS.keySet()) {
                 List<Long> js = r.getOrDefault(who, Map.of()).getOrDefault(op, List.of());
                 incomplete |= js.size() != rounds;
                 List<Double> ratios = new ArrayList<>();
                 for (int i = 0; i < js.size() && i + 1 < cs.size(); i++) {
                     ratios.add(js.get(i) / ((cs.get(i) + cs.get(i + 1)) / 2.0));
                 }
-                s.append("| ").append(name).append(" | ").append(JAVA_RUNS.get(who))
+                s.append("| ").append(name).append(" | ").append(RUNS.get(who))
                         .append(" | ").append(join(js)).append(" | ").append(js.isEmpty() ? "–" : median(js)).append(" | ")
                         .append(String.join(", ", ratios.stream().map(GuestMapBench::ratio).toList())).append(" | ")
                         .append(js.isEmpty() ? "–" : ratio((double) median(js) / cMedian)).append(" |\n");
@@ -163,7 +165,7 @@ public final class GuestMapBench {
                 }
                 List<Double> sorted = new ArrayList<>(f);
                 sorted.sort(null);
-                s.append("| MAP+UNMAP, ").append(op.replace('_', ' ')).append(" | ").append(JAVA_RUNS.get(who))
+                s.append("| MAP+UNMAP, ").append(op.replace('_', ' ')).append(" | ").append(RUNS.get(who))
                         .append(" | ").append(String.join(", ", f.stream().map(GuestMapBench::ratio).toList()))
                         .append(" | ").append(sorted.isEmpty() ? "–" : ratio(sorted.get((sorted.size() - 1) / 2)))
                         .append(" |\n");
@@ -186,12 +188,20 @@ public final class GuestMapBench {
             return "";
         }
         long gap = median(seam) - median(cs);
-        return "\n| FFM downcall in the guest, ns per call | medians (each run) | median |\n|---|---|---:|\n"
+        String t = "\n| FFM downcall in the guest, ns per call | medians (each run) | median |\n|---|---|---:|\n"
                 + "| with errno capture (the seam's binding) | " + join(capture) + " | " + median(capture) + " |\n"
                 + "| without errno capture | " + join(d.getOrDefault("downcall_plain", List.of())) + " | "
                 + median(d.getOrDefault("downcall_plain", List.of(0L))) + " |\n"
                 + "| the seam's gap to C per one-page pair (seam - C, medians) | | " + gap + " |\n"
                 + "| two captured downcalls over that gap | | " + ratio(2.0 * median(capture) / gap) + " |\n";
+        List<Long> threaded = r.getOrDefault("cthread", Map.of()).getOrDefault("one_page", List.of());
+        if (!threaded.isEmpty()) {
+            long shared = median(threaded) - median(cs);
+            t += "| a shared fd table per one-page pair (C with a second thread - C, medians) | | " + shared + " |\n"
+                    + "| the rest of the gap (gap - two captured downcalls - shared fd table) | | "
+                    + (gap - 2 * median(capture) - shared) + " |\n";
+        }
+        return t;
     }
 
     /** The median (the lower middle one of an even count). */

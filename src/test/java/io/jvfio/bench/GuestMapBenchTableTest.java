@@ -13,6 +13,7 @@ class GuestMapBenchTableTest {
     void ratioIsMedianOfJavaRunsOverMedianOfCRuns_andOneDisturbedRunDoesNotMoveIt() {
         Map<String, Map<String, List<Long>>> r = Map.of(
                 "c", Map.of("one_page", List.of(100L, 100L, 400L, 100L)),
+                "cthread", Map.of("one_page", List.of(105L, 105L, 105L)),
                 "java", Map.of("one_page", List.of(150L, 160L, 150L)),
                 "mapper", Map.of("one_page", List.of(120L, 130L, 140L)),
                 "seam", Map.of("one_page", List.of(110L, 120L, 130L)));
@@ -39,6 +40,11 @@ class GuestMapBenchTableTest {
         assertTrue(t.contains("| the seam's gap to C per one-page pair (seam - C, medians) | | 40 |"), t);
         assertTrue(t.contains("| two captured downcalls over that gap | | 1.000 |"), t);
         assertEquals("", GuestMapBench.downcalls(Map.of("c", r.get("c")), r.get("c")), "no downcall run: no table");
+        Map<String, Map<String, List<Long>>> withThread = new java.util.HashMap<>(r);
+        withThread.put("cthread", Map.of("one_page", List.of(110L, 112L)));
+        String t2 = GuestMapBench.downcalls(withThread, r.get("c"));
+        assertTrue(t2.contains("(C with a second thread - C, medians) | | 10 |"), t2);
+        assertTrue(t2.contains("(gap - two captured downcalls - shared fd table) | | -10 |"), t2);
     }
 
     @Test

@@ -9,7 +9,10 @@
 #   make test-diff   every scenario (200 random ones, and the degenerate-argument probes) on the
 #                    emulator and the guest kernel
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
+#   make test-dlpar  DLPAR hot-plug in the guest (hot-add, SPAPR sequence, hot-remove), on 6.12 and newest
 #   make test-downstream  examples/driver-ci (a downstream project) against this jvfio, one guest boot
+#   make test-unprivileged  the contract suite, edu and NVMe tests as an unprivileged user in one guest
+#                    boot (RLIMIT_MEMLOCK 128 MiB, no capabilities), compared with the emulator under the same
 #   make images      the guest images (cached under $(JVFIO_CACHE))
 #   make native      the C golden-value dumper and C benchmarks
 #   make bench       JMH benchmarks (see docs/benchmarks.md)
@@ -28,7 +31,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest images deps bench bench-guest bench-nvme-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest test-unprivileged test-dlpar images deps bench bench-guest bench-nvme-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -76,6 +79,15 @@ test-nested: deps build
 test-downstream: deps images build
 	@$(WITH_JDK) scripts/test-downstream.sh
 
+# One boot: the contract suite, edu and the NVMe driver as uid 1000 without capabilities under RLIMIT_MEMLOCK
+# 128 MiB (v1 ENABLE's 1 GiB must fail ENOMEM), then the same tests on the emulator configured the same way.
+test-unprivileged: deps images build
+	@echo "[test] unprivileged guest stage: contract suite, edu and NVMe as uid 1000 (no capabilities, RLIMIT_MEMLOCK 128 MiB), and the emulator under the same"
+	@rm -f target/unprivileged/summary.txt
+	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Dsurefire.excludedGroups=bench -Dsurefire.groups=unprivileged \
+	    -Dtest=GuestUnprivilegedTest -Dsurefire.failIfNoSpecifiedTests=false test; rc=$$?; \
+	    [ -f target/unprivileged/summary.txt ] || echo "[test] unprivileged guest stage: no counts (the run failed before them)"; exit $$rc
+
 # Bookworm's 6.1, before the VFIO SPAPR series: one short boot proves jvfio explains why it cannot work.
 test-kernel-6.1: deps build
 	@scripts/test-kernel-6.1.sh
@@ -93,8 +105,26 @@ test-kernel-newest: deps build
 	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --kernel newest \
 	    --deviations scenarios/deviations.txt --report target/fidelity/report-newest.md
 
-test: test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1
-	@scripts/test-summary.sh
+# DLPAR hot-plug (docs/dlpar.md): one boot per kernel (6.12, then the newest), each hot-adding an edu on an
+# empty PHB (QMP device_add, asked for by the in-guest test), running the SPAPR sequence on it, then
+# hot-removing it (device_del) while a session holds and maps it.
+DLPAR_KERNELS ?= 6.12 newest
+test-dlpar: deps build
+	@echo "[test] DLPAR hot-plug in the guest: hot-add, SPAPR sequence, hot-remove while mapping; kernels: $(DLPAR_KERNELS)"
+	@for k in $(DLPAR_KERNELS); do qemu-images/build.sh --kernel $$k >/dev/null || exit 1; done
+	@$(WITH_JDK) for k in $(DLPAR_KERNELS); do \
+	    echo "[test] DLPAR, kernel $$k: $$(grep -h '^linux-' $(JVFIO_CACHE)/images/$$( [ $$k = 6.12 ] || echo $$k/)versions.lock | head -n1)"; \
+	    mvn $(MVN_FLAGS) -Djvfio.guest=required -Djvfio.guest.kernel=$$k -Dsurefire.excludedGroups=bench \
+	        -Dsurefire.groups=dlpar -Dtest=GuestDlparTest -Dsurefire.failIfNoSpecifiedTests=false \
+	        -Dsurefire.reportsDirectory=target/surefire-reports-dlpar-$$k test || exit 1; \
+	done
+
+# After the host suite, the stages run two at a time (scripts/test-stages.sh: each stage's output is
+# printed whole when it ends, then a table of results and wall times). Longest first.
+TEST_STAGES ?= test-nested test-guest test-diff test-dlpar test-unprivileged test-qemu-user test-downstream test-kernel-6.1
+test: test-unit images
+	@chmod +x scripts/test-stages.sh; scripts/test-stages.sh $(TEST_STAGES); rc=$$?; \
+	    scripts/test-summary.sh; exit $$rc
 
 bench: deps native-bench build
 	@scripts/bench.sh

@@ -72,6 +72,13 @@ JLINK_COMPRESS=${JVFIO_JLINK_COMPRESS:-zip-6}
 VFIO_MODULES=(vfio vfio_iommu_spapr_tce vfio-pci-core vfio-pci)
 # Shipped decompressed in the 64k image only, not loaded by /init (for a nested-KVM L1).
 EXTRA_MODULES_64K=(kvm kvm-hv)
+# DLPAR (PCI hot-plug), started by /init only when the kernel command line has jvfio.dlpar: QEMU's
+# device_add raises an RTAS hot-plug event, the kernel hands PCI events to userspace, rtas_errd
+# (ppc64-diag) runs drmgr (powerpc-ibm-utils), which configures the slot through rpadlpar_io/rpaphp.
+# From the JDK's suite, so they link against the same libc as the runtime.
+DLPAR_PKGS=(powerpc-ibm-utils ppc64-diag librtas2 librtasevent2 libnuma1 libservicelog-1.1-1 libsqlite3-0)
+DLPAR_TOOLS=(drmgr lsslot rtas_errd)
+DLPAR_MODULES=(rpadlpar_io)
 
 APT_DIR=$JVFIO_CACHE/apt
 DEBS_DIR=$JVFIO_CACHE/debs
@@ -245,7 +252,7 @@ for s in "${JDK_SUITES[@]}"; do
 done
 [ -n "$JDK_SUITE" ] || die "openjdk-$JDK_FEATURE-jdk-headless (ppc64el) not found in: ${JDK_SUITES[*]}"
 JDK_PKGS=("openjdk-$JDK_FEATURE-jre-headless" "openjdk-$JDK_FEATURE-jdk-headless")
-for p in "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}"; do resolve "$p" "$JDK_SUITE"; done
+for p in "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}" "${DLPAR_PKGS[@]}"; do resolve "$p" "$JDK_SUITE"; done
 fill_metadata
 log "resolve: kernel ($KERNEL) ${KPKGS[*]} ${RES_VER[${KPKGS[0]}]}, busybox ${RES_VER[busybox-static]}, openjdk ${RES_VER[${JDK_PKGS[1]}]} ($JDK_SUITE) in $(elapsed "$T0")s"
 
@@ -272,7 +279,7 @@ fi
 # ----------------------------------------------------------------------------------------------
 # Cache keys: the scripts, the resolved versions, and what builds them.
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
-COMMON_LOCK=$( { lock_line busybox-static; for p in "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}"; do lock_line "$p"; done; } )
+COMMON_LOCK=$( { lock_line busybox-static; for p in "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}" "${DLPAR_PKGS[@]}"; do lock_line "$p"; done; } )
 KEY_COMMON=$( { hash_of "$HERE/build.sh" "$HERE/common.sh" "$HERE"/selftest/*.java; echo "$COMMON_LOCK";
                 echo "$JLINK_MODULES $JLINK_ADD_OPTIONS $JLINK_COMPRESS $JLINK_ID"; } | sha256sum | cut -d' ' -f1)
 kernel_lock() { local p; for p in "$@"; do lock_line "$p"; done; }
@@ -311,7 +318,7 @@ fi
 
 # ----------------------------------------------------------------------------------------------
 # 2. Download
-for p in "${KPKGS[@]}" busybox-static "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}"; do fetch "$p"; done
+for p in "${KPKGS[@]}" busybox-static "${JDK_PKGS[@]}" "${RUNTIME_LIBS[@]}" "${DLPAR_PKGS[@]}"; do fetch "$p"; done
 [ "$WITH_64K" -eq 0 ] || for p in "${KPKGS64[@]}"; do fetch "$p"; done
 
 QEMU_USER=$(command -v qemu-ppc64le-static)
@@ -521,6 +528,7 @@ build_flavour() {
   t0=$(now_s)
   local mods extra=''
   mods=$(module_closure "$tree" "$kv" "${VFIO_MODULES[@]}") || die "module closure failed: $mods"
+  local dlpar_mods; dlpar_mods=$(module_closure "$tree" "$kv" "${DLPAR_MODULES[@]}") || die "module closure failed: $dlpar_mods"
   [ ${#extra_mods[@]} -eq 0 ] || { extra=$(module_closure "$tree" "$kv" "${extra_mods[@]}") || die "module closure failed: $extra"; }
   log "modules ($flavour, load order): $(echo "$mods" | sed 's|.*/||; s|\.ko.*||' | paste -sd' ')"
   [ -z "$extra" ] || log "modules ($flavour, shipped, not loaded): $(echo "$extra" | sed 's|.*/||; s|\.ko.*||' | paste -sd' ')"
@@ -555,12 +563,21 @@ build_flavour() {
     case $m in *.xz) xz -dc "$tree/lib/modules/$kv/$m" > "$dst" ;; *) cp "$tree/lib/modules/$kv/$m" "$dst" ;; esac
     echo "/lib/modules/$kv/${m%.xz}" >> "$root/etc/jvfio/modules"
   done
-  for m in $extra; do
-    grep -qx "/lib/modules/$kv/${m%.xz}" "$root/etc/jvfio/modules" && continue
-    dst=$root/usr/lib/modules/$kv/${m%.xz}; mkdir -p "$(dirname "$dst")"
-    case $m in *.xz) xz -dc "$tree/lib/modules/$kv/$m" > "$dst" ;; *) cp "$tree/lib/modules/$kv/$m" "$dst" ;; esac
-    echo "/lib/modules/$kv/${m%.xz}" >> "$root/etc/jvfio/modules.extra"
-  done
+  ship_modules() {   # ship_modules LIST_FILE MODULE_PATH...: decompressed, listed, unless /init loads them anyway
+    local list=$1 m; shift
+    for m in "$@"; do
+      grep -qx "/lib/modules/$kv/${m%.xz}" "$root/etc/jvfio/modules" && continue
+      dst=$root/usr/lib/modules/$kv/${m%.xz}; mkdir -p "$(dirname "$dst")"
+      case $m in *.xz) xz -dc "$tree/lib/modules/$kv/$m" > "$dst" ;; *) cp "$tree/lib/modules/$kv/$m" "$dst" ;; esac
+      echo "/lib/modules/$kv/${m%.xz}" >> "$list"
+    done
+  }
+  # shellcheck disable=SC2086  # word lists of module paths
+  ship_modules "$root/etc/jvfio/modules.extra" $extra
+  : > "$root/etc/jvfio/modules.dlpar"
+  # shellcheck disable=SC2086
+  ship_modules "$root/etc/jvfio/modules.dlpar" $dlpar_mods
+  install_dlpar_tools "$root"
 
   install -m 755 "$HERE/init" "$root/init"
   printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
@@ -602,6 +619,26 @@ build_flavour() {
   mv "$cpio_out.tmp" "$cpio_out"
   cp "$vml" "$vmlinux_out.tmp" && mv "$vmlinux_out.tmp" "$vmlinux_out"
   log "initramfs: $(du -h "$cpio_out" | cut -f1) (uncompressed newc), vmlinux $(du -h "$vmlinux_out" | cut -f1) in $(elapsed "$t0")s"
+}
+
+# install_dlpar_tools ROOT: drmgr, lsslot and rtas_errd in ROOT/usr/sbin with the libraries of the
+# DLPAR packages; every library they need must then be in ROOT (checked, not assumed).
+install_dlpar_tools() {
+  local root=$1 x=$WORK/dlpar.x libdir=usr/lib/powerpc64le-linux-gnu p t f so
+  rm -rf "$x" && mkdir -p "$x"
+  for p in "${DLPAR_PKGS[@]}"; do dpkg-deb -x "$(deb_path "$p")" "$x"; done
+  for t in "${DLPAR_TOOLS[@]}"; do install -m 755 "$x/usr/sbin/$t" "$root/usr/sbin/$t"; done
+  find "$x/$libdir" -maxdepth 1 -name 'lib*.so.*' -exec cp -an {} "$root/$libdir/" \;
+  mkdir -p "$root/var/log" "$root/var/lock" "$root/etc/ppc64-diag"
+  cp "$x/etc/ppc64-diag/ppc64-diag.config" "$root/etc/ppc64-diag/" 2>/dev/null || true
+  for f in "${DLPAR_TOOLS[@]/#/$root/usr/sbin/}" "$root/$libdir"/lib{rtas,rtasevent,servicelog,sqlite3,numa}*.so.*; do
+    while IFS= read -r so; do
+      [ -e "$root/$libdir/$so" ] || cp -L "$SYSROOT/$libdir/$so" "$root/$libdir/$so" 2>/dev/null \
+        || die "DLPAR: library $so (needed by ${f#"$root"/}) is in neither the DLPAR packages nor the sysroot"
+    done < <(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+  done
+  rm -rf "$x"
+  log "dlpar: ${DLPAR_TOOLS[*]} (${DLPAR_PKGS[0]} ${RES_VER[${DLPAR_PKGS[0]}]}, ${DLPAR_PKGS[1]} ${RES_VER[${DLPAR_PKGS[1]}]})"
 }
 
 # copy_lib_closure ROOT: copies into ROOT/usr/lib/<multiarch> every shared library that ROOT's

@@ -6,7 +6,7 @@ python3 - <<'PY'
 import glob, xml.etree.ElementTree as ET
 tot = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
 guest = dict(tot)
-for f in (glob.glob("target/surefire-reports/TEST-*.xml") + glob.glob("target/qemu-user-reports/TEST-*.xml")
+for f in (glob.glob("target/surefire-reports*/TEST-*.xml") + glob.glob("target/qemu-user-reports/TEST-*.xml")
           + glob.glob("examples/driver-ci/target/surefire-reports/TEST-*.xml")):
     r = ET.parse(f).getroot()
     for k in tot:

@@ -31,8 +31,11 @@ public final class Device implements AutoCloseable {
     private final String address;
     private final FdHandle fd;
     private final List<Bar> bars = new CopyOnWriteArrayList<>();
+    private final List<ReleaseRequests> watches = new CopyOnWriteArrayList<>();
+    private final Vfio vfio;
 
     Device(Vfio vfio, Group group, String address, FdHandle fd) {
+        this.vfio = vfio;
         this.group = group;
         this.backend = vfio.backend();
         this.address = address;
@@ -183,6 +186,26 @@ public final class Device implements AutoCloseable {
     }
 
     /**
+     * Calls {@code listener} once when the kernel asks for the device back: vfio-pci's request
+     * interrupt ({@code VFIO_PCI_REQ_IRQ_INDEX}, armed here with VFIO_DEVICE_SET_IRQS on an eventfd),
+     * signalled when the device is hot-removed (DLPAR) or unbound. The kernel then waits until every fd
+     * of the device is closed, so the listener should release it: close the device, or the
+     * {@code DmaSession} that holds it. It runs on a daemon thread of the watch.
+     *
+     * @param listener what releases the device; it gets this device
+     * @return the watch; close it to disarm (closing the device closes it too)
+     * @throws VfioException if the kernel refused the ioctl (e.g. a device without the request
+     *     interrupt: {@code irqInfo(4).count()} is 0)
+     * @throws IllegalStateException if the device (or its group or {@link Vfio}) is closed
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public ReleaseRequests onReleaseRequest(java.util.function.Consumer<Device> listener) throws VfioException {
+        ReleaseRequests w = ReleaseRequests.arm(vfio, this, listener);
+        watches.add(w);
+        return w;
+    }
+
+    /**
      * VFIO_DEVICE_RESET.
      *
      * @throws VfioException if the kernel refused (e.g. the device has no reset method)
@@ -328,9 +351,13 @@ public final class Device implements AutoCloseable {
         return fd.isOpen();
     }
 
-    /** Unmaps the BARs, then closes the device fd. Idempotent. */
+    /** Disarms its release-request watches, unmaps the BARs, then closes the device fd. Idempotent. */
     @Override
     public void close() {
+        for (ReleaseRequests w : watches) {
+            w.close();
+        }
+        watches.clear();
         for (Bar b : bars) {
             b.close();
         }

@@ -21,7 +21,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The emulated backend: an in-process model of a Linux 6.12 pSeries guest kernel on QEMU 7.2's
@@ -42,7 +41,6 @@ import java.util.regex.Pattern;
  * <p>See the package documentation for what is modelled and how faithfully.
  */
 public final class EmulatedBackend implements VfioBackend {
-    private static final Pattern GROUP_PATH = Pattern.compile("/dev/vfio/(0|[1-9][0-9]{0,8})");
     private static final long OFFSET_MASK = (1L << VfioUapi.VFIO_PCI_OFFSET_SHIFT) - 1;
 
     private final EmulatorPlatform platform;
@@ -100,7 +98,7 @@ public final class EmulatedBackend implements VfioBackend {
 
     @Override
     public List<Integer> groups() {
-        return platform.profile.groups().stream().map(GroupSpec::number).sorted().toList();
+        return platform.groups();
     }
 
     @Override
@@ -117,21 +115,7 @@ public final class EmulatedBackend implements VfioBackend {
 
     @Override
     public int open(String path) {
-        platform.enter();
-        try {
-            if (platform.closed) {
-                return -Errno.ENODEV;
-            }
-            if ("/dev/vfio/vfio".equals(path)) {
-                return platform.vfio.openContainer();
-            }
-            if (path != null && GROUP_PATH.matcher(path).matches()) {
-                return platform.vfio.openGroup(Integer.parseInt(path.substring("/dev/vfio/".length())));
-            }
-            return -Errno.ENOENT;
-        } finally {
-            platform.lock.unlock();
-        }
+        return platform.open(path);
     }
 
     @Override
@@ -434,6 +418,11 @@ public final class EmulatedBackend implements VfioBackend {
      */
     public byte[] deviceBuffer(String pciAddress) {
         return EmulatorInspection.deviceBuffer(platform, pciAddress);
+    }
+
+    /** DLPAR on this machine: hot-add a PHB with devices, hot-remove a device (see {@link EmulatorHotplug}). */
+    public EmulatorHotplug hotplug() {
+        return new EmulatorHotplug(platform);
     }
 
     // ---- shutdown ------------------------------------------------------------------------------------

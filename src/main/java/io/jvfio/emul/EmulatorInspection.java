@@ -94,6 +94,9 @@ final class EmulatorInspection {
             }
             List<EmulatorState.Device> ds = new ArrayList<>();
             for (VfioPciDevice d : p.devices) {
+                if (d.gone()) {
+                    continue; // hot-removed
+                }
                 EduModel edu = d.function() instanceof EduModel e ? e : null;
                 ds.add(new EmulatorState.Device(d.name(), d.group(), d.openCount(), d.config().command(), d.irqType(),
                         edu == null ? 0 : edu.transfers(), edu == null ? 0 : edu.failedTransfers(),
@@ -135,7 +138,7 @@ final class EmulatorInspection {
         p.lock.lock();
         try {
             for (VfioPciDevice d : p.devices) {
-                if (d.name().equals(pciAddress)) {
+                if (d.name().equals(pciAddress) && !d.gone()) {
                     if (d.function() instanceof EduModel edu) {
                         return edu.buffer();
                     }

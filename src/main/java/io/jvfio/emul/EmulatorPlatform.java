@@ -59,11 +59,18 @@ final class EmulatorPlatform {
     private final java.util.Set<String> warnedOnce = new java.util.HashSet<>();
     String qemuAbort;
     boolean closed;
+    private final DeviceHost host;
+    private static final java.util.regex.Pattern GROUP_PATH = java.util.regex.Pattern.compile("/dev/vfio/(0|[1-9][0-9]{0,8})");
 
-    /** The PCI addresses of a profile group's devices, sorted; empty for a group the profile lacks. */
+    /** The PCI addresses of a group's devices now (after any hot-plug), sorted; empty for a group that does not exist. */
     List<String> groupDevices(int group) {
-        GroupSpec g = profile.group(group);
-        return g == null ? List.of() : g.devices().stream().map(DeviceSpec::pciAddress).sorted().toList();
+        return vfio.groups().stream().filter(g -> g.number() == group).flatMap(g -> g.devices().stream())
+                .map(VfioPciDevice::name).sorted().toList();
+    }
+
+    /** The IOMMU groups that exist now, sorted. */
+    List<Integer> groups() {
+        return vfio.groups().stream().map(io.jvfio.emul.vfio.VfioGroup::number).sorted().toList();
     }
 
     EmulatorPlatform(Profile profile) {
@@ -82,18 +89,42 @@ final class EmulatorPlatform {
                 return abortQemu(message);
             }
         };
-        int index = 0;
+        this.host = host;
         for (GroupSpec g : profile.groups()) {
-            SpaprPhb phb = new SpaprPhb(index++, profile);
-            PseriesPe pe = new PseriesPe(g.number(), phb, profile, this::log);
-            PhbDma dma = new PhbDma(phb, as);
-            List<VfioPciDevice> devs = new ArrayList<>();
-            for (DeviceSpec d : g.devices()) {
-                devs.add(new VfioPciDevice(d.pciAddress(), g.number(), profile.kernelPageSize(), function(d), host, dma));
+            plug(g);
+        }
+    }
+
+    /** A PHB with {@code g}'s devices, the next in PHB order: at boot, or hot-added ({@link EmulatorHotplug}). */
+    void plug(GroupSpec g) {
+        SpaprPhb phb = new SpaprPhb(pes.size(), profile);
+        PseriesPe pe = new PseriesPe(g.number(), phb, profile, this::log);
+        PhbDma dma = new PhbDma(phb, as);
+        List<VfioPciDevice> devs = new ArrayList<>();
+        for (DeviceSpec d : g.devices()) {
+            devs.add(new VfioPciDevice(d.pciAddress(), g.number(), profile.kernelPageSize(), function(d), host, dma));
+        }
+        pes.add(pe);
+        devices.addAll(devs);
+        vfio.addGroup(g.number(), pe, devs, g.node());
+    }
+
+    /** open(2) of a path in the emulated namespace: the container, a group's node, else ENOENT. */
+    int open(String path) {
+        enter();
+        try {
+            if (closed) {
+                return -Errno.ENODEV;
             }
-            pes.add(pe);
-            devices.addAll(devs);
-            vfio.addGroup(g.number(), pe, devs, g.node());
+            if ("/dev/vfio/vfio".equals(path)) {
+                return vfio.openContainer();
+            }
+            if (path != null && GROUP_PATH.matcher(path).matches()) {
+                return vfio.openGroup(Integer.parseInt(path.substring("/dev/vfio/".length())));
+            }
+            return -Errno.ENOENT;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -145,7 +176,7 @@ final class EmulatorPlatform {
         }
     }
 
-    private void log(String line) {
+    void log(String line) {
         if (dmesg.size() == 1000) {
             dmesg.removeFirst();
         }

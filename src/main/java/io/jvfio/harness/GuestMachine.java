@@ -48,6 +48,8 @@ public record GuestMachine(String qemuBinary, String cpu, String memory, int smp
     /** The edu device's full 64-bit DMA mask. */
     public static final long FULL_DMA_MASK = -1L;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+    /** The kernel command-line word that makes /init start the DLPAR userspace (qemu-images/init). */
+    public static final String DLPAR_KERNEL_ARG = "jvfio.dlpar";
 
     public GuestMachine {
         Objects.requireNonNull(qemuBinary, "qemuBinary");
@@ -238,6 +240,20 @@ public record GuestMachine(String qemuBinary, String cpu, String memory, int smp
         /** Dynamic DMA windows on or off ({@code ddw}). */
         public Builder ddw(boolean on) {
             return phbGlobal("ddw", on ? "on" : "off");
+        }
+
+        /**
+         * An empty PHB ({@code spapr-pci-host-bridge,index=N,id=phbN}) for DLPAR: the guest's test hot-adds
+         * a device on bus {@code phbN.0} (QMP {@code device_add}, see {@link QmpHotplug}), which appears as
+         * {@code 000N:00:00.0} in IOMMU group N. Also tells /init to start the guest's DLPAR userspace
+         * ({@code jvfio.dlpar}: rpaphp, rpadlpar_io, rtas_errd, which runs drmgr).
+         */
+        public Builder hotplugPhb(int index) {
+            if (index < 1) {
+                throw new IllegalArgumentException("hot-plug PHB index must be at least 1 (PHB 0 is the default one): " + index);
+            }
+            extraArgs("-device", "spapr-pci-host-bridge,index=" + index + ",id=phb" + index);
+            return kernelArg(DLPAR_KERNEL_ARG);
         }
 
         /** Kernel command-line words, e.g. {@code disable_radix}. */

@@ -70,6 +70,18 @@ public record GuestTestResults(List<GuestTestCase> tests, String summaryLine, lo
         return new GuestTestResults(tests, summary, ms, main, firstStart, first, last);
     }
 
+    /** The test records among {@code lines} (GuestTestMain's output read elsewhere than a guest's console, e.g. a host JVM). */
+    public static List<GuestTestCase> parseTests(List<String> lines) {
+        List<GuestTestCase> out = new ArrayList<>();
+        for (String t : lines) {
+            int i = t.indexOf(GuestTestMain.TEST_PREFIX);
+            if (i >= 0) {
+                out.add(parseTest(t.substring(i + GuestTestMain.TEST_PREFIX.length())));
+            }
+        }
+        return out;
+    }
+
     private static GuestTestCase parseTest(String json) {
         try {
             JsonNode n = JSON.readTree(json);

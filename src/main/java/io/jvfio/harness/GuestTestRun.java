@@ -76,6 +76,12 @@ public final class GuestTestRun {
         private final Map<String, Path> extraFiles = new LinkedHashMap<>();
         private GuestImages cdsImages;
         private GuestCds.Archive archive;
+        private GuestUser user;
+        private String setup = "";
+        private final List<Phase> phases = new ArrayList<>();
+
+        /** A further JVM of the run: root shell lines first, then GuestTestMain with these arguments and properties. */
+        private record Phase(String rootShell, List<String> args, Map<String, String> props) {}
 
         private Builder(String name) {
             this.name = name;
@@ -150,6 +156,31 @@ public final class GuestTestRun {
             return this;
         }
 
+        /**
+         * Starts every JVM of the run as {@code user} (its passwd entry, {@code RLIMIT_MEMLOCK}, no
+         * capabilities), the whole process before it starts, instead of as root.
+         */
+        public Builder asUser(GuestUser u) {
+            this.user = u;
+            return this;
+        }
+
+        /** Shell lines the run script runs as root before the first JVM (e.g. handing device nodes over). */
+        public Builder setup(String rootShell) {
+            this.setup = rootShell.endsWith("\n") || rootShell.isEmpty() ? rootShell : rootShell + "\n";
+            return this;
+        }
+
+        /**
+         * After the JVM of the selections so far: {@code rootShell} as root, then one more JVM with the
+         * same classpath and flags, GuestTestMain {@code mainArgs} (selections, tags) and the base system
+         * properties plus {@code props}. The run's exit status is the first non-zero one.
+         */
+        public Builder then(String rootShell, List<String> mainArgs, Map<String, String> props) {
+            phases.add(new Phase(rootShell, List.copyOf(mainArgs), Map.copyOf(props)));
+            return this;
+        }
+
         private Builder arg(String k, String v) {
             args.add(k);
             args.add(v);
@@ -187,6 +218,31 @@ public final class GuestTestRun {
                     guestCp.add(g);
                 }
             }
+            tolerated.forEach(b::tolerateKernelMessage);
+            extraFiles.forEach((guest, host) -> b.file(host, guest));
+            String head = "# jvfio in-guest tests\n"
+                    + "read -r up _ </proc/uptime; echo \"[run] t=$up java\"\n";
+            String first = javaCommand(flags, guestCp, props, args);
+            if (user == null && phases.isEmpty() && setup.isEmpty()) {
+                return b.script(head + "exec " + first + " </dev/null 2>&1\n").build();
+            }
+            StringBuilder script = new StringBuilder(head).append(setup);
+            if (user != null) {
+                script.append(user.passwdLines());
+            }
+            script.append(launch(first)).append("\nrc=$?\n");
+            for (Phase p : phases) {
+                Map<String, String> merged = new LinkedHashMap<>(props);
+                merged.putAll(p.props());
+                script.append(p.rootShell().endsWith("\n") ? p.rootShell() : p.rootShell() + "\n")
+                        .append(launch(javaCommand(flags, guestCp, merged, p.args())))
+                        .append("\nr=$?; [ \"$rc\" -ne 0 ] || rc=$r\n");
+            }
+            return b.script(script.append("exit $rc\n").toString()).build();
+        }
+
+        private static String javaCommand(List<String> flags, List<String> guestCp, Map<String, String> props,
+                List<String> mainArgs) {
             List<String> cmd = new ArrayList<>();
             cmd.add("\"$JAVA\"");
             flags.forEach(f -> cmd.add(GuestRun.shellQuote(f)));
@@ -194,13 +250,13 @@ public final class GuestTestRun {
             cmd.add("-cp");
             cmd.add(GuestRun.shellQuote(String.join(":", guestCp)));
             cmd.add(GuestTestMain.class.getName());
-            args.forEach(a -> cmd.add(GuestRun.shellQuote(a)));
-            tolerated.forEach(b::tolerateKernelMessage);
-            extraFiles.forEach((guest, host) -> b.file(host, guest));
-            String script = "# jvfio in-guest tests\n"
-                    + "read -r up _ </proc/uptime; echo \"[run] t=$up java\"\n"
-                    + "exec " + String.join(" ", cmd) + " </dev/null 2>&1\n";
-            return b.script(script).build();
+            mainArgs.forEach(a -> cmd.add(GuestRun.shellQuote(a)));
+            return String.join(" ", cmd);
+        }
+
+        /** The JVM command as root, or as the user: a subshell with the limit, su to the user. */
+        private String launch(String javaCommand) {
+            return user == null ? javaCommand + " </dev/null 2>&1" : user.launch(javaCommand + " </dev/null 2>&1");
         }
     }
 }

@@ -68,15 +68,19 @@ public final class HostQemuLauncher implements GuestLauncher {
         }
         try (RunDirectory rd = RunDirectory.create(workRoot)) {
             Path initrd = rd.writeInitrd(images.initramfs(machine.flavour()), run);
-            List<String> argv = machine.qemuCommand(images.kernel(machine.flavour()).toString(), initrd.toString(),
-                    NAME_PREFIX + rd.id(), rd.pidfile().toString());
-            return execute(machine, run, argv, rd);
+            List<String> argv = new ArrayList<>(machine.qemuCommand(images.kernel(machine.flavour()).toString(),
+                    initrd.toString(), NAME_PREFIX + rd.id(), rd.pidfile().toString()));
+            // QMP for DLPAR: the guest asks for device_add/device_del on its console (QmpHotplug)
+            try (QmpHotplug qmp = new QmpHotplug(rd.dir().resolve("qmp.sock"))) {
+                argv.addAll(qmp.qemuArgs());
+                return execute(machine, run, argv, rd, qmp);
+            }
         }
     }
 
-    private GuestResult execute(GuestMachine machine, GuestRun run, List<String> argv, RunDirectory rd) {
+    private GuestResult execute(GuestMachine machine, GuestRun run, List<String> argv, RunDirectory rd, QmpHotplug qmp) {
         return QemuProcess.run(new ProcessBuilder(argv).directory(rd.dir().toFile()), machine.timeout(),
-                "[" + run.name() + "] ").result(run, name(), argv, machine.timeout());
+                "[" + run.name() + "] ", qmp).result(run, name(), argv, machine.timeout());
     }
 
     /**

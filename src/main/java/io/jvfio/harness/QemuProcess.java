@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The one owner of a guest's QEMU, wherever it runs (a child process, a container): {@link #supervise}
@@ -63,14 +64,25 @@ public final class QemuProcess {
         return supervise(timeout, echoPrefix, (console, err) -> child(pb, console, err));
     }
 
+    /** {@link #run(ProcessBuilder, Duration, String)} with {@code listener} told each console line as it arrives. */
+    public static Outcome run(ProcessBuilder pb, Duration timeout, String echoPrefix, Consumer<ConsoleLine> listener) {
+        return supervise(timeout, echoPrefix, listener, (console, err) -> child(pb, console, err));
+    }
+
     /**
      * Starts QEMU, waits for it bounded by {@code timeout} (then kills it), always kills what is left,
      * and returns what it did. The console is echoed live when {@code -Djvfio.guest.echo} asks
      * ({@code echoPrefix} before each line).
      */
     public static Outcome supervise(Duration timeout, String echoPrefix, Starter starter) {
+        return supervise(timeout, echoPrefix, null, starter);
+    }
+
+    /** {@link #supervise(Duration, String, Starter)} with {@code listener} (or null) told each console line live. */
+    public static Outcome supervise(Duration timeout, String echoPrefix, Consumer<ConsoleLine> listener, Starter starter) {
         long t0 = System.nanoTime();
-        ConsoleCapture console = new ConsoleCapture(t0, ConsoleCapture.echoIfRequested(echoPrefix));
+        Consumer<ConsoleLine> echo = ConsoleCapture.echoIfRequested(echoPrefix);
+        ConsoleCapture console = new ConsoleCapture(t0, echo == null ? listener : listener == null ? echo : echo.andThen(listener));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Running r = starter.start(console, err);
         try (KillOnExit guard = new KillOnExit(r)) {

@@ -10,7 +10,8 @@
  *   <li>{@link io.jvfio.harness.GuestRun}: files shipped to {@code /jvfio} plus the script the guest's
  *       /init runs; written as a newc archive ({@link io.jvfio.harness.Cpio}) appended to the base
  *       initramfs. {@link io.jvfio.harness.GuestTestRun} builds one that runs JUnit selections with
- *       {@link io.jvfio.harness.guest.GuestTestMain}; {@link io.jvfio.harness.JvfioBatch} one that runs
+ *       {@link io.jvfio.harness.guest.GuestTestMain} (several JVMs with root steps between them, as a
+ *       {@link io.jvfio.harness.GuestUser} under its locked-memory limit if asked); {@link io.jvfio.harness.JvfioBatch} one that runs
  *       jvfio commands from the shaded jar, several per boot.</li>
  *   <li>{@link io.jvfio.harness.GuestLauncher}: boots it. {@link io.jvfio.harness.HostQemuLauncher}
  *       runs QEMU as a child process owned by {@link io.jvfio.harness.QemuProcess};

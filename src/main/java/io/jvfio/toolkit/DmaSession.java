@@ -6,6 +6,7 @@ import io.jvfio.DmaDirection;
 import io.jvfio.DmaWindow;
 import io.jvfio.Group;
 import io.jvfio.IommuType;
+import io.jvfio.ReleaseRequests;
 import io.jvfio.Sizes;
 import io.jvfio.Vfio;
 import io.jvfio.VfioException;
@@ -16,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * A container set up for one driver: the {@link WindowPlanner}'s plan executed, an {@link IovaAllocator}
@@ -181,6 +183,42 @@ public final class DmaSession implements AutoCloseable {
     }
 
     /**
+     * Hands the whole session back when the kernel asks for {@code device} (vfio-pci's request
+     * interrupt: a DLPAR hot-remove or an unbind, see {@link Device#onReleaseRequest}): the session
+     * closes, on the watch's thread: mappings, registrations, memory and window first (the kernel drops
+     * the windows as soon as the device is gone), then the devices and, if the session opened them, the
+     * group and the container; then
+     * {@code released} gets the session and the teardown failure, or null when it was clean. A driver
+     * thread still using the session then gets {@link IllegalStateException} (closed), never a hang.
+     *
+     * @param device a device opened through {@link #openDevice}
+     * @param released called after the teardown (may be null)
+     * @return the watch (closed with the device)
+     * @throws VfioException if the kernel refused to arm the request interrupt
+     * @throws IllegalArgumentException if {@code device} was not opened through this session
+     */
+    public synchronized ReleaseRequests releaseOnRequest(Device device, BiConsumer<DmaSession, RuntimeException> released)
+            throws VfioException {
+        checkOpen();
+        if (!devices.contains(device)) {
+            throw new IllegalArgumentException(device.address() + " was not opened through this session (use openDevice)");
+        }
+        return device.onReleaseRequest(d -> {
+            RuntimeException failure = null;
+            try {
+                synchronized (this) {
+                    teardown(true);
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            if (released != null) {
+                released.accept(this, failure);
+            }
+        });
+    }
+
+    /**
      * {@code size} bytes of DMA memory with the session's backing, sized in whole TCE pages of its window.
      * Owned by the session (freed at close, after it is unmapped); closing it earlier is fine.
      */
@@ -280,15 +318,23 @@ public final class DmaSession implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
+        teardown(false);
+    }
+
+    /**
+     * The teardown. {@code devicesLast}: on a release request the kernel blocks the removal until the
+     * device fds close, and detaches the group from the container (dropping its windows) right after; so
+     * the windows, mappings and registrations go first, while they still exist, and the devices last.
+     */
+    private void teardown(boolean devicesLast) {
         if (closed) {
             return;
         }
         closed = true;
         List<Exception> errors = new ArrayList<>();
-        for (Device d : devices) {
-            d.close();
+        if (!devicesLast) {
+            closeDevices();
         }
-        devices.clear();
         boolean live = container.isOpen();
         for (DmaMemory m : mapped) {
             if (!live) {
@@ -326,6 +372,7 @@ public final class DmaSession implements AutoCloseable {
                 }
             }
         }
+        closeDevices();
         if (owns) {
             if (group != null) {
                 group.close();
@@ -339,6 +386,13 @@ public final class DmaSession implements AutoCloseable {
             errors.stream().skip(1).forEach(u::addSuppressed);
             throw u;
         }
+    }
+
+    private void closeDevices() {
+        for (Device d : devices) {
+            d.close();
+        }
+        devices.clear();
     }
 
     @Override

@@ -68,11 +68,14 @@ public final class Backends implements TestTemplateInvocationContextProvider {
             return backend(Profile.QEMU_PSERIES);
         }
 
-        /** A fresh emulator of the named profile, or the process-wide kernel backend. */
+        /**
+         * A fresh emulator of the named profile (under the {@link UnprivilegedStage} when one is set), or
+         * the process-wide kernel backend.
+         */
         VfioBackend backend(String profile) {
             return switch (this) {
-                case EMULATED_PPC64LE -> new EmulatedBackend(Profile.named(profile), Arch.PPC64LE);
-                case EMULATED_X86_64 -> new EmulatedBackend(Profile.named(profile), Arch.X86_64);
+                case EMULATED_PPC64LE -> new EmulatedBackend(UnprivilegedStage.applyCurrent(Profile.named(profile)), Arch.PPC64LE);
+                case EMULATED_X86_64 -> new EmulatedBackend(UnprivilegedStage.applyCurrent(Profile.named(profile)), Arch.X86_64);
                 case KERNEL -> KernelHolder.KERNEL;
             };
         }

@@ -296,10 +296,17 @@ public final class Fixture implements AutoCloseable {
         return container;
     }
 
+    /** {@link #v1()}, enabled; under the {@link UnprivilegedStage} an ENABLE over the limit ends the test there. */
     public int v1Enabled() {
         v1();
-        assertOk(b.iommuEnable(container), "iommuEnable");
+        enable(container, "iommuEnable");
         return container;
+    }
+
+    /** VFIO_IOMMU_ENABLE of a v1 container: it charges the default window ({@link UnprivilegedStage#charge}). */
+    public void enable(int c, String what) {
+        long before = lockedVmBytes();
+        UnprivilegedStage.charge(b.iommuEnable(c), before, DMA32_SIZE, what);
     }
 
     /** {@link #v2()} with the 32 MiB normal buffer registered. */

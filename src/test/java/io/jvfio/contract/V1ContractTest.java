@@ -17,7 +17,7 @@ class V1ContractTest {
         int c = f.v1();
         MemorySegment buf = f.buffer(4 * M, false);
         assertErrno(EPERM, f.map(c, 0x100000, 64 * K, buf.address()), "6: map 0x100000 64K buf");
-        assertOk(f.b.iommuEnable(c), "7: enable");
+        f.enable(c, "7: enable");
         assertErrno(EBUSY, f.b.iommuEnable(c), "8: enable");
         assertOk(f.map(c, 0x100000, 64 * K, buf.address()), "9: map 0x100000 64K buf");
         assertOk(f.unmap(c, 0x100000, 64 * K), "10: unmap 0x100000 64K");
@@ -143,7 +143,7 @@ class V1ContractTest {
     void enable_chargesDefaultWindowToLockedVm(Fixture f) {
         int c = f.v1();
         long before = f.lockedVmBytes();
-        assertOk(f.b.iommuEnable(c), "enable");
+        f.enable(c, "enable");
         assertHex(DMA32_SIZE, f.lockedVmBytes() - before, "locked_vm charged by ENABLE");
         assertOk(f.b.iommuDisable(c), "disable");
         assertHex(0, f.lockedVmBytes() - before, "locked_vm after DISABLE");

@@ -85,16 +85,23 @@ class GuestNvmeTest {
         System.out.println("[guest] nvme: " + String.join(" ", nvmeArgs(IMAGE)));
         GuestSuiteTest.Outcome o = GuestSuiteTest.boot(launcher, machine, testRun(images));
         List<DynamicNode> nodes = new ArrayList<>(GuestSuiteTest.nodes(o).toList());
+        nodes.addAll(imageChecks(IMAGE));
+        return nodes.stream();
+    }
+
+    /** After the guest exits: one test per region the guest wrote, read back from {@code image} on the host. */
+    static List<DynamicNode> imageChecks(Path image) {
+        List<DynamicNode> nodes = new ArrayList<>();
         for (NvmePattern.Region r : guestWritten()) {
             nodes.add(DynamicTest.dynamicTest("host reads " + r.what() + " at lba " + r.lba() + " from the image", () -> {
                 try {
-                    assertArrayEquals(r.bytes(), NvmePattern.readImage(IMAGE, r), r + " in " + IMAGE);
+                    assertArrayEquals(r.bytes(), NvmePattern.readImage(image, r), r + " in " + image);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }));
         }
-        return nodes.stream();
+        return nodes;
     }
 
     /** 8 blocks of printable text, so what {@code jvfio nvme read} prints can be compared. */

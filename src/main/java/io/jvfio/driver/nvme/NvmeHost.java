@@ -47,12 +47,22 @@ public final class NvmeHost {
      * @return a Vfio over that platform
      */
     public static Vfio emulated(Path image, Arch arch) {
+        return Vfio.over(new EmulatedBackend(emulatedProfile(image), arch));
+    }
+
+    /**
+     * The profile {@link #emulated} runs: edu's group 0 and the controller's group, the namespace
+     * {@code image}; a caller may change it (credentials, limits) before building its own backend.
+     *
+     * @param image an existing image file
+     * @return the profile
+     */
+    public static Profile emulatedProfile(Path image) {
         Location at = emulatedLocation();
-        Profile p = Profile.builder().name(Profile.QEMU_PSERIES_NVME)
+        return Profile.builder().name(Profile.QEMU_PSERIES_NVME)
                 .group(0, DeviceSpec.edu("0000:00:00.0"))
                 .group(at.group(), DeviceSpec.nvme(at.address(), image, 0))
                 .build();
-        return Vfio.over(new EmulatedBackend(p, arch));
     }
 
     /**

@@ -43,6 +43,7 @@ public final class VfioPciDevice {
     private final VfioPciConfigRegion configRegion;
 
     private int openCount;
+    private boolean removing;
 
     /**
      * @param name the vfio device name ({@code DDDD:BB:DD.F})
@@ -118,6 +119,28 @@ public final class VfioPciDevice {
         if (openCount++ == 0) {
             cfg.save();
         }
+    }
+
+    /**
+     * The device is being removed (DLPAR, unbind): {@code vfio_unregister_group_dev} asks its user through
+     * the request interrupt while it is open, and completes when the last fd closes.
+     *
+     * @return the kernel's log line ({@code vfio-pci ADDR: ...}), or null
+     */
+    public String requestRemoval() {
+        removing = true;
+        String line = openCount > 0 ? intrs.request(0) : null;
+        return line == null ? null : "vfio-pci " + name + ": " + line;
+    }
+
+    /** Whether a removal waits for (or went with) this device's last close. */
+    public boolean removing() {
+        return removing;
+    }
+
+    /** Whether the device was removed: nobody holds it any more and it has left its group. */
+    public boolean gone() {
+        return removing && openCount == 0;
     }
 
     /** {@code vfio_df_close}: the last close disables interrupts and restores the config (bus master off). */

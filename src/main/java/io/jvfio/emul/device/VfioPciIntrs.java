@@ -160,6 +160,18 @@ final class VfioPciIntrs {
         }
     }
 
+    /**
+     * {@code vfio_pci_core_request}: the core asks the user for the device, the {@code count}-th time
+     * (the kernel re-asks every 10 s while it waits). Returns the kernel's log line, or null.
+     */
+    String request(int count) {
+        if (reqTrigger.trigger != null) {
+            reqTrigger.trigger.signal();
+            return count % 10 == 0 ? "Relaying device request to user (#" + count + ")" : null;
+        }
+        return count == 0 ? "No device request channel registered, blocked until released by user" : null;
+    }
+
     static boolean has(int flags, int bit) {
         return (flags & bit) != 0;
     }

@@ -69,6 +69,25 @@ public final class VfioCore {
         return g;
     }
 
+    /**
+     * The end of a device's removal ({@code vfio_unregister_group_dev}, after its last fd closed): it
+     * leaves its group; with the group's last device {@code vfio_device_remove_group} deletes the
+     * {@code /dev/vfio/N} node and detaches the group from its container (dropping the container's
+     * windows if it was the last group); an open group fd then answers ENODEV.
+     */
+    public void removeDevice(VfioPciDevice dev) {
+        for (VfioGroup g : List.copyOf(groups.values())) {
+            if (g.devices.remove(dev) && g.devices.isEmpty()) {
+                groups.remove(g.number);
+                nodes.remove(g.number);
+                g.gone = true;
+                if (g.container != null) {
+                    detachContainer(g);
+                }
+            }
+        }
+    }
+
     public List<VfioGroup> groups() {
         return List.copyOf(groups.values());
     }
@@ -186,6 +205,9 @@ public final class VfioCore {
             return -ENOTTY;
         }
         VfioGroup g = f.group;
+        if (g.gone && cmd != VfioIoctl.VFIO_GROUP_UNSET_CONTAINER) {
+            return -ENODEV; // !group->iommu_group (GET_DEVICE_FD: no device left of that name)
+        }
         return switch (cmd) {
             case VFIO_GROUP_GET_DEVICE_FD -> getDeviceFd(g, seg);
             case VFIO_GROUP_GET_STATUS -> getStatus(g, seg);
@@ -362,6 +384,9 @@ public final class VfioCore {
             GroupFile gf = g.openedFile;
             if (gf != null) {
                 gf.put();
+            }
+            if (dev.removing()) {
+                removeDevice(dev); // the removal was waiting for this close
             }
         }
     }

@@ -9,6 +9,8 @@ public final class VfioGroup {
     final int number;
     final PseriesPe pe;
     final List<VfioPciDevice> devices;
+    /** {@code group->iommu_group == NULL}: the last device was removed (DLPAR); the group fd stays open. */
+    boolean gone;
     VfioContainer container;
     int containerUsers;
     GroupFile openedFile;
@@ -16,7 +18,7 @@ public final class VfioGroup {
     VfioGroup(int number, PseriesPe pe, List<VfioPciDevice> devices) {
         this.number = number;
         this.pe = pe;
-        this.devices = List.copyOf(devices);
+        this.devices = new java.util.ArrayList<>(devices);
     }
 
     public int number() {
@@ -28,7 +30,7 @@ public final class VfioGroup {
     }
 
     public List<VfioPciDevice> devices() {
-        return devices;
+        return List.copyOf(devices);
     }
 
     public VfioContainer container() {

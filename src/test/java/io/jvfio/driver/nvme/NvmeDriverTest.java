@@ -11,6 +11,7 @@ import io.jvfio.Vfio;
 import io.jvfio.contract.Backends;
 import io.jvfio.abi.Arch;
 import io.jvfio.contract.Backends.Variant;
+import io.jvfio.contract.UnprivilegedStage;
 import io.jvfio.driver.nvme.NvmeOptions.Completion;
 import io.jvfio.driver.nvme.NvmeQueue.Command;
 import io.jvfio.toolkit.DmaMemory;
@@ -100,13 +101,14 @@ class NvmeDriverTest {
 
     /**
      * The variant's platform: the kernel, or the emulator with the NVMe controller over a scratch image
-     * holding {@link NvmePattern#HOST} (the seam {@link NvmeHost#emulated}; refused until it is wired).
+     * holding {@link NvmePattern#HOST} ({@link NvmeHost#emulatedProfile}, under the {@link UnprivilegedStage} if set).
      */
     static Vfio vfio(Variant v) throws IOException {
         if (!v.emulated()) {
             return Vfio.kernel();
         }
-        return NvmeHost.emulated(emulatedImage(), v == Variant.EMULATED_X86_64 ? Arch.X86_64 : Arch.PPC64LE);
+        return Vfio.over(new io.jvfio.emul.EmulatedBackend(UnprivilegedStage.applyCurrent(
+                NvmeHost.emulatedProfile(emulatedImage())), v == Variant.EMULATED_X86_64 ? Arch.X86_64 : Arch.PPC64LE));
     }
 
     private static Path emulatedImage;
@@ -415,6 +417,9 @@ class NvmeDriverTest {
     void notAnNvmeDeviceIsRefused(Variant v) throws IOException {
         locate(v);
         // Group 0 holds edu in the guest: the driver must refuse it by PCI class, before touching BAR0.
+        try (Vfio vfio = vfio(v)) {
+            UnprivilegedStage.requireGroup(vfio, 0);
+        }
         try (Vfio vfio = vfio(v); DmaSession s = DmaSession.open(vfio, 0)) {
             String edu = io.jvfio.toolkit.VfioHost.firstDevice(vfio, 0);
             NvmeException e = assertThrows(NvmeException.class, () -> NvmeController.open(s, edu, NvmeOptions.defaults()));

@@ -18,6 +18,7 @@ import io.jvfio.VfioException;
 import io.jvfio.contract.ContractTest;
 import io.jvfio.contract.EmulatorProfile;
 import io.jvfio.contract.Fixture;
+import io.jvfio.contract.UnprivilegedStage;
 import io.jvfio.driver.edu.EduDevice;
 import io.jvfio.emul.Profile;
 import java.lang.foreign.MemorySegment;
@@ -37,10 +38,10 @@ import org.junit.jupiter.api.Assumptions;
  * <p>Windows stay small: removing one clears every TCE, ~1.8 µs each under TCG. Transfers are 4000
  * bytes (QEMU 7.2's edu aborts on exactly 4096 at its buffer's start).
  */
-class EduDmaRoundTripTest {
+public class EduDmaRoundTripTest {
     static final String DEVICE0 = "0000:00:00.0";
     static final String DEVICE1 = "0001:00:00.0";
-    static final int LEN = 4000;
+    public static final int LEN = 4000;
     static final long MAP_OFFSET = 0x100000; // inside the default window, clear of bus address 0
     static final long DST = 0x10000;         // destination offset inside the buffer (past any 4K/64K page of the source)
 
@@ -65,7 +66,7 @@ class EduDmaRoundTripTest {
     }
 
     /** Round trip: memory at {@code srcIova} -> device buffer -> memory at {@code dstIova}. */
-    static void roundTrip(Fixture f, String device, EduDevice edu, MemorySegment mem, long srcIova, long srcOff,
+    public static void roundTrip(Fixture f, String device, EduDevice edu, MemorySegment mem, long srcIova, long srcOff,
             long dstIova, long dstOff, int seed) throws VfioException {
         byte[] p = pattern(seed);
         fill(mem, srcOff, p);
@@ -124,7 +125,7 @@ class EduDmaRoundTripTest {
             g.attach(c);
             c.setIommu(IommuType.SPAPR_TCE_V1);
             TceInfo info = c.tceInfo();
-            c.enable();
+            UnprivilegedStage.charge(c::enable, f.lockedVmBytes(), Fixture.DMA32_SIZE, "ENABLE");
             try (Device d = g.openDevice(DEVICE0); EduDevice edu = EduDevice.open(d);
                     DmaBuffer buf = vfio.allocate(128 << 10, false)) {
                 long iova = info.dma32WindowStart() + MAP_OFFSET;

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  */
 public final class GuestMapBench {
     private static final Pattern RESULT = Pattern.compile("mapbench (\\S+) median_ns=(\\d+)");
-    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|cthread|java|mapper|seam|downcall)");
+    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|cthread|java|mapper|seam|downcall)\\b");
     /** The runs after C's in each round, in order, and how the table names them. */
     private static final Map<String, String> RUNS = new LinkedHashMap<>(Map.of(
             "cthread", "C with a second thread alive (mapbench.c -t)"));
@@ -90,9 +90,22 @@ public final class GuestMapBench {
         }
 
         // results.get("c"|"java").get(op) = the medians of that program's runs, in round order
+        String table = table(parse(result.runOutput()), rounds);
+        System.out.print(table);
+        Path out = Path.of("target/bench/guest-map.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, table);
+        System.err.println("[bench-guest] wrote " + out);
+    }
+
+    /**
+     * The guest's output read back: {@code results.get(who).get(op)} = the medians of that program's
+     * runs, in round order. The programs' diagnostics ({@code #} lines) are echoed on stderr.
+     */
+    static Map<String, Map<String, List<Long>>> parse(List<String> output) {
         Map<String, Map<String, List<Long>>> results = new LinkedHashMap<>();
         String who = null;
-        for (String line : result.runOutput()) {
+        for (String line : output) {
             Matcher m = ROUND.matcher(line);
             if (m.find()) {
                 who = m.group(2);
@@ -106,12 +119,7 @@ public final class GuestMapBench {
                 System.err.println("  " + who + " " + line);
             }
         }
-        String table = table(results, rounds);
-        System.out.print(table);
-        Path out = Path.of("target/bench/guest-map.md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, table);
-        System.err.println("[bench-guest] wrote " + out);
+        return results;
     }
 
     /** The Markdown table: per operation, every run's median, and the ratios to C (per round, and their median). */

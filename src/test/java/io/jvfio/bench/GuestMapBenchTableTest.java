@@ -48,6 +48,16 @@ class GuestMapBenchTableTest {
     }
 
     @Test
+    void parse_keepsEachProgramsResultsApart_cthreadIsNotC() {
+        Map<String, Map<String, List<Long>>> r = GuestMapBench.parse(List.of("@@ROUND 1 c", "mapbench one_page median_ns=100",
+                "@@ROUND 1 cthread", "# a second thread is alive", "mapbench one_page median_ns=105", "@@ROUND 1 seam",
+                "mapbench one_page median_ns=130", "@@ROUND 2 c", "mapbench one_page median_ns=101"));
+        assertEquals(List.of(100L, 101L), r.get("c").get("one_page"));
+        assertEquals(List.of(105L), r.get("cthread").get("one_page"));
+        assertEquals(List.of(130L), r.get("seam").get("one_page"));
+    }
+
+    @Test
     void missingJavaRun_isFlagged() {
         String t = GuestMapBench.table(Map.of("c", Map.of("one_page", List.of(100L, 100L)),
                 "java", Map.of("one_page", List.of(150L, 150L)), "seam", Map.of("one_page", List.of(120L, 120L))), 2);

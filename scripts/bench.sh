@@ -3,13 +3,15 @@
 #   the C loops (target/native: fionread_bench single|thread, noop_bench [--errno]) before, between
 #   and after the two JMH groups they are the baseline of (IoctlBench, NoopBench), so that drift during
 #   the run shows in their spread; JMH with -prof gc (ns per call and bytes allocated per call); the
-#   emulator's benchmarks (EmulatorBench) and its retained heap per mapped TCE (TceFootprint).
+#   emulator's benchmarks (EmulatorBench) and its retained heap per mapped TCE (TceFootprint); then the
+#   same binding paths interleaved batch by batch in one JVM (SideBySide), the ratios a loaded machine
+#   can still answer.
 # Prints the tables and writes target/bench/report.md (raw data next to it).
 #
 # `make bench` builds what this needs first (native-bench, build). Environment:
 #   BENCH_QUICK=1         a smoke run: short JMH iterations, fewer C runs (numbers not worth quoting)
 #   BENCH_WAIT_QUIET=SEC  wait up to SEC seconds for the 1-minute load average to drop below 0.8
-#   BENCH_GROUPS="..."    which JMH classes (default: IoctlBench NoopBench EmulatorBench)
+#   BENCH_GROUPS="..."    which JMH classes (default: IoctlBench NoopBench EmulatorBench) and SideBySide
 #   JMH_ARGS="..."        extra JMH options
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,7 @@ export PATH="$JAVA_HOME/bin:$PATH"
 OUT=target/bench
 NATIVE=target/native
 mkdir -p "$OUT"
-rm -f "$OUT"/{c.txt,c-stderr.txt,footprint.txt,meta.txt,report.md} "$OUT"/jmh*.json "$OUT"/jmh*.log
+rm -f "$OUT"/{c.txt,c-stderr.txt,footprint.txt,meta.txt,report.md,side-by-side.md} "$OUT"/jmh*.json "$OUT"/jmh*.log
 
 for b in fionread_bench noop_bench libjvfionoop.so; do
   [ -e "$NATIVE/$b" ] || { echo "bench: $NATIVE/$b is missing: run make native-bench (or make bench)" >&2; exit 1; }
@@ -70,7 +72,7 @@ c_pass() {
 
 EMUL=1
 [ -f target/classes/io/jvfio/emul/EmulatedBackend.class ] || EMUL=0
-GROUPS_TO_RUN="${BENCH_GROUPS:-IoctlBench NoopBench EmulatorBench}"
+GROUPS_TO_RUN="${BENCH_GROUPS:-IoctlBench NoopBench EmulatorBench SideBySide}"
 
 jmh() { # group
   local g=$1
@@ -100,7 +102,19 @@ if [ "$EMUL" = 1 ] && [[ " $GROUPS_TO_RUN " == *" EmulatorBench "* ]]; then
     echo "bench: the footprint measurement failed (see above)" >&2
 fi
 
+case " $GROUPS_TO_RUN " in *" SideBySide "*)
+  echo "[bench] side by side in one JVM (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  rounds=1001; warm=200
+  [ -n "${BENCH_QUICK:-}" ] && { rounds=51; warm=20; }
+  java --enable-native-access=ALL-UNNAMED -Djvfio.noop.lib="$PWD/$NATIVE/libjvfionoop.so" \
+      -Djvfio.bench.out="$OUT/side-by-side.md" -cp "$CP" io.jvfio.bench.SideBySide "$rounds" "$warm" > /dev/null || \
+    echo "bench: the side-by-side run failed (see above)" >&2 ;;
+esac
+
 echo "load at end (1/5/15 min)=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/meta.txt"
 [ -n "${BENCH_QUICK:-}" ] && echo "mode=BENCH_QUICK smoke run: not for quoting" >> "$OUT/meta.txt"
 java -cp "$CP" io.jvfio.bench.BenchReport "$OUT"
+if [ -s "$OUT/side-by-side.md" ]; then
+  { echo; echo "## Side by side in one JVM"; echo; cat "$OUT/side-by-side.md"; } | tee -a "$OUT/report.md"
+fi
 echo "[bench] report: $OUT/report.md (raw data: jmh-*.json, jmh-*.log, c.txt, footprint.txt)" >&2

@@ -3,6 +3,7 @@
  * of a downcall (FFM, JNI, JNR) apart from the kernel's.
  */
 #include <errno.h>
+#include <sys/ioctl.h>
 
 /* Returns 0. */
 __attribute__((visibility("default"), noinline)) int jvfio_noop(int fd, unsigned long req, void *arg)
@@ -21,4 +22,31 @@ __attribute__((visibility("default"), noinline)) int jvfio_noop_errno(int fd, un
 	(void)arg;
 	errno = 25;
 	return -1;
+}
+
+typedef int (*ioctl_like)(int, unsigned long, void *);
+
+/*
+ * The C baselines as loops inside the library, so that a Java process can time C and its own
+ * bindings in the same process and the same run, batch by batch (io.jvfio.bench.SideBySide).
+ * Each returns the sum of the results so that no call can be dropped.
+ */
+
+/* calls x ioctl(fd, req, arg): the round trip in C (the JVM's threads make the fd table shared). */
+__attribute__((visibility("default"))) long jvfio_ioctl_loop(int fd, unsigned long req, void *arg, long calls)
+{
+	long sum = 0;
+	for (long i = 0; i < calls; i++)
+		sum += ioctl(fd, req, arg);
+	return sum;
+}
+
+/* calls x jvfio_noop through a function pointer, as noop_bench calls it through dlsym's. */
+__attribute__((visibility("default"))) long jvfio_noop_loop(int fd, unsigned long req, void *arg, long calls)
+{
+	ioctl_like volatile f = jvfio_noop;
+	long sum = 0;
+	for (long i = 0; i < calls; i++)
+		sum += f(fd, req, arg);
+	return sum;
 }

@@ -15,7 +15,9 @@
  *   mapbench 8192_pages median_ns=N
  * Everything else (setup, spread) goes to stderr, prefixed with '#'.
  *
- * Usage: mapbench [-g GROUP] [-n ONE_PAGE_REPS] [-m MANY_PAGES_REPS] [-w ONE_PAGE_WARMUP] [-W MANY_WARMUP]
+ * Usage: mapbench [-g GROUP] [-n ONE_PAGE_REPS] [-m MANY_PAGES_REPS] [-w ONE_PAGE_WARMUP] [-W MANY_WARMUP] [-t]
+ * -t keeps a second thread alive (blocked): the fd table is then shared, so the kernel's fdget() takes
+ * a file reference per ioctl, as it does in any JVM (fionread_bench's "thread" on the host).
  * Exit status: 0 on success, 1 when a VFIO call fails (the message names it), 2 on bad arguments.
  *
  * Build (static, for the guest): make -f native/guest-bench/guest-bench.mk guest-bench
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -123,26 +126,46 @@ static long long bench(const char *name, int container, uint64_t vaddr, uint64_t
 	return m;
 }
 
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
+
+/* Blocks until the process exits. */
+static void *idle_thread(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&idle_lock);
+	for (;;)
+		pthread_cond_wait(&idle_cond, &idle_lock);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	long group = 0, reps_one = 1001, reps_many = 21, warm_one = 2000, warm_many = 3;
-	int opt;
-	while ((opt = getopt(argc, argv, "g:n:m:w:W:")) != -1) {
+	int opt, second_thread = 0;
+	while ((opt = getopt(argc, argv, "g:n:m:w:W:t")) != -1) {
 		switch (opt) {
 		case 'g': group = arg(optarg, "group"); break;
 		case 'n': reps_one = arg(optarg, "one-page repetitions"); break;
 		case 'm': reps_many = arg(optarg, "8192-page repetitions"); break;
 		case 'w': warm_one = arg(optarg, "one-page warmup"); break;
 		case 'W': warm_many = arg(optarg, "8192-page warmup"); break;
+		case 't': second_thread = 1; break;
 		default:
 			fprintf(stderr, "usage: mapbench [-g GROUP] [-n ONE_PAGE_REPS] [-m MANY_PAGES_REPS] "
-					"[-w ONE_PAGE_WARMUP] [-W MANY_WARMUP]\n");
+					"[-w ONE_PAGE_WARMUP] [-W MANY_WARMUP] [-t]\n");
 			return 2;
 		}
 	}
 	if (reps_one == 0 || reps_many == 0) {
 		fprintf(stderr, "mapbench: repetitions must be positive\n");
 		return 2;
+	}
+	if (second_thread) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, idle_thread, NULL) != 0)
+			die("pthread_create");
+		fprintf(stderr, "# a second thread is alive: the fd table is shared\n");
 	}
 
 	int container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);

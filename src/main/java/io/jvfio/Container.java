@@ -41,7 +41,8 @@ public final class Container implements AutoCloseable {
     /** The windows, registrations and mappings, and the checks against them. */
     private final DmaTracking tracking;
     private final ContainerIoctls ioctls;
-    private final KernelGuards guards;
+    final KernelGuards guards;
+    private static final String CLOSED = "the container is closed";
 
     Container(Vfio vfio, FdHandle fd) {
         this.vfio = vfio;
@@ -74,9 +75,7 @@ public final class Container implements AutoCloseable {
         guards.attach(g.number(), type == IommuType.SPAPR_TCE_V2 && !groups.isEmpty() && !tracking.windows().isEmpty());
     }
 
-    void attached(Group g) {
-        groups.add(g);
-    }
+    void attached(Group g) { groups.add(g); }
 
     void detached(Group g) {
         groups.remove(g);
@@ -86,7 +85,8 @@ public final class Container implements AutoCloseable {
             type = null;
             guards.windowMade(false);
             tracking.forgetWindows();
-            tracking.forgetAll();
+            tracking.forgetAll("the container's last group was detached, which released its IOMMU and every mapping: "
+                    + "attach a group, set the IOMMU and open a new mapper");
         }
     }
 
@@ -255,7 +255,7 @@ public final class Container implements AutoCloseable {
             return;
         }
         try {
-            long[] ranges = tracking.mappings.rangesInto(address, size);
+            long[] ranges = tracking.rangesInto(address, size);
             for (int i = 0; i < ranges.length; i += 2) {
                 unmap(ranges[i], ranges[i + 1]);
             }
@@ -291,7 +291,7 @@ public final class Container implements AutoCloseable {
                     f -> backend.spaprTceCreate(f, s));
             DmaWindow w = new DmaWindow(vfio_iommu_spapr_tce_create.start_addr.get(s), windowSize, pageShift, levels, false);
             tracking.addWindow(w);
-            guards.windowMade(true);
+            guards.mapped();
             return w;
         }
     }
@@ -369,11 +369,9 @@ public final class Container implements AutoCloseable {
     public void map(long iova, long vaddr, long size, DmaDirection direction) throws VfioException {
         Objects.requireNonNull(direction, "direction");
         tracking.requireLiveRegistration(vaddr, size);
-        tracking.requireWithinWindow(VFIO_IOMMU_MAP_DMA, iova, size,
-                "the pSeries kernel oopses on such a MAP_DMA (6.12.95 and 7.2.12 alike; no upstream fix yet):"
-                        + " split the mapping at the window end");
+        guards.map(tracking, iova, size);
         ioctls.mapDma(iova, vaddr, size, direction);
-        guards.windowMade(true);
+        guards.mapped();
         tracking.mappings.mapped(iova, size, vaddr);
     }
 
@@ -393,6 +391,23 @@ public final class Container implements AutoCloseable {
         guards.unmap(tracking, iova, size);
         ioctls.unmapDma(iova, size);
         tracking.mappings.unmapped(iova, size);
+    }
+
+    /**
+     * A thread-confined handle for this container's MAP_DMA and UNMAP_DMA, for a driver's hot path:
+     * the same checks and exceptions as {@link #map(long, long, long, DmaDirection)} and
+     * {@link #unmap(long, long)} without a lock, an atomic or a thread-local lookup per call (see
+     * {@link DmaMapper}). Open one per I/O thread, use it on that thread, close it there.
+     *
+     * @return a new mapper, confined to the calling thread
+     * @throws IllegalStateException if the container (or its {@link Vfio}) is closed
+     */
+    public DmaMapper mapper() {
+        DmaMapper m = tracking.opened(new DmaMapper(this, backend, tracking, ioctls, fd));
+        if (!isOpen()) {
+            m.invalidate(CLOSED); // closed between the mapper's hold on the fd and its registration
+        }
+        return m;
     }
 
     /**
@@ -422,11 +437,12 @@ public final class Container implements AutoCloseable {
     /** Closes attached groups (and their devices) first, then the container fd. Idempotent. */
     @Override
     public void close() {
+        tracking.forgetAll(CLOSED); // the mappers first: no new call starts while the groups go
         for (Group g : groups) {
             g.close();
         }
         if (fd.close()) {
-            tracking.forgetAll();
+            tracking.forgetAll(CLOSED);
             vfio.closed(this);
         }
     }

@@ -76,10 +76,16 @@ final class ContainerIoctls {
         int f = fd.acquire();
         long r;
         try {
-            r = log(ioctl, f, ioctl == VFIO_IOMMU_MAP_DMA ? backend.iommuMapDma(f, s) : backend.iommuUnmapDma(f, s));
+            r = ioctl == VFIO_IOMMU_MAP_DMA ? backend.iommuMapDma(f, s) : backend.iommuUnmapDma(f, s);
         } finally {
             fd.release();
         }
+        completed(ioctl, f, r, iova, size);
+    }
+
+    /** A MAP_DMA or UNMAP_DMA issued on {@code f} (by a {@link DmaMapper}) returned {@code r}: logged, and thrown unless 0. */
+    void completed(VfioIoctl ioctl, int f, long r, long iova, long size) throws VfioException {
+        log(ioctl, f, r);
         if (r != 0) {
             mapFailed(ioctl, iova, size, r);
         }
@@ -93,7 +99,9 @@ final class ContainerIoctls {
     }
 
     private long log(VfioIoctl ioctl, int f, long r) {
-        IoctlLog.log(ioctl, ioctl.request(backend.arch()), f, r);
+        if (IoctlLog.LOG.isDebugEnabled()) { // the request number is not computed per call when nobody logs
+            IoctlLog.log(ioctl, ioctl.request(backend.arch()), f, r);
+        }
         return r;
     }
 

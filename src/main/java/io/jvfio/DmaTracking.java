@@ -4,8 +4,10 @@ import io.jvfio.abi.VfioIoctl;
 import io.jvfio.backend.VfioBackend;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * What a {@link Container} knows of its IOMMU state (its windows, its registrations and its
@@ -23,15 +25,50 @@ final class DmaTracking {
     private volatile MemorySegment[] registered = new MemorySegment[0];
     /** What is mapped where, so that a freed buffer can be unmapped. */
     final Mappings mappings = new Mappings();
+    /** The open mappers: they record their own mappings. */
+    private final List<DmaMapper> mappers = new CopyOnWriteArrayList<>();
 
     DmaTracking(VfioBackend backend) {
         this.backend = backend;
     }
 
-    /** The kernel released everything (last group detached, or the container closed). */
-    synchronized void forgetAll() {
+    /** The kernel released everything (last group detached, or the container closed): {@code why} mappers stop. */
+    synchronized void forgetAll(String why) {
+        for (DmaMapper m : mappers) {
+            m.invalidate(why);
+        }
+        mappers.clear(); // an unusable mapper maps nothing; unreferenced here, a dropped one can be cleaned
         registered = new MemorySegment[0];
         mappings.clearAll();
+    }
+
+    DmaMapper opened(DmaMapper m) {
+        mappers.add(m);
+        return m;
+    }
+
+    void closed(DmaMapper m) {
+        mappers.remove(m);
+    }
+
+    /**
+     * The IOVA ranges mapped into process memory {@code [va, va+len)}, through the container or any
+     * open mapper, as {@code {iova, size}} pairs. A mapper's range outside every window is left out: the
+     * window's removal cleared it.
+     */
+    long[] rangesInto(long va, long len) {
+        long[] out = mappings.rangesInto(va, len);
+        for (DmaMapper m : mappers) {
+            long[] r = m.rangesInto(va, len);
+            for (int i = 0; i < r.length; i += 2) {
+                if (windowAt(r[i]) != null) {
+                    out = Arrays.copyOf(out, out.length + 2);
+                    out[out.length - 2] = r[i];
+                    out[out.length - 1] = r[i + 1];
+                }
+            }
+        }
+        return out;
     }
 
     /** What v1 ENABLE charges: the default window, {@code tce32_size >> PAGE_SHIFT} pages. */

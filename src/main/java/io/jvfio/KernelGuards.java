@@ -1,6 +1,7 @@
 package io.jvfio;
 
 import static io.jvfio.abi.VfioIoctl.VFIO_GROUP_SET_CONTAINER;
+import static io.jvfio.abi.VfioIoctl.VFIO_IOMMU_MAP_DMA;
 import static io.jvfio.abi.VfioIoctl.VFIO_IOMMU_UNMAP_DMA;
 
 import io.jvfio.backend.KernelFix;
@@ -29,6 +30,22 @@ final class KernelGuards {
 
     void windowMade(boolean made) {
         windowMade = made;
+    }
+
+    /** A MAP succeeded: recorded only on releases whose {@link #attach} depends on it (no barrier on a hot path elsewhere). */
+    void mapped() {
+        if (reuseAcrossGroupsCrashes && !windowMade) {
+            windowMade = true;
+        }
+    }
+
+    /**
+     * VFIO_IOMMU_MAP_DMA of a range that crosses its window's end: refused on every release, since
+     * 6.12.95 and 7.2.12 alike oops in tce_iommu_unuse_page_v2 and no upstream fix is known yet.
+     */
+    void map(DmaTracking tracking, long iova, long size) throws VfioGuardException {
+        tracking.requireWithinWindow(VFIO_IOMMU_MAP_DMA, iova, size, "the pSeries kernel oopses on such a MAP_DMA"
+                + " (6.12.95 and 7.2.12 alike; no upstream fix yet): split the mapping at the window end");
     }
 
     /**

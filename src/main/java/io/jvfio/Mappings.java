@@ -1,109 +1,29 @@
 package io.jvfio;
 
-import java.util.Arrays;
-
-/**
- * The IOVA ranges a container has mapped and the process addresses behind them, so that freeing a
- * buffer can unmap exactly what points into it. Kept in three parallel arrays sorted by IOVA (the
- * kernel never lets two mappings overlap): recording a MAP or UNMAP allocates nothing unless the
- * arrays grow. IOVAs compare unsigned. Thread-safe (every method is synchronized).
- */
+/** A container's {@link MappingTable}, shared by every thread that maps through it: each method locks. */
 final class Mappings {
-    private long[] iova = new long[16];
-    private long[] size = new long[16];
-    private long[] vaddr = new long[16];
-    private int n;
+    private final MappingTable table = new MappingTable();
 
-    /** Index of the first entry whose IOVA is not below {@code at}. */
-    private int lowerBound(long at) {
-        int lo = 0;
-        int hi = n;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (Long.compareUnsigned(iova[mid], at) < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
-
-    private void insertAt(int i, long io, long sz, long va) {
-        if (n == iova.length) {
-            iova = Arrays.copyOf(iova, n * 2);
-            size = Arrays.copyOf(size, n * 2);
-            vaddr = Arrays.copyOf(vaddr, n * 2);
-        }
-        System.arraycopy(iova, i, iova, i + 1, n - i);
-        System.arraycopy(size, i, size, i + 1, n - i);
-        System.arraycopy(vaddr, i, vaddr, i + 1, n - i);
-        iova[i] = io;
-        size[i] = sz;
-        vaddr[i] = va;
-        n++;
-    }
-
-    private void removeAt(int i) {
-        System.arraycopy(iova, i + 1, iova, i, n - i - 1);
-        System.arraycopy(size, i + 1, size, i, n - i - 1);
-        System.arraycopy(vaddr, i + 1, vaddr, i, n - i - 1);
-        n--;
-    }
-
-    /** A successful MAP of {@code [io, io+sz)} to process memory at {@code va}. */
     synchronized void mapped(long io, long sz, long va) {
-        if (sz != 0) {
-            insertAt(lowerBound(io), io, sz, va);
-        }
+        table.mapped(io, sz, va);
     }
 
-    /** A successful UNMAP of {@code [io, io+sz)}: drops, trims or splits what it covered. */
     synchronized void unmapped(long io, long sz) {
-        long end = io + sz;
-        // An entry that starts below io may reach into the range: start one before the bound.
-        int i = Math.max(0, lowerBound(io) - 1);
-        while (i < n && Long.compareUnsigned(iova[i], end) < 0) {
-            long s = iova[i];
-            long e = s + size[i];
-            if (Long.compareUnsigned(e, io) <= 0) {
-                i++;
-                continue;
-            }
-            long va = vaddr[i];
-            removeAt(i);
-            if (Long.compareUnsigned(s, io) < 0) {
-                insertAt(i++, s, io - s, va);
-            }
-            if (Long.compareUnsigned(e, end) > 0) {
-                insertAt(i++, end, e - end, va + (end - s));
-            }
+        table.unmapped(io, sz);
+    }
+
+    /** Takes over the entries of {@link MappingTable#entries()}: a closing mapper's live mappings. */
+    synchronized void adopt(long[] entries) {
+        for (int i = 0; i < entries.length; i += 3) {
+            table.mapped(entries[i], entries[i + 1], entries[i + 2]);
         }
     }
 
     synchronized void clearAll() {
-        n = 0;
+        table.clearAll();
     }
 
-    /**
-     * The IOVA ranges that map process memory in {@code [va, va+len)}, as pairs {@code {iova, size}}
-     * in one array.
-     */
     synchronized long[] rangesInto(long va, long len) {
-        long[] out = new long[0];
-        for (int i = 0; i < n; i++) {
-            long lo = Math.max(vaddr[i], va);
-            long hi = Math.min(vaddr[i] + size[i], va + len);
-            if (lo < hi) {
-                out = Arrays.copyOf(out, out.length + 2);
-                out[out.length - 2] = iova[i] + (lo - vaddr[i]);
-                out[out.length - 1] = hi - lo;
-            }
-        }
-        return out;
-    }
-
-    synchronized int count() {
-        return n;
+        return table.rangesInto(va, len);
     }
 }

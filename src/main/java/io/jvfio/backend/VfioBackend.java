@@ -2,7 +2,9 @@ package io.jvfio.backend;
 
 import io.jvfio.abi.Arch;
 import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.util.List;
 
 /**
@@ -123,6 +125,45 @@ public interface VfioBackend extends AutoCloseable {
 
     long iommuUnmapDma(int containerFd, MemorySegment unmap);
 
+    /**
+     * The layout of the errno buffer the {@code errnoBuffer} overloads take: the FFM linker's capture
+     * state ({@code Linker.Option.captureStateLayout()}). A caller that keeps one per thread, next to
+     * its argument structs, saves the kernel backend a per-thread buffer lookup on every call.
+     *
+     * @return the layout; allocate a buffer of it in memory only one thread uses
+     */
+    static StructLayout errnoBufferLayout() {
+        return Linker.Option.captureStateLayout();
+    }
+
+    /**
+     * {@link #iommuMapDma(int, MemorySegment)} with a caller-held errno buffer of
+     * {@link #errnoBufferLayout()}, confined to the calling thread (two threads sharing one would
+     * read each other's errno). The kernel backend captures errno into it instead of its per-thread
+     * buffer; the default ignores it (the emulator has no errno to capture).
+     *
+     * @param containerFd the container
+     * @param map a filled {@code vfio_iommu_type1_dma_map}
+     * @param errnoBuffer the caller's errno buffer
+     * @return 0, the kernel's non-negative answer, or {@code -errno}
+     */
+    default long iommuMapDma(int containerFd, MemorySegment map, MemorySegment errnoBuffer) {
+        return iommuMapDma(containerFd, map);
+    }
+
+    /**
+     * {@link #iommuUnmapDma(int, MemorySegment)} with a caller-held errno buffer, as
+     * {@link #iommuMapDma(int, MemorySegment, MemorySegment)}.
+     *
+     * @param containerFd the container
+     * @param unmap a filled {@code vfio_iommu_type1_dma_unmap}
+     * @param errnoBuffer the caller's errno buffer
+     * @return 0, the kernel's non-negative answer, or {@code -errno}
+     */
+    default long iommuUnmapDma(int containerFd, MemorySegment unmap, MemorySegment errnoBuffer) {
+        return iommuUnmapDma(containerFd, unmap);
+    }
+
     long spaprRegisterMemory(int containerFd, MemorySegment reg);
 
     long spaprUnregisterMemory(int containerFd, MemorySegment reg);
@@ -138,6 +179,20 @@ public interface VfioBackend extends AutoCloseable {
      * architecture's numbers). The typed methods above are what drivers use.
      */
     long ioctl(int fd, int request, MemorySegment arg);
+
+    /**
+     * {@link #ioctl(int, int, MemorySegment)} with a caller-held errno buffer, as
+     * {@link #iommuMapDma(int, MemorySegment, MemorySegment)}.
+     *
+     * @param fd any fd
+     * @param request the request number
+     * @param arg the pointer argument
+     * @param errnoBuffer the caller's errno buffer of {@link #errnoBufferLayout()}
+     * @return the ioctl's non-negative result, or {@code -errno}
+     */
+    default long ioctl(int fd, int request, MemorySegment arg, MemorySegment errnoBuffer) {
+        return ioctl(fd, request, arg);
+    }
 
     // ---- around the ioctls -------------------------------------------------------------------------
 

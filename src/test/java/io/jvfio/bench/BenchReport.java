@@ -177,6 +177,7 @@ public final class BenchReport {
         }
         String[][] rows = {
             {"IoctlBench.jvfioSeam", "jvfio: KernelBackend.ioctl (the seam)"},
+            {"IoctlBench.jvfioSeamCallerBuffer", "jvfio: the seam, caller's errno buffer (DmaMapper's path)"},
             {"IoctlBench.jvfioLibC", "jvfio: LibC.ioctl"},
             {"IoctlBench.jvfioLibCCallerBuffer", "jvfio: LibC.ioctl, caller's errno buffer"},
             {"IoctlBench.ffmNaiveArena", "FFM naive: confined Arena per call"},
@@ -260,6 +261,16 @@ public final class BenchReport {
                     where, f(b.time().median()), f(b.time().mean()), bytes(b.bytesPerOp()))));
             seam.ifPresent(b -> line(String.format("| the same two ioctls on the emulator's seam: emulator only | %s | %s | %s |",
                     f(b.time().median()), f(b.time().mean()), bytes(b.bytesPerOp()))));
+            Optional<Jmh> mapper = j("EmulatorBench.apiMapperMapUnmap4K[neighbour=" + n + "]");
+            mapper.ifPresent(b -> line(String.format("| DmaMapper.map + unmap of the same page: public API + emulator | %s | %s | %s |",
+                    f(b.time().median()), f(b.time().mean()), bytes(b.bytesPerOp()))));
+            if (mapper.isPresent() && seam.isPresent()) {
+                double above = mapper.get().bytesPerOp() - seam.get().bytesPerOp();
+                line(String.format("| difference: the DmaMapper above the seam | %s | – | %s |",
+                        f(mapper.get().time().median() - seam.get().time().median()), bytes(Math.max(0, above))));
+                verdicts.add(String.format(Locale.ROOT, "DmaMapper above the seam, map+unmap (%s): %s bytes/op (target 0): %s",
+                        where, bytes(Math.max(0, above)), noAllocation(above) ? "met" : "missed"));
+            }
             if (api.isPresent() && seam.isPresent()) {
                 double above = api.get().bytesPerOp() - seam.get().bytesPerOp();
                 line(String.format("| difference: the public API above the seam | %s | – | %s |",

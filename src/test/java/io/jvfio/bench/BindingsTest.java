@@ -75,6 +75,7 @@ class BindingsTest {
             assertEquals(3, LibC.write(p.writeFd, three, 3));
             assertAll(
                     () -> assertFionread(3, b.jvfioSeam(p), p, "seam"),
+                    () -> assertFionread(3, b.jvfioSeamCallerBuffer(p), p, "seam caller buffer"),
                     () -> assertFionread(3, b.jvfioLibC(p), p, "LibC"),
                     () -> assertFionread(3, b.jvfioLibCCallerBuffer(p), p, "LibC caller buffer"),
                     () -> assertFionread(3, b.ffmNaiveArena(p), p, "naive FFM"),
@@ -86,6 +87,7 @@ class BindingsTest {
         // Closed fds: EBADF through every path that keeps errno.
         assertAll(
                 () -> assertEquals(-EBADF, b.jvfioSeam(p), "seam"),
+                () -> assertEquals(-EBADF, b.jvfioSeamCallerBuffer(p), "seam caller buffer"),
                 () -> assertEquals(-EBADF, b.jvfioLibC(p), "LibC"),
                 () -> assertEquals(-EBADF, b.jvfioLibCCallerBuffer(p), "LibC caller buffer"),
                 () -> assertEquals(-EBADF, b.ffmNaiveArena(p), "naive FFM"),

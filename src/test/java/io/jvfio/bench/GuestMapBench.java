@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
 
 /**
  * The in-guest MAP+UNMAP benchmark: {@code native/guest-bench/mapbench.c} and its Java counterpart
- * {@code io.jvfio.toolkit.bench.MapBench} (public API and toolkit) and its {@code --seam} mode (the same
- * ioctls on the backend seam, no API), alternated C, API, seam, C, API, seam, ..., C in one boot of the
+ * {@code io.jvfio.toolkit.bench.MapBench} (public API and toolkit), its {@code --mapper} mode (the API
+ * through a thread's {@code DmaMapper}) and its {@code --seam} mode (the same ioctls on the backend seam,
+ * no API), alternated C, API, mapper, seam, C, ..., C in one boot of the
  * QEMU pseries guest, so all see the same kernel, the same TCG host and the same drift. Each program
  * run prints one median per operation. The reported ratio is the median of the Java runs over the
  * median of the C runs (robust to one disturbed run); the ratio of each round, over the mean of the C
@@ -35,7 +36,16 @@ import java.util.regex.Pattern;
  */
 public final class GuestMapBench {
     private static final Pattern RESULT = Pattern.compile("mapbench (\\S+) median_ns=(\\d+)");
-    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|java|seam)");
+    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|cthread|java|mapper|seam|downcall)\\b");
+    /** The runs after C's in each round, in order, and how the table names them. */
+    private static final Map<String, String> RUNS = new LinkedHashMap<>(Map.of(
+            "cthread", "C with a second thread alive (mapbench.c -t)"));
+
+    static {
+        RUNS.put("java", "Java, public API (Container) + toolkit");
+        RUNS.put("mapper", "Java, public API (DmaMapper) + toolkit");
+        RUNS.put("seam", "Java, backend seam (no API)");
+    }
 
     private GuestMapBench() {}
 
@@ -58,15 +68,20 @@ public final class GuestMapBench {
         for (int r = 1; r <= rounds + 1; r++) {
             script.append("echo '@@ROUND ").append(r).append(" c'\n./mapbench ").append(progArgs).append(" 2>&1\n");
             if (r <= rounds) {
-                script.append("echo '@@ROUND ").append(r).append(" java'\n").append(java).append(" 2>&1\n");
-                script.append("echo '@@ROUND ").append(r).append(" seam'\n").append(java).append(" --seam 2>&1\n");
+                for (String who : RUNS.keySet()) {
+                    script.append("echo '@@ROUND ").append(r).append(' ').append(who).append("'\n")
+                            .append(who.equals("cthread") ? "./mapbench -t " + progArgs : java
+                                    + (who.equals("java") ? "" : " --" + who)).append(" 2>&1\n");
+                }
+                script.append("echo '@@ROUND ").append(r).append(" downcall'\n\"$JAVA\" ").append(jvm)
+                        .append(" -cp jvfio-all.jar io.jvfio.toolkit.bench.DowncallBench 2>&1\n");
             }
         }
         GuestRun run = GuestRun.builder("bench-guest").file(jar, "jvfio-all.jar").file(c, "mapbench")
                 .script(script.toString()).build();
         System.err.println("[bench-guest] guest JVM: " + jvm + (progArgs.isEmpty() ? "" : "; both programs: " + progArgs));
         System.err.println("[bench-guest] one boot: " + (rounds + 1) + " C runs and " + rounds
-                + " runs each of the Java API and seam, alternated (about " + (30 + 20 * rounds) + " s under TCG)");
+                + " runs each of C with a thread, the Java API, mapper, seam and the downcall bench, alternated (about " + (30 + 50 * rounds) + " s under TCG)");
         GuestResult result = new HostQemuLauncher().run(GuestMachine.defaults(), GuestImages.locate(), run);
         if (result.exitStatus() != 0) {
             System.err.println("bench-guest: the guest run failed (exit " + result.exitStatus() + "):");
@@ -75,9 +90,22 @@ public final class GuestMapBench {
         }
 
         // results.get("c"|"java").get(op) = the medians of that program's runs, in round order
+        String table = table(parse(result.runOutput()), rounds);
+        System.out.print(table);
+        Path out = Path.of("target/bench/guest-map.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, table);
+        System.err.println("[bench-guest] wrote " + out);
+    }
+
+    /**
+     * The guest's output read back: {@code results.get(who).get(op)} = the medians of that program's
+     * runs, in round order. The programs' diagnostics ({@code #} lines) are echoed on stderr.
+     */
+    static Map<String, Map<String, List<Long>>> parse(List<String> output) {
         Map<String, Map<String, List<Long>>> results = new LinkedHashMap<>();
         String who = null;
-        for (String line : result.runOutput()) {
+        for (String line : output) {
             Matcher m = ROUND.matcher(line);
             if (m.find()) {
                 who = m.group(2);
@@ -91,19 +119,14 @@ public final class GuestMapBench {
                 System.err.println("  " + who + " " + line);
             }
         }
-        String table = table(results, rounds);
-        System.out.print(table);
-        Path out = Path.of("target/bench/guest-map.md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, table);
-        System.err.println("[bench-guest] wrote " + out);
+        return results;
     }
 
-    /** The Markdown table: per operation, every run's median, and the Java/C ratios (per round, and their median). */
+    /** The Markdown table: per operation, every run's median, and the ratios to C (per round, and their median). */
     static String table(Map<String, Map<String, List<Long>>> r, int rounds) {
         Map<String, List<Long>> cRuns = r.getOrDefault("c", Map.of());
         StringBuilder s = new StringBuilder();
-        s.append("| operation | program | medians, ns (each run) | median of runs, ns | Java/C per round | Java/C |\n");
+        s.append("| operation | program | medians, ns (each run) | median of runs, ns | over C per round | over C |\n");
         s.append("|---|---|---|---:|---|---:|\n");
         boolean incomplete = false;
         for (String op : cRuns.keySet()) {
@@ -112,24 +135,81 @@ public final class GuestMapBench {
             long cMedian = median(cs);
             s.append("| ").append(name).append(" | C (mapbench.c) | ").append(join(cs)).append(" | ").append(cMedian)
                     .append(" | | |\n");
-            for (String who : List.of("java", "seam")) {
+            for (String who : RUNS.keySet()) {
                 List<Long> js = r.getOrDefault(who, Map.of()).getOrDefault(op, List.of());
                 incomplete |= js.size() != rounds;
                 List<Double> ratios = new ArrayList<>();
                 for (int i = 0; i < js.size() && i + 1 < cs.size(); i++) {
                     ratios.add(js.get(i) / ((cs.get(i) + cs.get(i + 1)) / 2.0));
                 }
-                s.append("| ").append(name).append(" | ")
-                        .append(who.equals("java") ? "Java, public API + toolkit" : "Java, backend seam (no API)")
+                s.append("| ").append(name).append(" | ").append(RUNS.get(who))
                         .append(" | ").append(join(js)).append(" | ").append(js.isEmpty() ? "–" : median(js)).append(" | ")
                         .append(String.join(", ", ratios.stream().map(GuestMapBench::ratio).toList())).append(" | ")
                         .append(js.isEmpty() ? "–" : ratio((double) median(js) / cMedian)).append(" |\n");
             }
         }
+        s.append(aboveSeam(r, cRuns));
+        s.append(downcalls(r, cRuns));
         if (incomplete) {
             s.append("\n(incomplete: a Java run printed no result; see the guest console)\n");
         }
         return s.toString();
+    }
+
+    /**
+     * What the public API costs above the seam, as a fraction of C: per round, (API run - seam run) over
+     * the mean of the C runs on either side, and the median of those, for each operation and API path.
+     */
+    static String aboveSeam(Map<String, Map<String, List<Long>>> r, Map<String, List<Long>> cRuns) {
+        StringBuilder s = new StringBuilder("\n| operation | API path | (API - seam)/C per round | median |\n|---|---|---|---:|\n");
+        for (String op : cRuns.keySet()) {
+            List<Long> cs = cRuns.get(op);
+            List<Long> seam = r.getOrDefault("seam", Map.of()).getOrDefault(op, List.of());
+            for (String who : List.of("java", "mapper")) {
+                List<Long> js = r.getOrDefault(who, Map.of()).getOrDefault(op, List.of());
+                List<Double> f = new ArrayList<>();
+                for (int i = 0; i < js.size() && i < seam.size() && i + 1 < cs.size(); i++) {
+                    f.add((js.get(i) - seam.get(i)) / ((cs.get(i) + cs.get(i + 1)) / 2.0));
+                }
+                List<Double> sorted = new ArrayList<>(f);
+                sorted.sort(null);
+                s.append("| MAP+UNMAP, ").append(op.replace('_', ' ')).append(" | ").append(RUNS.get(who))
+                        .append(" | ").append(String.join(", ", f.stream().map(GuestMapBench::ratio).toList()))
+                        .append(" | ").append(sorted.isEmpty() ? "–" : ratio(sorted.get((sorted.size() - 1) / 2)))
+                        .append(" |\n");
+            }
+        }
+        return s.toString();
+    }
+
+    /**
+     * The FFM downcall itself in the guest ({@code DowncallBench}: libc's {@code abs} bound as the seam
+     * binds ioctl, with and without errno capture), per call, against the seam's gap to C for one
+     * page: a MAP+UNMAP pair makes two downcalls.
+     */
+    static String downcalls(Map<String, Map<String, List<Long>>> r, Map<String, List<Long>> cRuns) {
+        Map<String, List<Long>> d = r.getOrDefault("downcall", Map.of());
+        List<Long> capture = d.getOrDefault("downcall_capture", List.of());
+        List<Long> seam = r.getOrDefault("seam", Map.of()).getOrDefault("one_page", List.of());
+        List<Long> cs = cRuns.getOrDefault("one_page", List.of());
+        if (capture.isEmpty() || seam.isEmpty() || cs.isEmpty()) {
+            return "";
+        }
+        long gap = median(seam) - median(cs);
+        String t = "\n| FFM downcall in the guest, ns per call | medians (each run) | median |\n|---|---|---:|\n"
+                + "| with errno capture (the seam's binding) | " + join(capture) + " | " + median(capture) + " |\n"
+                + "| without errno capture | " + join(d.getOrDefault("downcall_plain", List.of())) + " | "
+                + median(d.getOrDefault("downcall_plain", List.of(0L))) + " |\n"
+                + "| the seam's gap to C per one-page pair (seam - C, medians) | | " + gap + " |\n"
+                + "| two captured downcalls over that gap | | " + ratio(2.0 * median(capture) / gap) + " |\n";
+        List<Long> threaded = r.getOrDefault("cthread", Map.of()).getOrDefault("one_page", List.of());
+        if (!threaded.isEmpty()) {
+            long shared = median(threaded) - median(cs);
+            t += "| a shared fd table per one-page pair (C with a second thread - C, medians) | | " + shared + " |\n"
+                    + "| the rest of the gap (gap - two captured downcalls - shared fd table) | | "
+                    + (gap - 2 * median(capture) - shared) + " |\n";
+        }
+        return t;
     }
 
     /** The median (the lower middle one of an even count). */

@@ -13,19 +13,54 @@ class GuestMapBenchTableTest {
     void ratioIsMedianOfJavaRunsOverMedianOfCRuns_andOneDisturbedRunDoesNotMoveIt() {
         Map<String, Map<String, List<Long>>> r = Map.of(
                 "c", Map.of("one_page", List.of(100L, 100L, 400L, 100L)),
+                "cthread", Map.of("one_page", List.of(105L, 105L, 105L)),
                 "java", Map.of("one_page", List.of(150L, 160L, 150L)),
+                "mapper", Map.of("one_page", List.of(120L, 130L, 140L)),
                 "seam", Map.of("one_page", List.of(110L, 120L, 130L)));
         String t = GuestMapBench.table(r, 3);
         assertTrue(t.contains("| MAP+UNMAP, one page | C (mapbench.c) | 100, 100, 400, 100 | 100 | | |"), t);
         assertTrue(t.contains("| 150, 160, 150 | 150 | 1.500, 0.640, 0.600 | 1.500 |"), t);
         assertTrue(t.contains("| 110, 120, 130 | 120 | 1.100, 0.480, 0.520 | 1.200 |"), t);
+        assertTrue(t.contains("| 120, 130, 140 | 130 | 1.200, 0.520, 0.560 | 1.300 |"), t);
+        // (API - seam) over the mean of the C runs on either side: 40/100, 40/250, 20/250; 10/100, 10/250, 10/250.
+        assertTrue(t.contains("| MAP+UNMAP, one page | Java, public API (Container) + toolkit | 0.400, 0.160, 0.080 | 0.160 |"), t);
+        assertTrue(t.contains("| MAP+UNMAP, one page | Java, public API (DmaMapper) + toolkit | 0.100, 0.040, 0.040 | 0.040 |"), t);
         assertTrue(!t.contains("incomplete"), t);
+    }
+
+    @Test
+    void downcallTable_comparesTwoCapturedDowncallsWithTheSeamsGap() {
+        Map<String, Map<String, List<Long>>> r = Map.of(
+                "c", Map.of("one_page", List.of(100L, 100L, 100L)),
+                "seam", Map.of("one_page", List.of(140L, 150L)),
+                "downcall", Map.of("downcall_capture", List.of(20L, 22L), "downcall_plain", List.of(15L, 16L)));
+        String t = GuestMapBench.downcalls(r, r.get("c"));
+        assertTrue(t.contains("| with errno capture (the seam's binding) | 20, 22 | 20 |"), t);
+        assertTrue(t.contains("| without errno capture | 15, 16 | 15 |"), t);
+        assertTrue(t.contains("| the seam's gap to C per one-page pair (seam - C, medians) | | 40 |"), t);
+        assertTrue(t.contains("| two captured downcalls over that gap | | 1.000 |"), t);
+        assertEquals("", GuestMapBench.downcalls(Map.of("c", r.get("c")), r.get("c")), "no downcall run: no table");
+        Map<String, Map<String, List<Long>>> withThread = new java.util.HashMap<>(r);
+        withThread.put("cthread", Map.of("one_page", List.of(110L, 112L)));
+        String t2 = GuestMapBench.downcalls(withThread, r.get("c"));
+        assertTrue(t2.contains("(C with a second thread - C, medians) | | 10 |"), t2);
+        assertTrue(t2.contains("(gap - two captured downcalls - shared fd table) | | -10 |"), t2);
+    }
+
+    @Test
+    void parse_keepsEachProgramsResultsApart_cthreadIsNotC() {
+        Map<String, Map<String, List<Long>>> r = GuestMapBench.parse(List.of("@@ROUND 1 c", "mapbench one_page median_ns=100",
+                "@@ROUND 1 cthread", "# a second thread is alive", "mapbench one_page median_ns=105", "@@ROUND 1 seam",
+                "mapbench one_page median_ns=130", "@@ROUND 2 c", "mapbench one_page median_ns=101"));
+        assertEquals(List.of(100L, 101L), r.get("c").get("one_page"));
+        assertEquals(List.of(105L), r.get("cthread").get("one_page"));
+        assertEquals(List.of(130L), r.get("seam").get("one_page"));
     }
 
     @Test
     void missingJavaRun_isFlagged() {
         String t = GuestMapBench.table(Map.of("c", Map.of("one_page", List.of(100L, 100L)),
-                "java", Map.of("one_page", List.of(150L))), 2);
+                "java", Map.of("one_page", List.of(150L, 150L)), "seam", Map.of("one_page", List.of(120L, 120L))), 2);
         assertTrue(t.contains("incomplete"), t);
     }
 

@@ -85,6 +85,12 @@ public class IoctlBench {
         return p.seam.ioctl(p.fd, (int) p.request, p.n);
     }
 
+    /** The seam's overload with the caller's errno buffer, as a {@code DmaMapper} calls MAP/UNMAP. */
+    @Benchmark
+    public long jvfioSeamCallerBuffer(Pipe p) {
+        return p.seam.ioctl(p.fd, (int) p.request, p.n, p.errnoBuffer);
+    }
+
     /** jvfio's LibC directly (per-thread errno buffer, one ThreadLocal lookup). */
     @Benchmark
     public int jvfioLibC(Pipe p) {

@@ -48,9 +48,12 @@ class TopologyContractTest {
     static final long MAP_OFFSET = 0x100000;
     static final long BUF = 128 << 10;
 
-    private static void requireTopology(Fixture f) {
+    private static void requireTopology(Fixture f, int... groups) {
         Assumptions.assumeTrue(f.emulated() || Files.exists(Path.of("/dev/vfio/2")),
                 "needs the topology guest (two PHBs and a multi-function edu: make test-topology)");
+        for (int g : groups) {
+            UnprivilegedStage.requireGroup(f.vfio(), g); // under that stage only group 0 is the user's
+        }
     }
 
     private static int errno(VfioCall call) throws VfioException {
@@ -94,7 +97,7 @@ class TopologyContractTest {
     }
 
     static void withTwoGroups(Fixture f, TwoGroups body) throws Exception {
-        requireTopology(f);
+        requireTopology(f, 0, 1);
         Vfio vfio = f.vfio();
         try (Container c = vfio.openContainer(); Group g0 = vfio.openGroup(0); Group g1 = vfio.openGroup(1);
                 DmaBuffer buf = vfio.allocate(BUF, false)) {
@@ -165,7 +168,7 @@ class TopologyContractTest {
     /** SPAPR_TCE (v1) takes one group: SET_IOMMU with two attached is EBUSY; it works once one leaves. */
     @ContractTest
     void twoGroups_v1_EBUSY(Fixture f) throws Exception {
-        requireTopology(f);
+        requireTopology(f, 0, 1);
         Vfio vfio = f.vfio();
         try (Container c = vfio.openContainer(); Group g0 = vfio.openGroup(0); Group g1 = vfio.openGroup(1)) {
             g0.attach(c);
@@ -179,7 +182,7 @@ class TopologyContractTest {
     /** A group moved to a second container: each container then maps for its own group, and both devices DMA. */
     @ContractTest
     void groupMovedToSecondContainer(Fixture f) throws Exception {
-        requireTopology(f);
+        requireTopology(f, 0, 1);
         Vfio vfio = f.vfio();
         try (Container c1 = vfio.openContainer(); Container c2 = vfio.openContainer();
                 Group g0 = vfio.openGroup(0); Group g1 = vfio.openGroup(1);
@@ -216,7 +219,7 @@ class TopologyContractTest {
      */
     @ContractTest
     void multiFunction_oneGroup_dmaFromEachFunction(Fixture f) throws Exception {
-        requireTopology(f);
+        requireTopology(f, 2);
         Vfio vfio = f.vfio();
         try (Container c = vfio.openContainer(); Group g = vfio.openGroup(2); DmaBuffer buf = vfio.allocate(BUF, false)) {
             g.attach(c);

@@ -49,7 +49,24 @@ class MapBenchTest {
     }
 
     @Test
+    void mapperMode_printsTheSameLines_andLeavesNoFdOpen() throws VfioException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (Vfio vfio = VfioHost.emulated(Profile.QEMU_PSERIES)) {
+            MapBenchAccess.run(vfio, new String[] {"--mapper", "-n", "5", "-m", "3", "-w", "2", "-W", "1"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            io.jvfio.emul.EmulatorState st = ((io.jvfio.emul.EmulatedBackend) vfio.backend()).inspect();
+            assertTrue(st.openFds().isEmpty(), "fds left open: " + st.openFds());
+        }
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        assertEquals(2, lines.length, out.toString(StandardCharsets.UTF_8));
+        assertTrue(lines[0].matches("mapbench one_page median_ns=\\d+"), lines[0]);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("through a DmaMapper"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void badArguments_areRefused() {
+        assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"--seam", "--mapper"}));
         assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"-n"}));
         assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"-n", "x"}));
         assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"-n", "0"}));

@@ -244,6 +244,16 @@ public final class KernelBackend implements VfioBackend {
     }
 
     @Override
+    public long iommuMapDma(int fd, MemorySegment map, MemorySegment errnoBuffer) {
+        return LibC.ioctl(errnoBuffer, fd, REQ_MAP_DMA, map);
+    }
+
+    @Override
+    public long iommuUnmapDma(int fd, MemorySegment unmap, MemorySegment errnoBuffer) {
+        return LibC.ioctl(errnoBuffer, fd, REQ_UNMAP_DMA, unmap);
+    }
+
+    @Override
     public long spaprRegisterMemory(int fd, MemorySegment reg) {
         return LibC.ioctl(fd, REQ_REGISTER_MEMORY, reg);
     }
@@ -271,6 +281,11 @@ public final class KernelBackend implements VfioBackend {
     @Override
     public long ioctl(int fd, int request, MemorySegment arg) {
         return LibC.ioctl(fd, Integer.toUnsignedLong(request), arg);
+    }
+
+    @Override
+    public long ioctl(int fd, int request, MemorySegment arg, MemorySegment errnoBuffer) {
+        return LibC.ioctl(errnoBuffer, fd, Integer.toUnsignedLong(request), arg);
     }
 
     @Override

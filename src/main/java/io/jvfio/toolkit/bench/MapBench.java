@@ -2,6 +2,7 @@ package io.jvfio.toolkit.bench;
 
 import io.jvfio.Container;
 import io.jvfio.DmaDirection;
+import io.jvfio.DmaMapper;
 import io.jvfio.DmaWindow;
 import io.jvfio.Group;
 import io.jvfio.IommuType;
@@ -44,9 +45,11 @@ import java.util.Arrays;
  * median_ns=N}; setup and spread go to stderr, prefixed with {@code #}. Options as the C program:
  * {@code -g GROUP -n ONE_PAGE_REPS -m MANY_PAGES_REPS -w ONE_PAGE_WARMUP -W MANY_WARMUP}, plus
  * {@code --emulated PROFILE} to measure the emulator instead of the running kernel (the default; no
- * fallback: without {@code /dev/vfio} the run fails), and {@code --seam}: the same ioctls straight on the backend seam
- * ({@link VfioBackend}, argument structs prepared once), without the public API. The difference between
- * the two runs is what the API costs; the difference between {@code --seam} and C is the FFM downcall.
+ * fallback: without {@code /dev/vfio} the run fails), {@code --seam}: the same ioctls straight on the backend seam
+ * ({@link VfioBackend}, argument structs prepared once), without the public API, and {@code --mapper}: the
+ * public API through a {@link DmaMapper} (the driver's hot path) instead of the container's thread-safe
+ * methods. The difference between an API run and the seam run is what the API costs; the difference
+ * between {@code --seam} and C is the FFM downcall.
  * Exit status 0, 1 on a VFIO failure, 2 on bad arguments.
  */
 public final class MapBench {
@@ -55,7 +58,8 @@ public final class MapBench {
     static final long TCE_PAGE = 1L << TCE_SHIFT;
 
     /** The parsed command line. */
-    record Args(int group, int repsOne, int repsMany, int warmOne, int warmMany, String profile, boolean seam) {
+    record Args(int group, int repsOne, int repsMany, int warmOne, int warmMany, String profile, boolean seam,
+            boolean mapper) {
         static Args parse(String[] a) {
             int group = 0;
             int repsOne = 1001;
@@ -64,10 +68,12 @@ public final class MapBench {
             int warmMany = 3;
             String profile = null;
             boolean seam = false;
+            boolean mapper = false;
             for (int i = 0; i < a.length; i++) {
                 String opt = a[i];
-                if (opt.equals("--seam")) {
-                    seam = true;
+                if (opt.equals("--seam") || opt.equals("--mapper")) {
+                    seam |= opt.equals("--seam");
+                    mapper |= opt.equals("--mapper");
                     continue;
                 }
                 if (i + 1 >= a.length) {
@@ -87,7 +93,10 @@ public final class MapBench {
             if (repsOne == 0 || repsMany == 0) {
                 throw new IllegalArgumentException("repetitions must be positive");
             }
-            return new Args(group, repsOne, repsMany, warmOne, warmMany, profile, seam);
+            if (seam && mapper) {
+                throw new IllegalArgumentException("--seam and --mapper exclude each other");
+            }
+            return new Args(group, repsOne, repsMany, warmOne, warmMany, profile, seam, mapper);
         }
 
         private static int number(String s, String what) {
@@ -115,7 +124,7 @@ public final class MapBench {
         } catch (IllegalArgumentException e) {
             System.err.println("mapbench: " + e.getMessage());
             System.err.println("usage: MapBench [-g GROUP] [-n ONE_PAGE_REPS] [-m MANY_PAGES_REPS] [-w ONE_PAGE_WARMUP] "
-                    + "[-W MANY_WARMUP] [--emulated PROFILE] [--seam]");
+                    + "[-W MANY_WARMUP] [--emulated PROFILE] [--seam | --mapper]");
             System.exit(2);
             return;
         }
@@ -133,7 +142,8 @@ public final class MapBench {
 
     /** Runs the benchmark and prints its two result lines on {@code out}, diagnostics on {@code err}. */
     static Result run(Vfio vfio, Args args, PrintStream out, PrintStream err) throws VfioException {
-        err.println("# backend: " + vfio.backend().description());
+        err.println("# backend: " + vfio.backend().description() + "; MAP/UNMAP through "
+                + (args.mapper() ? "a DmaMapper" : "the Container"));
         try (Container c = vfio.openContainer(); Group g = vfio.openGroup(args.group())) {
             if (!g.status().viable()) {
                 throw new io.jvfio.VfioGuardException("group " + args.group(), 0,
@@ -151,9 +161,14 @@ public final class MapBench {
                 DmaWindow w = c.createWindow(TCE_SHIFT, BUF_SIZE, 1);
                 err.printf("# window: start 0x%x size 0x%x page_shift %d levels 1; buffer 32 MiB registered%n", w.start(),
                         w.size(), TCE_SHIFT);
-                long one = bench("one_page", c, mem.address(), w.start(), TCE_PAGE, args.repsOne(), args.warmOne(), err);
-                long many = bench("8192_pages", c, mem.address(), w.start(), BUF_SIZE, args.repsMany(), args.warmMany(),
-                        err);
+                long one;
+                long many;
+                try (DmaMapper m = args.mapper() ? c.mapper() : null) {
+                    Ops ops = args.mapper() ? new MapperOps(m) : new ContainerOps(c);
+                    one = bench("one_page", ops, mem.address(), w.start(), TCE_PAGE, args.repsOne(), args.warmOne(), err);
+                    many = bench("8192_pages", ops, mem.address(), w.start(), BUF_SIZE, args.repsMany(), args.warmMany(),
+                            err);
+                }
                 out.println("mapbench one_page median_ns=" + one);
                 out.println("mapbench " + (BUF_SIZE / TCE_PAGE) + "_pages median_ns=" + many);
                 out.flush();
@@ -246,17 +261,48 @@ public final class MapBench {
         }
     }
 
-    private static long bench(String name, Container c, long vaddr, long iova, long size, int reps, int warmup,
+    /** MAP and UNMAP through the public API: the container's thread-safe methods or a thread's {@link DmaMapper}. */
+    private interface Ops {
+        void map(long iova, long vaddr, long size) throws VfioException;
+
+        void unmap(long iova, long size) throws VfioException;
+    }
+
+    private record ContainerOps(Container c) implements Ops {
+        @Override
+        public void map(long iova, long vaddr, long size) throws VfioException {
+            c.map(iova, vaddr, size, DmaDirection.BIDIRECTIONAL);
+        }
+
+        @Override
+        public void unmap(long iova, long size) throws VfioException {
+            c.unmap(iova, size);
+        }
+    }
+
+    private record MapperOps(DmaMapper m) implements Ops {
+        @Override
+        public void map(long iova, long vaddr, long size) throws VfioException {
+            m.map(iova, vaddr, size, DmaDirection.BIDIRECTIONAL);
+        }
+
+        @Override
+        public void unmap(long iova, long size) throws VfioException {
+            m.unmap(iova, size);
+        }
+    }
+
+    private static long bench(String name, Ops ops, long vaddr, long iova, long size, int reps, int warmup,
             PrintStream err) throws VfioException {
         for (int i = 0; i < warmup; i++) {
-            c.map(iova, vaddr, size, DmaDirection.BIDIRECTIONAL);
-            c.unmap(iova, size);
+            ops.map(iova, vaddr, size);
+            ops.unmap(iova, size);
         }
         long[] t = new long[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
-            c.map(iova, vaddr, size, DmaDirection.BIDIRECTIONAL);
-            c.unmap(iova, size);
+            ops.map(iova, vaddr, size);
+            ops.unmap(iova, size);
             t[i] = System.nanoTime() - t0;
         }
         return report(name, t, reps, warmup, err);

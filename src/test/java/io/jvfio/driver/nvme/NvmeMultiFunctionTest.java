@@ -36,15 +36,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * on each through the same windows: one buffer, mapped once, is the source and the destination of
  * both controllers' commands. The emulated rows run on {@code qemu-pseries-topology-nvme} with each
  * namespace on an image file; the kernel row runs in the topology guest ({@code make test-topology},
- * {@code GuestTopologyTest}), whose host checks {@link #regions()} in the two image files after the guest exits.
+ * {@code GuestTopologyTest}), whose host checks {@link NvmePattern#perFunction} in the two image files after the guest exits.
  */
 class NvmeMultiFunctionTest {
-    /** Where each function writes: the same LBA, a pattern per function. */
-    static List<NvmePattern.Region> regions() {
-        return List.of(new NvmePattern.Region("function 0's write", 50000, 64, 0x300),
-                new NvmePattern.Region("function 1's write", 50000, 64, 0x301));
-    }
-
     /** A multi-function slot: its group and its functions, in function order. */
     record Slot(int group, List<String> functions) {}
 
@@ -106,7 +100,7 @@ class NvmeMultiFunctionTest {
     @MethodSource("io.jvfio.driver.nvme.NvmeDriverTest#variants")
     void twoFunctionsOneGroupOneContainerSameWindows(Variant v) throws IOException {
         Slot slot = locate(v);
-        List<NvmePattern.Region> regions = regions();
+        List<NvmePattern.Region> regions = List.of(NvmePattern.perFunction(0), NvmePattern.perFunction(1));
         NvmeOptions options = NvmeOptions.defaults();
         try (Vfio vfio = vfio(v); DmaSession s = DmaSession.open(vfio, slot.group(), NvmeController.sessionOptions(options)
                 .withPlanner(PlannerOptions.defaults().withKeepDefaultWindow(true)))) {

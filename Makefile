@@ -11,7 +11,7 @@
 #   make test-diff   every scenario (200 random ones, and the degenerate-argument probes) on the
 #                    emulator and the guest kernel
 #   make test-kernel-newest  test-guest-newest + test-diff-newest: the suite and the diff on the newest kernel
-#   make test-topology two PHBs in one container and a multi-function edu, in the guest on 6.12 and newest
+#   make test-topology two PHBs in one container, a multi-function edu and NVMe, in the guest on 6.12 and newest
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
 #   make test-dlpar  DLPAR hot-plug in the guest (hot-add, SPAPR sequence, hot-remove), on 6.12 and newest
 #   make test-downstream  examples/driver-ci (a downstream project) against this jvfio, one guest boot

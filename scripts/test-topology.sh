@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Several PHBs and a multi-function device in the guest: GuestTopologyTest boots the topology machine
-# (edu on PHB 0 and PHB 1, a three-function edu on PHB 2) once per kernel, 6.12 and the newest, and runs
-# TopologyContractTest's kernel row in it. Prints each kernel's counts and the wall time.
+# (edu on PHB 0 and PHB 1, a three-function edu on PHB 2, a two-function NVMe on PHB 3) once per kernel,
+# 6.12 and the newest, and runs TopologyContractTest's and NvmeMultiFunctionTest's kernel rows in it. Prints each kernel's counts and the wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "[test] topologies: two PHBs in one container, a group moved, a multi-function edu (6.12 and newest)"
+echo "[test] topologies: two PHBs in one container, a group moved, a multi-function edu and NVMe (6.12 and newest)"
 export JAVA_HOME="$(scripts/find-jdk.sh)"
 export PATH="$JAVA_HOME/bin:$PATH"
 qemu-images/build.sh --kernel newest

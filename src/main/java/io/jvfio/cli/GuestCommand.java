@@ -67,9 +67,10 @@ public final class GuestCommand implements Callable<Integer> {
 
     @Option(names = "--device", paramLabel = "SPEC",
             description = "A PCI device for the guest (repeatable): edu[,dma_mask=M][,phb=N][,function=F][,multifunction=on], or"
-                    + " nvme,image=FILE (a raw image on the host backing the namespace: what the guest writes lands there)."
-                    + " Devices go round-robin onto the PHBs unless they name one; several edu functions on one PHB"
-                    + " (function 0 with multifunction=on) are one multi-function device in one IOMMU group.")
+                    + " nvme,image=FILE[,phb=N][,function=F][,multifunction=on] (a raw image on the host backing the"
+                    + " namespace: what the guest writes lands there). Devices go round-robin onto the PHBs unless they"
+                    + " name one; several functions on one PHB (edu or nvme, multifunction=on on each) are one"
+                    + " multi-function device in one IOMMU group.")
     List<String> devices = new ArrayList<>();
 
     @Option(names = "--phbs", paramLabel = "N", defaultValue = "1",

@@ -120,6 +120,16 @@ public record Profile(
      * ({@code 0002:00:00.0}..{@code .2}), which are one PE and so one group, 2.
      */
     public static final String QEMU_PSERIES_TOPOLOGY = "qemu-pseries-topology";
+    /**
+     * {@link #QEMU_PSERIES_TOPOLOGY} plus a two-function NVMe slot on PHB 3 ({@code 0003:00:00.0} and
+     * {@code .1}, one PE, so one group, 3), each function with its own 64 MiB namespace in memory: the
+     * topology guest's NVMe slot ({@code make test-topology}).
+     */
+    public static final String QEMU_PSERIES_TOPOLOGY_NVME = "qemu-pseries-topology-nvme";
+    /** The functions of {@link #QEMU_PSERIES_TOPOLOGY_NVME}'s NVMe slot, in group {@link #TOPOLOGY_NVME_GROUP}. */
+    public static final List<String> TOPOLOGY_NVME_FUNCTIONS = List.of("0003:00:00.0", "0003:00:00.1");
+    /** The group of {@link #QEMU_PSERIES_TOPOLOGY_NVME}'s NVMe slot. */
+    public static final int TOPOLOGY_NVME_GROUP = 3;
     /** The namespace size of {@link #QEMU_PSERIES_NVME}. */
     public static final long NVME_NAMESPACE_BYTES = 64L << 20;
 
@@ -145,6 +155,17 @@ public record Profile(
                 .group(1, DeviceSpec.edu("0001:00:00.0"))
                 .group(2, DeviceSpec.edu("0002:00:00.0"), DeviceSpec.edu("0002:00:00.1"), DeviceSpec.edu("0002:00:00.2"))
                 .build());
+        NAMED.put(QEMU_PSERIES_TOPOLOGY_NVME, () -> topologyNvme(TOPOLOGY_NVME_FUNCTIONS.stream()
+                .map(f -> DeviceSpec.nvme(f, NVME_NAMESPACE_BYTES)).toArray(DeviceSpec[]::new)));
+    }
+
+    /**
+     * {@link #QEMU_PSERIES_TOPOLOGY_NVME} with {@code functions} as its NVMe slot's devices (e.g. each
+     * namespace on an image file, {@link DeviceSpec#nvme(String, java.nio.file.Path, long)}).
+     */
+    public static Profile topologyNvme(DeviceSpec... functions) {
+        return named(QEMU_PSERIES_TOPOLOGY).toBuilder().name(QEMU_PSERIES_TOPOLOGY_NVME)
+                .group(TOPOLOGY_NVME_GROUP, functions).build();
     }
 
     public Profile {
@@ -204,7 +225,7 @@ public record Profile(
         }
     }
 
-    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-7.2}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-slof}, {@code qemu-pseries-nvme}, {@code qemu-pseries-topology}. */
+    /** The predefined platforms: {@code qemu-pseries}, {@code qemu-pseries-7.2}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-slof}, {@code qemu-pseries-nvme}, {@code qemu-pseries-topology}, {@code qemu-pseries-topology-nvme}. */
     public static List<String> names() {
         return List.copyOf(NAMED.keySet());
     }

@@ -76,12 +76,7 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
      */
     record Edu(long dmaMask, int phb, int function, boolean multifunction) implements DeviceSpec {
         public Edu {
-            if (phb < -1 || phb > 15) {
-                throw new IllegalArgumentException("edu: phb must be 0..15: " + phb);
-            }
-            if (function < -1 || function > 7) {
-                throw new IllegalArgumentException("edu: function must be 0..7: " + function);
-            }
+            Slot.check("edu", phb, function);
         }
 
         /** An edu with QEMU's placement: the round-robin PHB, the next free slot. */
@@ -98,20 +93,8 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("edu: dma_mask '" + mask + "' is not a number (e.g. 0xffffffff)");
             }
-            String mf = options.remove("multifunction");
-            if (mf != null && !mf.equals("on") && !mf.equals("off")) {
-                throw new IllegalArgumentException("edu: multifunction must be on or off, got '" + mf + "'");
-            }
-            return new Edu(dmaMask, index(options.remove("phb"), "phb"), index(options.remove("function"), "function"),
-                    "on".equals(mf));
-        }
-
-        private static int index(String v, String what) {
-            try {
-                return v == null ? -1 : Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("edu: " + what + " '" + v + "' is not a number");
-            }
+            Slot slot = Slot.of("edu", options);
+            return new Edu(dmaMask, slot.phb(), slot.function(), slot.multifunction());
         }
 
         @Override
@@ -127,8 +110,7 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
         @Override
         public List<String> qemuArgs(String bus) {
             return List.of("-device", "edu," + (bus == null ? "" : "bus=" + bus + ",")
-                    + (function < 0 ? "" : "addr=0." + function + ",") + (multifunction ? "multifunction=on," : "")
-                    + "dma_mask=0x" + Long.toHexString(dmaMask));
+                    + new Slot(phb, function, multifunction).qemuOptions() + "dma_mask=0x" + Long.toHexString(dmaMask));
         }
     }
 
@@ -137,9 +119,24 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
      * ({@code -drive file=IMG,format=raw}): what the guest writes lands in that file. The serial is
      * {@code jvfio-nvme}, as the emulator's controller reports.
      *
+     * Several controllers can share one multi-function slot ({@code nvme,image=A,phb=3,function=1,multifunction=on}
+     * and the same with {@code function=0} and its own image): one device, so one IOMMU group.
+     *
      * @param image the raw image, an existing file whose size is a multiple of 512 bytes
+     * @param phb the PHB it sits on ({@code phb=N}), or -1 for the round-robin place {@link GuestSetup} gives it
+     * @param function the PCI function of slot 0 ({@code function=F}), or -1 for QEMU's choice
+     * @param multifunction QEMU's {@code multifunction=on} (QEMU 7.2 wants it on every function of the slot)
      */
-    record Nvme(Path image) implements DeviceSpec {
+    record Nvme(Path image, int phb, int function, boolean multifunction) implements DeviceSpec {
+        public Nvme {
+            Slot.check("nvme", phb, function);
+        }
+
+        /** A controller with QEMU's placement: the round-robin PHB, the next free slot. */
+        public Nvme(Path image) {
+            this(image, -1, -1, false);
+        }
+
         static Nvme of(Map<String, String> options) {
             String image = options.remove("image");
             if (image == null || image.isBlank()) {
@@ -157,7 +154,13 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
                 throw new IllegalArgumentException("nvme: image " + p + " is " + size
                         + " bytes: a namespace needs a non-empty multiple of 512");
             }
-            return new Nvme(p);
+            Slot slot = Slot.of("nvme", options);
+            return new Nvme(p, slot.phb(), slot.function(), slot.multifunction());
+        }
+
+        @Override
+        public int phbIndex() {
+            return phb;
         }
 
         @Override
@@ -169,7 +172,46 @@ public sealed interface DeviceSpec permits DeviceSpec.Edu, DeviceSpec.Nvme {
         public List<String> qemuArgs(String bus) {
             String drive = "nvme" + Integer.toHexString(image.hashCode());
             return List.of("-drive", "file=" + image + ",if=none,id=" + drive + ",format=raw",
-                    "-device", "nvme,serial=jvfio-nvme,drive=" + drive + (bus == null ? "" : ",bus=" + bus));
+                    "-device", "nvme,serial=jvfio-nvme,drive=" + drive + (bus == null ? "" : ",bus=" + bus)
+                            + ("," + new Slot(phb, function, multifunction).qemuOptions()).replaceFirst(",$", ""));
+        }
+    }
+
+    /**
+     * Where a device sits: {@code phb=N}, {@code function=F} (QEMU's {@code addr=0.F}) and
+     * {@code multifunction=on}, the options every kind shares.
+     */
+    record Slot(int phb, int function, boolean multifunction) {
+        static void check(String kind, int phb, int function) {
+            if (phb < -1 || phb > 15) {
+                throw new IllegalArgumentException(kind + ": phb must be 0..15: " + phb);
+            }
+            if (function < -1 || function > 7) {
+                throw new IllegalArgumentException(kind + ": function must be 0..7: " + function);
+            }
+        }
+
+        /** Takes {@code phb}, {@code function} and {@code multifunction} out of {@code options}. */
+        static Slot of(String kind, Map<String, String> options) {
+            String mf = options.remove("multifunction");
+            if (mf != null && !mf.equals("on") && !mf.equals("off")) {
+                throw new IllegalArgumentException(kind + ": multifunction must be on or off, got '" + mf + "'");
+            }
+            return new Slot(index(kind, options.remove("phb"), "phb"), index(kind, options.remove("function"), "function"),
+                    "on".equals(mf));
+        }
+
+        private static int index(String kind, String v, String what) {
+            try {
+                return v == null ? -1 : Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(kind + ": " + what + " '" + v + "' is not a number");
+            }
+        }
+
+        /** QEMU's {@code addr=0.F,multifunction=on,} as far as set, each ending in a comma. */
+        String qemuOptions() {
+            return (function < 0 ? "" : "addr=0." + function + ",") + (multifunction ? "multifunction=on," : "");
         }
     }
 }

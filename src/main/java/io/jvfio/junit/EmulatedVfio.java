@@ -50,7 +50,8 @@ public @interface EmulatedVfio {
     /**
      * A predefined profile: {@code qemu-pseries}, {@code qemu-pseries-2phb}, {@code sriov-vf}, {@code no-ddw}, {@code big-window}, {@code qemu-pseries-nvme} (edu in group 0, an NVMe
      * controller with a 64 MiB namespace in group 1), {@code qemu-pseries-topology} (edu in groups 0 and 1 on
-     * two PHBs, a three-function edu {@code 0002:00:00.0}..{@code .2} in group 2).
+     * two PHBs, a three-function edu {@code 0002:00:00.0}..{@code .2} in group 2), {@code qemu-pseries-topology-nvme}
+     * (that plus a two-function NVMe {@code 0003:00:00.0} and {@code .1} in group 3).
      *
      * @return the value for this test
      */

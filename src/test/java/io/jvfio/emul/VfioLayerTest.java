@@ -270,7 +270,7 @@ class VfioLayerTest {
             assertTrue(x.getMessage().contains(n));
         }
         assertEquals(java.util.List.of("qemu-pseries", "qemu-pseries-7.2", "qemu-pseries-2phb", "sriov-vf", "no-ddw", "big-window",
-                "qemu-pseries-slof", "qemu-pseries-nvme", "qemu-pseries-topology"),
+                "qemu-pseries-slof", "qemu-pseries-nvme", "qemu-pseries-topology", "qemu-pseries-topology-nvme"),
                 Profile.names());
     }
 }

@@ -80,15 +80,15 @@ class GuestNvmeTest {
         System.out.println("[guest] nvme: " + String.join(" ", nvmeArgs(IMAGE)));
         GuestSuiteTest.Outcome o = GuestSuiteTest.boot(launcher, machine, testRun(images));
         List<DynamicNode> nodes = new ArrayList<>(GuestSuiteTest.nodes(o).toList());
-        nodes.addAll(imageChecks(IMAGE));
+        nodes.addAll(imageChecks(IMAGE, guestWritten()));
         return nodes.stream();
     }
 
     /** After the guest exits: one test per region the guest wrote, read back from {@code image} on the host. */
-    static List<DynamicNode> imageChecks(Path image) {
+    static List<DynamicNode> imageChecks(Path image, List<NvmePattern.Region> written) {
         List<DynamicNode> nodes = new ArrayList<>();
-        for (NvmePattern.Region r : guestWritten()) {
-            nodes.add(DynamicTest.dynamicTest("host reads " + r.what() + " at lba " + r.lba() + " from the image", () -> {
+        for (NvmePattern.Region r : written) {
+            nodes.add(DynamicTest.dynamicTest("host reads " + r.what() + " at lba " + r.lba() + " from " + image.getFileName(), () -> {
                 try {
                     assertArrayEquals(r.bytes(), NvmePattern.readImage(image, r), r + " in " + image);
                 } catch (IOException e) {

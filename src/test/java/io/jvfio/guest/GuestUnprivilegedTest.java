@@ -164,7 +164,7 @@ class GuestUnprivilegedTest {
                 emulated.stream().noneMatch(GuestTestCase::failed), () -> String.join("\n", cmp.failures(emulated)))));
         nodes.add(DynamicTest.dynamicTest("the emulator's outcomes are the kernel's", () -> assertTrue(
                 cmp.differing().isEmpty(), () -> String.join("\n", cmp.differing()))));
-        nodes.addAll(GuestNvmeTest.imageChecks(IMAGE));
+        nodes.addAll(GuestNvmeTest.imageChecks(IMAGE, GuestNvmeTest.guestWritten()));
         return nodes.stream();
     }
 

@@ -84,6 +84,25 @@ class GuestSetupTest {
     }
 
     @Test
+    void multiFunctionNvmeEachFunctionWithItsImage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path a = java.nio.file.Files.write(dir.resolve("a.img"), new byte[4096]);
+        java.nio.file.Path b = java.nio.file.Files.write(dir.resolve("b.img"), new byte[4096]);
+        assertEquals(new DeviceSpec.Nvme(a.toAbsolutePath(), 3, 1, true),
+                DeviceSpec.parse("nvme,image=" + a + ",phb=3,function=1,multifunction=on"));
+        List<String> q = setup("6.12", 4, "nvme,image=" + a + ",phb=3,function=1,multifunction=on",
+                "nvme,image=" + b + ",phb=3,function=0,multifunction=on").machine().qemuCommand("k", "i", null, null);
+        List<String> nvme = q.stream().filter(s -> s.startsWith("nvme,")).toList();
+        assertEquals(2, nvme.size(), q.toString());
+        assertTrue(nvme.get(0).endsWith(",bus=phb3.0,addr=0.1,multifunction=on"), nvme.toString());
+        assertTrue(nvme.get(1).endsWith(",bus=phb3.0,addr=0.0,multifunction=on"), nvme.toString());
+        assertTrue(!nvme.get(0).split(",")[2].equals(nvme.get(1).split(",")[2]), "each function its own drive: " + nvme);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("nvme,image=" + a + ",function=9"))
+                .getMessage().contains("nvme: function must be 0..7"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("nvme,image=" + a
+                + ",multifunction=yes")).getMessage().contains("nvme: multifunction must be on or off"));
+    }
+
+    @Test
     void noDeviceMeansNoDevice() {
         String cmd = String.join(" ", setup("6.12", 1).machine().qemuCommand("k", "i", null, null));
         assertFalse(cmd.contains("edu"), cmd);

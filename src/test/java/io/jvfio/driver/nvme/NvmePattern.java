@@ -35,6 +35,10 @@ public final class NvmePattern {
     public static Region perThread(int t) {
         return new Region("written by thread " + t, 50000 + t * 256L, 100, 0x300 + t);
     }
+    /** Written by function {@code f} of a multi-function slot: the same LBA on each, a pattern per function. */
+    public static Region perFunction(int f) {
+        return new Region("written by function " + f, 60000, 64, 0x400 + f);
+    }
     public static final int MODES = 4;
     public static final int THREADS = 3;
 

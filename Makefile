@@ -136,8 +136,8 @@ test-dlpar: deps build
 
 # After the host suite, the stages run two at a time (scripts/test-stages.sh: each stage's output is
 # printed whole when it ends, then a table of results and wall times). Longest first.
-TEST_STAGES ?= test-diff test-diff-newest test-nested test-guest test-guest-newest test-dlpar test-topology test-unprivileged \
-		test-qemu-user test-downstream test-kernel-6.1
+TEST_STAGES ?= test-guest test-diff-newest test-diff test-nested test-unprivileged test-guest-newest test-dlpar \
+		test-topology test-qemu-user test-kernel-6.1 test-downstream
 test: test-unit images
 	@chmod +x scripts/test-stages.sh; scripts/test-stages.sh $(TEST_STAGES); rc=$$?; \
 	    scripts/test-summary.sh; exit $$rc

@@ -10,6 +10,7 @@
 #   make test-guest  the in-guest part only (builds the images first)
 #   make test-diff   every scenario (200 random ones, and the degenerate-argument probes) on the
 #                    emulator and the guest kernel
+#   make test-diff-64k  the same diff on the 64 KiB-page 6.12 kernel (jvfio diff --page-size 64k)
 #   make test-kernel-newest  test-guest-newest + test-diff-newest: the suite and the diff on the newest kernel
 #   make test-topology two PHBs in one container, a multi-function edu and NVMe, in the guest on 6.12 and newest
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
@@ -35,7 +36,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest test-guest-newest test-diff-newest test-unprivileged test-dlpar test-topology images deps bench bench-guest bench-nvme-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest test-guest-newest test-diff-newest test-diff-64k test-unprivileged test-dlpar test-topology images deps bench bench-guest bench-nvme-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -115,6 +116,15 @@ test-diff-newest: deps build
 	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --kernel newest \
 	    --deviations scenarios/deviations.txt --report target/fidelity/report-newest.md
 
+# The 64 KiB-page flavour of the 6.12 kernel (Debian's -powerpc64le-64k, build.sh --with-64k) against the
+# emulator modelling that PAGE_SIZE (jvfio diff --page-size 64k): the repository scenarios, DIFF_RANDOM
+# generated ones and the degenerate probes, one guest at a time (docs/fidelity.md, "Page-size flavours").
+test-diff-64k: deps build
+	@echo "[test] jvfio diff on the 64K-page 6.12 kernel (the emulator modelling 64 KiB pages)"
+	@qemu-images/build.sh --with-64k
+	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --page-size 64k \
+	    --parallel 1 --deviations scenarios/deviations.txt --report target/fidelity/report-64k.md
+
 # Several PHBs and a multi-function device (TopologyContractTest, kernel row): one boot on 6.12 and one on
 # the newest kernel (its images are built first when missing).
 test-topology: deps images build
@@ -136,7 +146,7 @@ test-dlpar: deps build
 
 # After the host suite, the stages run two at a time (scripts/test-stages.sh: each stage's output is
 # printed whole when it ends, then a table of results and wall times). Longest first.
-TEST_STAGES ?= test-guest test-diff-newest test-diff test-nested test-unprivileged test-guest-newest test-dlpar \
+TEST_STAGES ?= test-guest test-diff-newest test-diff test-diff-64k test-nested test-unprivileged test-guest-newest test-dlpar \
 		test-topology test-qemu-user test-kernel-6.1 test-downstream
 test: test-unit images
 	@chmod +x scripts/test-stages.sh; scripts/test-stages.sh $(TEST_STAGES); rc=$$?; \

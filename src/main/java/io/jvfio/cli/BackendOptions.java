@@ -16,7 +16,7 @@ public final class BackendOptions {
             description = "The emulator's platform profile (implies --backend emulated). Default: qemu-pseries. "
                     + "Profiles: qemu-pseries, qemu-pseries-2phb, sriov-vf, no-ddw, big-window, qemu-pseries-topology"
                     + " (groups 0 and 1 on two PHBs, a three-function edu in group 2), qemu-pseries-topology-nvme (that plus"
-                    + " a two-function NVMe in group 3). A scenario's #% platform line"
+                    + " a two-function NVMe in group 3). A scenario's #%% platform line"
                     + " picks the profile for that file.")
     String profile;
 }

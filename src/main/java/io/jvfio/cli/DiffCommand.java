@@ -64,12 +64,18 @@ public final class DiffCommand implements Callable<Integer> {
 
     @Option(names = "--profile", paramLabel = "NAME", description = "Platform: qemu-pseries (default), "
             + "qemu-pseries-2phb, big-window, no-ddw, qemu-pseries-topology (the emulator profile and the matching QEMU"
-            + " machine). A file with '#% platform NAME' runs on that platform's boots instead.")
+            + " machine). A file with '#%% platform NAME' runs on that platform's boots instead.")
     String profile = Profile.QEMU_PSERIES;
 
     @Option(names = "--kernel", paramLabel = "SERIES", defaultValue = GuestSetup.DEFAULT_KERNEL,
             description = "The guest kernel the emulator is compared with: 6.12 (default), newest or 6.1.")
     String kernel;
+
+    @Option(names = "--page-size", paramLabel = "SIZE", defaultValue = "4k",
+            description = "The kernel's page-size flavour: 4k (default, Debian's -powerpc64le) or 64k (its "
+                    + "-powerpc64le-64k, built by qemu-images/build.sh --with-64k); the emulator models that PAGE_SIZE. "
+                    + "An EXPECT may name what one page size answers instead ('-> EINVAL | 64K: ok').")
+    String pageSize;
 
     @Option(names = "--random", paramLabel = "N", description = "Also N generated scenarios (differential fuzzing).")
     int random;
@@ -118,9 +124,17 @@ public final class DiffCommand implements Callable<Integer> {
             err.println("jvfio diff: unknown kernel '" + kernel + "' (one of " + String.join(", ", GuestSetup.KERNELS) + ")");
             return ExitStatus.SYNTAX;
         }
+        GuestImages.Flavour flavour;
+        try {
+            flavour = GuestImages.Flavour.ofPageSize(io.jvfio.scenario.Numbers.parse(pageSize.toUpperCase(java.util.Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            err.println("jvfio diff: --page-size " + pageSize + ": " + e.getMessage());
+            return ExitStatus.SYNTAX;
+        }
+        String kernelName = kernel + (flavour == GuestImages.Flavour.K4 ? "" : " " + pageSize);
         GuestImages images = GuestImages.forKernel(kernel);
         GuestLauncher launcher = new HostQemuLauncher();
-        Optional<String> why = images.missing(GuestImages.Flavour.K4)
+        Optional<String> why = images.missing(flavour)
                 .or(() -> launcher.unavailableReason(ScenarioDiff.machineFor(profile)));
         if (why.isPresent()) {
             err.println("jvfio diff: the QEMU guest cannot run here: " + why.get());
@@ -128,8 +142,8 @@ public final class DiffCommand implements Callable<Integer> {
         }
         Report r;
         try {
-            err.println("jvfio diff: kernel " + kernel + ": " + images.kernelPackage());
-            r = new ScenarioDiff(profile, launcher, images, parallel, err).run(all);
+            err.println("jvfio diff: kernel " + kernelName + ": " + images.kernelPackage(flavour));
+            r = new ScenarioDiff(profile, launcher, images, flavour, parallel, err).run(all);
         } catch (ScenarioSyntaxException e) {
             err.println("jvfio diff: " + e.getMessage());
             return ExitStatus.SYNTAX;
@@ -165,7 +179,7 @@ public final class DiffCommand implements Callable<Integer> {
             }
         }
         print(r, known, out);
-        String summary = String.format("diff (kernel " + kernel + ": " + images.kernelPackage() + "): %d file(s), "
+        String summary = String.format("diff (kernel " + kernelName + ": " + images.kernelPackage(flavour) + "): %d file(s), "
                         + "%d step(s) compared, %d agree, %d differ (%d listed as "
                         + "known deviations), %d kernel message(s) (Oops, BUG, WARNING) attributed to steps, %d file(s) "
                         + "not run on the kernel, %d boot(s), %.0f s",
@@ -175,7 +189,7 @@ public final class DiffCommand implements Callable<Integer> {
             ObjectNode s = Json.MAPPER.createObjectNode().put("summary", summary).put("files", r.files().size())
                     .put("steps_compared", r.stepsCompared()).put("steps_differing", r.stepsDiffering())
                     .put("unknown_differences", unknown).put("boots", r.boots())
-                    .put("kernel", kernel).put("kernel_package", images.kernelPackage());
+                    .put("kernel", kernel).put("page_size", flavour.pageSize()).put("kernel_package", images.kernelPackage(flavour));
             ArrayNode km = s.putArray("kernel_messages");
             r.kernelMessages().forEach(m -> km.addObject().put("file", m.file()).put("step", m.step()).put("message", m.text()));
             ArrayNode c = s.putArray("canary_problems");
@@ -192,7 +206,7 @@ public final class DiffCommand implements Callable<Integer> {
         out.flush();
         if (report != null) {
             try {
-                writeReport(r, unknown, images.kernelPackage());
+                writeReport(r, unknown, kernelName, images.kernelPackage(flavour));
             } catch (IOException e) {
                 err.println("jvfio diff: cannot write " + report + ": " + e.getMessage());
             }
@@ -291,11 +305,11 @@ public final class DiffCommand implements Callable<Integer> {
         }
     }
 
-    private void writeReport(Report r, long unknown, String kernelPackage) throws IOException {
+    private void writeReport(Report r, long unknown, String kernelName, String kernelPackage) throws IOException {
         StringBuilder b = new StringBuilder();
         b.append("| kernel | profile | files | steps compared | agree | differ | unknown | not run on kernel | boots | seconds |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|\n");
-        b.append(String.format("| %s (%s) | %s | %d | %d | %d | %d | %d | %d | %d | %.0f |%n", kernel, kernelPackage,
+        b.append(String.format("| %s (%s) | %s | %d | %d | %d | %d | %d | %d | %d | %.0f |%n", kernelName, kernelPackage,
                 r.profile(), r.files().size(),
                 r.stepsCompared(), r.stepsCompared() - r.stepsDiffering(), r.stepsDiffering(), unknown,
                 r.filesNotCompared(), r.boots(), r.seconds()));

@@ -259,6 +259,14 @@ public record Profile(
         return toBuilder().kernel(release).build();
     }
 
+    /**
+     * This profile on a guest kernel built with another PAGE_SIZE (Debian's {@code -64k} flavour:
+     * 64 KiB), with what that kernel changes as measured on it (docs/fidelity.md, "Page-size flavours").
+     */
+    public Profile withKernelPageSize(long pageSize) {
+        return toBuilder().kernelPageSize(pageSize).build();
+    }
+
     /** A builder preset to this profile. */
     public Builder toBuilder() {
         Builder b = new Builder();

@@ -17,16 +17,33 @@ public final class GuestImages {
     /** A kernel page-size flavour: its vmlinux and the base initramfs that matches its modules. */
     public enum Flavour {
         /** 4 KiB pages: the default guest. */
-        K4("vmlinux", "base.cpio"),
+        K4("vmlinux", "base.cpio", 4096),
         /** 64 KiB pages (build.sh --with-64k): needed for a nested-KVM L1. */
-        K64("vmlinux-64k", "base-64k.cpio");
+        K64("vmlinux-64k", "base-64k.cpio", 65536);
 
         private final String kernel;
         private final String initramfs;
+        private final long pageSize;
 
-        Flavour(String kernel, String initramfs) {
+        Flavour(String kernel, String initramfs, long pageSize) {
             this.kernel = kernel;
             this.initramfs = initramfs;
+            this.pageSize = pageSize;
+        }
+
+        /** The kernel's PAGE_SIZE in bytes. */
+        public long pageSize() {
+            return pageSize;
+        }
+
+        /** The flavour whose PAGE_SIZE is {@code bytes}, or an IllegalArgumentException naming both. */
+        public static Flavour ofPageSize(long bytes) {
+            for (Flavour f : values()) {
+                if (f.pageSize == bytes) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("no guest kernel flavour with " + bytes + "-byte pages (4k or 64k)");
         }
 
         public String kernelFile() {
@@ -214,9 +231,27 @@ public final class GuestImages {
      * {@code linux-image-6.12.95+deb12-powerpc64le bookworm-backports 6.12.95-1~bpo12+1} (without the sha256).
      */
     public String kernelPackage() {
-        return versions().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).findFirst()
-                .map(l -> l.replaceFirst(" [0-9a-f]{64}$", ""))
-                .orElse("(unknown kernel: no versions.lock in " + dir + ")");
+        return firstPackage(versions()).orElse("(unknown kernel: no versions.lock in " + dir + ")");
+    }
+
+    /**
+     * The kernel package of a flavour: {@link #kernelPackage()} for 4 KiB pages; for 64 KiB the first line
+     * of build.sh's {@code .lock-64k} (e.g. {@code linux-image-6.12.95+deb12-powerpc64le-64k ...}).
+     */
+    public String kernelPackage(Flavour flavour) {
+        if (flavour == Flavour.K4) {
+            return kernelPackage();
+        }
+        try {
+            return firstPackage(Files.readString(dir.resolve(".lock-64k"))).orElseGet(this::kernelPackage);
+        } catch (IOException e) {
+            return kernelPackage();
+        }
+    }
+
+    private static Optional<String> firstPackage(String lock) {
+        return lock.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).findFirst()
+                .map(l -> l.replaceFirst(" [0-9a-f]{64}$", ""));
     }
 
     /**

@@ -107,16 +107,24 @@ public final class ScenarioDiff {
     /** The emulator's profile, modelling the release of the kernel it is compared with. */
     private final Profile model;
     private final GuestMachine machine;
+    private final GuestImages.Flavour flavour;
     private final GuestLauncher launcher;
     private final GuestImages images;
     private final int parallel;
     private final PrintWriter progress;
 
     public ScenarioDiff(String profile, GuestLauncher launcher, GuestImages images, int parallel, PrintWriter progress) {
+        this(profile, launcher, images, GuestImages.Flavour.K4, parallel, progress);
+    }
+
+    /** Compares with the {@code flavour} (page size) of the images' kernel; the emulator models that page size. */
+    public ScenarioDiff(String profile, GuestLauncher launcher, GuestImages images, GuestImages.Flavour flavour,
+            int parallel, PrintWriter progress) {
         this.profile = profile;
+        this.flavour = flavour;
         Profile p = Profile.named(profile);
-        this.model = images.kernelRelease().map(p::withKernel).orElse(p);
-        this.machine = machineFor(profile);
+        this.model = images.kernelRelease().map(p::withKernel).orElse(p).withKernelPageSize(flavour.pageSize());
+        this.machine = machineOf(profile);
         this.launcher = launcher;
         this.images = images;
         this.parallel = Math.max(1, parallel);
@@ -125,7 +133,13 @@ public final class ScenarioDiff {
 
     /** The emulator's model of a platform, at the release of the kernel it is compared with. */
     private Profile modelOf(String platform) {
-        return platform.equals(profile) ? model : Profile.named(platform).withKernel(model.kernel());
+        return platform.equals(profile) ? model
+                : Profile.named(platform).withKernel(model.kernel()).withKernelPageSize(model.kernelPageSize());
+    }
+
+    /** The machine of a platform, booting this run's kernel flavour. */
+    private GuestMachine machineOf(String platform) {
+        return machineFor(platform).toBuilder().flavour(flavour).build();
     }
 
     /** The QEMU machine whose guest matches an emulator profile. */
@@ -391,7 +405,7 @@ public final class ScenarioDiff {
         GuestResult r;
         List<String> problems = new ArrayList<>();
         try {
-            r = launcher.run(b.platform().equals(profile) ? machine : machineFor(b.platform()), images,
+            r = launcher.run(b.platform().equals(profile) ? machine : machineOf(b.platform()), images,
                     batch.build("diff-" + n));
         } catch (GuestTimeoutException e) {
             // A call that never returned: the steps printed so far still count, the rest show as missing.

@@ -290,27 +290,42 @@ public final class ScenarioParser {
         };
     }
 
-    /** {@code EXPECT [| COMMIT: EXPECT]...}: what kernels carrying a {@link KernelFix} answer instead. */
+    /**
+     * {@code EXPECT [| COMMIT: EXPECT]... [| PAGE_SIZE: EXPECT]...}: what kernels carrying a {@link KernelFix},
+     * or built with another page size (4K, 64K), answer instead.
+     */
     private static Expect expect(Op op, String text) throws Bad {
         String[] parts = text.split("\\|", -1);
         if (parts.length == 1) {
             return single(op, text);
         }
         Map<KernelFix, Expect> withFix = new LinkedHashMap<>();
+        Map<Long, Expect> withPageSize = new LinkedHashMap<>();
         for (int i = 1; i < parts.length; i++) {
             String part = parts[i].strip();
             int colon = part.indexOf(':');
-            KernelFix fix = KernelFix.byCommit(colon < 0 ? "" : part.substring(0, colon).strip()).orElseThrow(() ->
+            String key = colon < 0 ? "" : part.substring(0, colon).strip();
+            if (PAGE_SIZES.contains(key)) {
+                if (withPageSize.put(Numbers.parse(key), single(op, part.substring(colon + 1).strip())) != null) {
+                    throw new Bad("page-size alternative " + key + " given twice");
+                }
+                continue;
+            }
+            KernelFix fix = KernelFix.byCommit(key).orElseThrow(() ->
                     new Bad("bad kernel alternative '" + part + "': write '| COMMIT: EXPECT' with a known change ("
-                    + String.join(", ", java.util.Arrays.stream(KernelFix.values()).map(KernelFix::commit).toList()) + ")"));
+                    + String.join(", ", java.util.Arrays.stream(KernelFix.values()).map(KernelFix::commit).toList())
+                    + ") or '| PAGE_SIZE: EXPECT' with " + String.join(" or ", PAGE_SIZES)));
             if (withFix.put(fix, single(op, part.substring(colon + 1).strip())) != null) {
                 throw new Bad("kernel alternative " + fix.commit() + " given twice");
             }
         }
         Expect base = single(op, parts[0].strip());
         return new Expect(base.kind(), base.fields(), base.ret(), base.errno(), String.join(" ", text.strip().split("\\s+")),
-                withFix);
+                withFix, withPageSize);
     }
+
+    /** The kernel page sizes an EXPECT alternative may name (ppc64's CONFIG_PPC_4K_PAGES and _64K_PAGES). */
+    private static final List<String> PAGE_SIZES = List.of("4K", "64K");
 
     private static Expect single(Op op, String text) throws Bad {
         if (text.isEmpty()) {

@@ -44,7 +44,7 @@ public final class ScenarioRunner {
     private static final long MAX_STRUCT_BYTES = 64 * 1024;
 
     private final VfioBackend backend;
-    /** Chooses among an EXPECT's per-kernel alternatives. */
+    /** Choose among an EXPECT's per-kernel alternatives (a change the release carries, its PAGE_SIZE). */
     private final String kernelRelease;
 
     public ScenarioRunner(VfioBackend backend) {
@@ -188,7 +188,7 @@ public final class ScenarioRunner {
                 }
                 r = StepResult.kernelBug(step, e.getMessage());
             }
-            return r.checkedAgainst(step.expect() == null ? null : step.expect().forKernel(kernelRelease));
+            return r.checkedAgainst(step.expect() == null ? null : step.expect().forKernel(kernelRelease, backend.pageSize()));
         }
 
         /** Parses and executes one operation line ({@code "create 16 1G 1"}), numbered as the next step. */

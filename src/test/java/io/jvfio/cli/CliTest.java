@@ -92,6 +92,14 @@ class CliTest {
     }
 
     @Test
+    void diffRefusesAnUnknownPageSize() {
+        Result r = jvfio("diff", "--page-size", "8k", "scenarios/basic-v2.scn");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("--page-size 8k") && r.err().contains("4k or 64k"), r.err());
+        assertTrue(jvfio("diff", "--help").out().contains("--page-size"));
+    }
+
+    @Test
     void topLevel() {
         Result h = jvfio("--help");
         assertEquals(0, h.status());

@@ -41,11 +41,17 @@ class ScenarioFilesTest {
     }
 
     static Run runOnEmulator(Path file, String profile) throws Exception {
+        return runOnEmulator(file, profile, Profile.named(profile).kernelPageSize());
+    }
+
+    /** {@link #runOnEmulator(Path, String)} on a guest kernel with {@code pageSize}-byte pages. */
+    static Run runOnEmulator(Path file, String profile, long pageSize) throws Exception {
         Scenario s = ScenarioParser.parse(file);
         List<String> lines = new ArrayList<>();
         List<Integer> hazards = new ArrayList<>();
         SafetyModel.Tracker safety = new SafetyModel.Tracker();
-        Profile platform = Profile.named(s.platformOr(profile)).withKernel(Profile.named(profile).kernel());
+        Profile platform = Profile.named(s.platformOr(profile)).withKernel(Profile.named(profile).kernel())
+                .withKernelPageSize(pageSize);
         try (EmulatedBackend backend = new EmulatedBackend(s.process().applyTo(platform))) {
             ScenarioRunner.Outcome o = new ScenarioRunner(backend).run(s, step -> {
                 if (safety.hazard(step) != null) {
@@ -123,6 +129,9 @@ class ScenarioFilesTest {
             // The expectations hold on the newest kernel's model too (per-kernel alternatives where it differs).
             Run newest = runOnEmulator(scn, Profile.QEMU_PSERIES_NEWEST);
             assertEquals(ExitStatus.OK, newest.status(), () -> String.join("\n", newest.lines()));
+            // And on the 64 KiB-page kernel's (per-page-size alternatives, '| 64K: EXPECT', where it differs).
+            Run k64 = runOnEmulator(scn, Profile.QEMU_PSERIES, 65536);
+            assertEquals(ExitStatus.OK, k64.status(), () -> String.join("\n", k64.lines()));
         }));
     }
 

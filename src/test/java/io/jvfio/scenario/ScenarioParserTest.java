@@ -83,6 +83,21 @@ class ScenarioParserTest {
     }
 
     @Test
+    void perPageSizeExpect_choosesByTheKernelsPageSize() throws Exception {
+        Expect e = parse("alloc b 1M\nmap 0x800000000000000 64K b -> EINVAL | 64K: ok\n").steps().get(1).expect();
+        assertEquals("EINVAL | 64K: ok", e.text());
+        assertEquals(Expect.Kind.ERRNO, e.forKernel("6.12.95", 4096).kind());
+        assertEquals(Expect.Kind.OK, e.forKernel("6.12.95", 65536).kind());
+        // A page-size alternative decides before a change's: the two are independent kernel properties.
+        Expect both = parse("unmap 0 4K -> ok | 0b271f7d7f5e: ret=1 | 64K: EINVAL\n").steps().get(0).expect();
+        assertEquals(Expect.Kind.RET, both.forKernel("7.2.12", 4096).kind());
+        assertEquals(Expect.Kind.ERRNO, both.forKernel("7.2.12", 65536).kind());
+        assertTrue(error("unmap 0 4K -> ok | 64K: EINVAL | 64K: ok", 1).message().contains("given twice"));
+        String m = error("unmap 0 4K -> ok | 16K: EINVAL", 1).message();
+        assertTrue(m.contains("bad kernel alternative '16K: EINVAL'") && m.contains("4K or 64K"), m);
+    }
+
+    @Test
     void negativeNumbersSayso() {
         assertTrue(error("remove -1", 1).message().contains("negative"));
     }

@@ -18,6 +18,8 @@ final class KernelGuards {
     private final String release;
     private final boolean unmapRangeChecked;
     private final boolean reuseAcrossGroupsCrashes;
+    /** Why an UNMAP leaving its window is refused on this release (built once: UNMAP is a driver's hot path). */
+    private final String unmapLeavesWindow;
     /** A MAP or CREATE succeeded since the IOMMU was set: the kernel made a window (its tables[] is not empty). */
     private volatile boolean windowMade;
 
@@ -26,6 +28,10 @@ final class KernelGuards {
         this.release = backend.kernelRelease();
         this.unmapRangeChecked = KernelFix.TCE_RANGE_CHECK.fixedIn(release);
         this.reuseAcrossGroupsCrashes = KernelFix.CVE_2025_21713.affects(release);
+        KernelFix f = KernelFix.TCE_RANGE_CHECK;
+        this.unmapLeavesWindow = "Linux " + release + " checks only its first page and then makes a failing hypervisor"
+                + " call for every page past the window (far past it, the call never returns; fixed by " + f.commit()
+                + " in " + f.fixedReleases() + "): unmap within the window";
     }
 
     void windowMade(boolean made) {
@@ -55,11 +61,7 @@ final class KernelGuards {
      */
     void unmap(DmaTracking tracking, long iova, long size) throws VfioGuardException {
         if (!unmapRangeChecked) {
-            KernelFix f = KernelFix.TCE_RANGE_CHECK;
-            tracking.requireWithinWindow(VFIO_IOMMU_UNMAP_DMA, iova, size, "Linux " + release + " checks only its"
-                    + " first page and then makes a failing hypervisor call for every page past the window (far past it,"
-                    + " the call never returns; fixed by " + f.commit() + " in " + f.fixedReleases() + "): unmap"
-                    + " within the window");
+            tracking.requireWithinWindow(VFIO_IOMMU_UNMAP_DMA, iova, size, unmapLeavesWindow);
         }
     }
 

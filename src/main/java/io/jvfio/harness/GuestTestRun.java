@@ -131,16 +131,17 @@ public final class GuestTestRun {
         }
 
         /**
-         * Start the guest JVM with a CDS archive of the JUnit classes ({@link GuestCds}), trained now
-         * with {@code images}' runtime under qemu-user unless cached; several seconds faster per boot.
-         * Without it (or when it cannot be made) the run works the same, only slower.
+         * Start the guest JVM with an AOT cache (a CDS archive of loaded and linked classes: JUnit's, the
+         * run's test classes as discovery loads them, jvfio's FFM path; {@link GuestCds}), trained now
+         * with {@code images}' runtime under qemu-user unless cached; seconds faster per boot. Without
+         * it (or when it cannot be made) the run works the same, only slower.
          */
         public Builder cds(GuestImages images) {
             this.cdsImages = images;
             return this;
         }
 
-        /** The CDS archive the last {@link #build()} used, if any. */
+        /** The AOT cache the last {@link #build()} used, if any. */
         public java.util.Optional<GuestCds.Archive> cdsArchive() {
             return java.util.Optional.ofNullable(archive);
         }
@@ -194,17 +195,18 @@ public final class GuestTestRun {
             GuestRun.Builder b = GuestRun.builder(name);
             List<Path> jars = classpath.stream().filter(e -> Files.isRegularFile(e)
                     && jarFilter.test(e.getFileName().toString())).toList();
-            archive = cdsImages == null ? null : GuestCds.prepare(cdsImages, jars, jvmFlags).orElse(null);
+            List<Path> classDirs = classpath.stream().filter(Files::isDirectory).toList();
+            archive = cdsImages == null ? null
+                    : GuestCds.prepare(cdsImages, jars, classDirs, trainingClasses(classDirs), jvmFlags).orElse(null);
             List<String> guestCp = new ArrayList<>();
-            List<String> flags = new ArrayList<>(jvmFlags);
+            List<String> flags = archive == null ? jvmFlags : archive.jvmFlags(jvmFlags);
             if (archive != null) {
-                // the archive's jars first, exactly as trained; class directories after
+                // the cache's jars first, exactly as trained; class directories after
                 for (Path j : archive.jars()) {
                     b.file(j, "cp/lib/" + j.getFileName());
                 }
                 guestCp.addAll(archive.guestClasspath());
                 b.file(archive.archive(), GuestCds.GUEST_ARCHIVE);
-                flags.add("-XX:SharedArchiveFile=" + GuestCds.GUEST_ARCHIVE);
             }
             int dirs = 0;
             for (Path e : classpath) {
@@ -239,6 +241,13 @@ public final class GuestTestRun {
                         .append("\nr=$?; [ \"$rc\" -ne 0 ] || rc=$r\n");
             }
             return b.script(script.append("exit $rc\n").toString()).build();
+        }
+
+        /** Every class the run's JVMs select, as the AOT cache's training discovers them. */
+        private List<String> trainingClasses(List<Path> classDirs) {
+            List<String> all = new ArrayList<>(args);
+            phases.forEach(p -> all.addAll(p.args()));
+            return GuestCds.selectedClasses(all, classDirs);
         }
 
         private static String javaCommand(List<String> flags, List<String> guestCp, Map<String, String> props,

@@ -52,4 +52,21 @@ class GuestTestMainTest {
         assertEquals(1, out.lines().filter(l -> l.startsWith("@@JVFIO-FIRST-TEST ")).count(), "one first-test line");
         assertTrue(t.firstTestStartAt() != null, "the first-test milestone is parsed");
     }
+
+    /** {@code --discover}: the AOT cache's training loads a class's tests without running one of them. */
+    @Test
+    void discoverOnlyRunsNothing() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc = GuestTestMainAccess.run(new PrintStream(buf, true, StandardCharsets.UTF_8), "--select-class",
+                "io.jvfio.harness.guest.Warmup", "--discover", SampleFixtures.class.getName(), "--discover",
+                "no.such.Clazz", "-Djvfio.test.sample=on");
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, out);
+        // SampleFixtures runs five tests, one of them an invocation of a parameterized test, which is a
+        // container until it runs; the missing class is only logged
+        assertTrue(out.contains("@@JVFIO-DISCOVERED tests=4"), out);
+        assertTrue(out.contains("not discovered: ") && out.contains("no.such.Clazz"), out);
+        assertTrue(out.lines().noneMatch(l -> l.contains("SampleFixtures") && l.startsWith("@@JVFIO-TEST ")), out);
+        assertTrue(out.lines().anyMatch(l -> l.contains("ffmDowncalls") && l.contains("SUCCESSFUL")), out);
+    }
 }

@@ -34,6 +34,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * &#64;&#64;JVFIO-START ms=N                      (main() reached, N ms after the JVM process started)
  * &#64;&#64;JVFIO-FIRST-TEST NAME                 (once: the first test starts)
  * &#64;&#64;JVFIO-TEST {"uid":..,"class":..,"name":..,"status":"SUCCESSFUL|FAILED|ABORTED|SKIPPED","reason":..,"ms":N}
+ * &#64;&#64;JVFIO-DISCOVERED tests=N                (only with --discover)
  * &#64;&#64;JVFIO-SUMMARY passed=N failed=N skipped=N ms=N   (skipped counts ABORTED too)
  * </pre>
  * A FAILED record also carries {@code "trace"} (the first lines of the stack trace). Containers are
@@ -44,6 +45,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
  *   --select-package P | -p P     --select-class C | -c C     --select-method C#m
  *   --include-tag T   --exclude-tag T   --include-engine E (default junit-jupiter)   --exclude-engine E
  *   --config KEY=VALUE (a JUnit configuration parameter)     -DKEY=VALUE (a system property)
+ *   --discover C   (a class only discovered, never run, after the selections: the AOT cache's training)
  * </pre>
  * Each selector runs as its own execution, in the order given (so e.g. tests that need a clean
  * kernel state can run before the rest). Exit status: 0 all passed (or skipped), 1 a failure, 2 usage.
@@ -54,6 +56,8 @@ public final class GuestTestMain {
     /** Printed once, when the first test starts: the end of start-up and discovery. */
     public static final String FIRST_TEST_PREFIX = "@@JVFIO-FIRST-TEST ";
     public static final String SUMMARY_PREFIX = "@@JVFIO-SUMMARY ";
+    /** After {@code --discover}: how many tests the discovered classes hold (none of them ran). */
+    public static final String DISCOVERED_PREFIX = "@@JVFIO-DISCOVERED ";
     private static final int TRACE_LINES = 30;
 
     private GuestTestMain() {}
@@ -76,7 +80,7 @@ public final class GuestTestMain {
     /** The parsed command line. */
     record Options(List<DiscoverySelector> selectors, List<String> selectorNames, List<String> includeTags,
             List<String> excludeTags, List<String> includeEngines, List<String> excludeEngines,
-            Map<String, String> config, Map<String, String> systemProperties) {}
+            Map<String, String> config, Map<String, String> systemProperties, List<DiscoverySelector> discoverOnly) {}
 
     static Options parse(String[] args) {
         List<DiscoverySelector> sel = new ArrayList<>();
@@ -87,6 +91,7 @@ public final class GuestTestMain {
         List<String> exEng = new ArrayList<>();
         Map<String, String> config = new HashMap<>();
         Map<String, String> props = new HashMap<>();
+        List<DiscoverySelector> discover = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("-D") && a.length() > 2) {
@@ -111,6 +116,7 @@ public final class GuestTestMain {
                     sel.add(selectMethod(v));
                     names.add("method " + v);
                 }
+                case "--discover" -> discover.add(selectClass(v));
                 case "--include-tag" -> inTags.add(v);
                 case "--exclude-tag" -> exTags.add(v);
                 case "--include-engine" -> inEng.add(v);
@@ -128,7 +134,7 @@ public final class GuestTestMain {
         if (inEng.isEmpty()) {
             inEng.add("junit-jupiter");
         }
-        return new Options(sel, names, inTags, exTags, inEng, exEng, config, props);
+        return new Options(sel, names, inTags, exTags, inEng, exEng, config, props, discover);
     }
 
     static int run(Options o, PrintStream out) {
@@ -137,26 +143,43 @@ public final class GuestTestMain {
         Reporter reporter = new Reporter(out);
         Launcher launcher = LauncherFactory.create();
         for (DiscoverySelector s : o.selectors()) {
-            List<Filter<?>> filters = new ArrayList<>();
-            if (!o.includeTags().isEmpty()) {
-                filters.add(TagFilter.includeTags(o.includeTags()));
+            launcher.execute(request(o, List.of(s)), reporter);
+        }
+        if (!o.discoverOnly().isEmpty()) {
+            // Loads and inspects the classes as a run would, without running them. One class at a time:
+            // one that cannot load here (JUnit then fails the whole request) is only a lost training sample.
+            long tests = 0;
+            for (DiscoverySelector s : o.discoverOnly()) {
+                try {
+                    tests += launcher.discover(request(o, List.of(s)))
+                            .countTestIdentifiers(TestIdentifier::isTest);
+                } catch (RuntimeException e) {
+                    out.println("not discovered: " + s + ": " + e.getMessage().lines().limit(3).toList());
+                }
             }
-            if (!o.excludeTags().isEmpty()) {
-                filters.add(TagFilter.excludeTags(o.excludeTags()));
-            }
-            filters.add(EngineFilter.includeEngines(o.includeEngines()));
-            if (!o.excludeEngines().isEmpty()) {
-                filters.add(EngineFilter.excludeEngines(o.excludeEngines()));
-            }
-            LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request().selectors(s)
-                    .filters(filters.toArray(new Filter<?>[0])).configurationParameters(o.config()).build();
-            launcher.execute(request, reporter);
+            out.println(DISCOVERED_PREFIX + "tests=" + tests);
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         out.println(SUMMARY_PREFIX + "passed=" + reporter.passed + " failed=" + reporter.failed + " skipped="
                 + reporter.skipped + " ms=" + ms);
         out.flush();
         return reporter.failed > 0 ? 1 : 0;
+    }
+
+    private static LauncherDiscoveryRequest request(Options o, List<DiscoverySelector> selectors) {
+        List<Filter<?>> filters = new ArrayList<>();
+        if (!o.includeTags().isEmpty()) {
+            filters.add(TagFilter.includeTags(o.includeTags()));
+        }
+        if (!o.excludeTags().isEmpty()) {
+            filters.add(TagFilter.excludeTags(o.excludeTags()));
+        }
+        filters.add(EngineFilter.includeEngines(o.includeEngines()));
+        if (!o.excludeEngines().isEmpty()) {
+            filters.add(EngineFilter.excludeEngines(o.excludeEngines()));
+        }
+        return LauncherDiscoveryRequestBuilder.request().selectors(selectors)
+                .filters(filters.toArray(new Filter<?>[0])).configurationParameters(o.config()).build();
     }
 
     /** Prints one line per finished test (and per unsuccessful container). */

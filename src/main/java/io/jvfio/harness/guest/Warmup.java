@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -20,11 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Not a test of anything: the training workload for the guest's class-data-sharing archive
+ * Not a test of anything: the training workload for the guest JVM's AOT cache
  * ({@code io.jvfio.harness.GuestCds}). Running it under the guest's JVM loads the JUnit classes a real
- * run needs (discovery, lifecycle, assertions, assumptions, nesting, dynamic tests), which then come
- * from the archive instead of being parsed and verified again under TCG. Every test passes or is
- * skipped on purpose.
+ * run needs (discovery, lifecycle, assertions, assumptions, nesting, dynamic tests) and jvfio's FFM
+ * downcalls, which then come from the cache instead of being parsed, verified and linked again under
+ * TCG. Every test passes or is skipped on purpose.
  */
 @Tag("harness-warmup")
 @DisplayName("harness warm-up")
@@ -67,6 +68,24 @@ public class Warmup {
     @TestFactory
     Stream<DynamicTest> dynamic() {
         return List.of(1, 2).stream().map(i -> DynamicTest.dynamicTest("n=" + i, () -> assertTrue(i > 0)));
+    }
+
+    /**
+     * Binds jvfio's libc downcalls and makes one ioctl on a closed fd (EBADF), by name so that the runner
+     * needs no jvfio class: the cache replaces the runtime's FFM-trained default archive.
+     */
+    @Test
+    void ffmDowncalls() throws ReflectiveOperationException {
+        Class<?> libc;
+        try {
+            libc = Class.forName("io.jvfio.backend.kernel.LibC");
+        } catch (ClassNotFoundException e) {
+            Assumptions.abort("no jvfio on the classpath");
+            return;
+        }
+        Object r = libc.getMethod("ioctl", int.class, long.class, MemorySegment.class).invoke(null, -1, 0L,
+                MemorySegment.NULL);
+        assertTrue((int) r < 0, "an ioctl on fd -1 fails");
     }
 
     @Nested

@@ -8,9 +8,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -54,8 +57,9 @@ public final class GuestCds {
     public static final String RUNNER_JAR = "jvfio-guest-runner.jar";
     /** Where the cache goes in the guest, relative to /jvfio. */
     public static final String GUEST_ARCHIVE = "cds/junit.aot";
-    /** Archives kept: one per distinct run (selection, jars) of a build; make test has about 15. */
-    private static final int KEEP = 32;
+    /** Caches kept: one per set of classes and jars (a build's test classes, another project's). */
+    private static final int KEEP = 16;
+    private static final String LOCK = "train.lock";
     private static final FileTime FIXED_MTIME = FileTime.fromMillis(1_000_000_000_000L);
     private static final Class<?>[] RUNNER_CLASSES_OF = {GuestTestMain.class, Warmup.class};
 
@@ -117,53 +121,17 @@ public final class GuestCds {
                 Files.setLastModifiedTime(dir, FileTime.fromMillis(System.currentTimeMillis())); // recently used
                 return Optional.of(new Archive(classpathJars(dir, made, sorted), aot, Duration.ZERO));
             }
-            long t0 = System.nanoTime();
             Files.createDirectories(root);
-            Path tmp = Files.createTempDirectory(root, "train-");
-            try {
-                Path lib = Files.createDirectories(tmp.resolve("cp/lib"));
-                for (Map.Entry<String, byte[]> e : made.entrySet()) {
-                    Files.write(lib.resolve(e.getKey()), e.getValue());
-                    Files.setLastModifiedTime(lib.resolve(e.getKey()), FIXED_MTIME);
-                }
-                for (Path j : sorted) {
-                    Files.copy(j, lib.resolve(j.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-                }
-                String cp = String.join(":", classpathJars(tmp, made, sorted).stream()
-                        .map(j -> "cp/lib/" + j.getFileName()).toList());
-                List<String> java = new ArrayList<>(List.of(qemu.get().toString(), "-L", sysroot.toString(),
-                        jdk.resolve("bin/java").toString()));
-                java.addAll(flags);
-                List<String> record = new ArrayList<>(java);
-                record.addAll(List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=junit.aotconf", "-Xlog:aot=off",
-                        "-cp", cp, GuestTestMain.class.getName(), "--select-class", Warmup.class.getName()));
-                trainClasses.forEach(c -> record.addAll(List.of("--discover", c)));
-                List<String> create = new ArrayList<>(java);
-                create.addAll(List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=junit.aotconf",
-                        "-XX:AOTCache=junit.aot", "-Xlog:aot=warning", "-cp", cp));
-                String out = exec(record, tmp) + exec(create, tmp);
-                Files.deleteIfExists(tmp.resolve("junit.aotconf"));
-                Path trained = tmp.resolve("junit.aot");
-                if (!Files.isRegularFile(trained) || Files.size(trained) == 0) {
-                    note("no AOT cache for the guest JVM: training under qemu-user failed:\n"
-                            + out.lines().filter(l -> !l.startsWith(GuestTestMain.TEST_PREFIX)).limit(20)
-                                    .reduce("", (a, b) -> a + "  " + b + "\n"));
-                    return Optional.empty();
-                }
-                try {
-                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                } catch (IOException e) {
-                    if (!Files.isRegularFile(aot)) { // not just a concurrent trainer winning the race
-                        throw e;
+            // One trainer at a time, across JVMs (make test's stages start together and mostly want the
+            // same cache): a waiter then finds it made.
+            synchronized (GuestCds.class) {
+                try (FileChannel ch = FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE); FileLock held = ch.lock()) {
+                    if (Files.isRegularFile(aot) && Files.size(aot) > 0) {
+                        return Optional.of(new Archive(classpathJars(dir, made, sorted), aot, Duration.ZERO));
                     }
+                    return train(qemu.get(), sysroot, jdk, made, sorted, flags, trainClasses, root, key);
                 }
-                Duration took = Duration.ofNanos(System.nanoTime() - t0);
-                note(String.format("trained an AOT cache for the guest JVM in %.1f s (%d classes discovered, %.1f MB, %s)",
-                        took.toMillis() / 1000.0, trainClasses.size(), Files.size(aot) / 1e6, dir));
-                pruneOthers(root, key);
-                return Optional.of(new Archive(classpathJars(dir, made, sorted), aot, took));
-            } finally {
-                RunDirectory.deleteTree(tmp);
             }
         } catch (IOException | UncheckedIOException e) {
             note("no AOT cache for the guest JVM: " + e);
@@ -174,19 +142,87 @@ public final class GuestCds {
         }
     }
 
+    private static Optional<Archive> train(Path qemu, Path sysroot, Path jdk, Map<String, byte[]> made, List<Path> sorted,
+            List<String> flags, List<String> trainClasses, Path root, String key)
+            throws IOException, InterruptedException {
+        Path dir = root.resolve(key);
+        Path aot = dir.resolve("junit.aot");
+        long t0 = System.nanoTime();
+        Path tmp = Files.createTempDirectory(root, "train-");
+        try {
+            Path lib = Files.createDirectories(tmp.resolve("cp/lib"));
+            for (Map.Entry<String, byte[]> e : made.entrySet()) {
+                Files.write(lib.resolve(e.getKey()), e.getValue());
+                Files.setLastModifiedTime(lib.resolve(e.getKey()), FIXED_MTIME);
+            }
+            for (Path j : sorted) {
+                Files.copy(j, lib.resolve(j.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            String cp = String.join(":", classpathJars(tmp, made, sorted).stream()
+                    .map(j -> "cp/lib/" + j.getFileName()).toList());
+            List<String> java = new ArrayList<>(List.of(qemu.toString(), "-L", sysroot.toString(),
+                    jdk.resolve("bin/java").toString()));
+            java.addAll(flags);
+            List<String> record = new ArrayList<>(java);
+            record.addAll(List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=junit.aotconf", "-Xlog:aot=off",
+                    "-cp", cp, GuestTestMain.class.getName(), "--select-class", Warmup.class.getName()));
+            trainClasses.forEach(c -> record.addAll(List.of("--discover", c)));
+            List<String> create = new ArrayList<>(java);
+            create.addAll(List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=junit.aotconf",
+                    "-XX:AOTCache=junit.aot", "-Xlog:aot=warning", "-cp", cp));
+            String out = exec(record, tmp) + exec(create, tmp);
+            Files.deleteIfExists(tmp.resolve("junit.aotconf"));
+            Path trained = tmp.resolve("junit.aot");
+            if (!Files.isRegularFile(trained) || Files.size(trained) == 0) {
+                note("no AOT cache for the guest JVM: training under qemu-user failed:\n"
+                        + out.lines().filter(l -> !l.startsWith(GuestTestMain.TEST_PREFIX)).limit(20)
+                                .reduce("", (a, b) -> a + "  " + b + "\n"));
+                return Optional.empty();
+            }
+            try {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (!Files.isRegularFile(aot)) { // not just a concurrent trainer winning the race
+                    throw e;
+                }
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            note(String.format("trained an AOT cache for the guest JVM in %.1f s (%d classes discovered, %.1f MB, %s)",
+                    took.toMillis() / 1000.0, trainClasses.size(), Files.size(aot) / 1e6, dir));
+            pruneOthers(root, key);
+            return Optional.of(new Archive(classpathJars(dir, made, sorted), aot, took));
+        } finally {
+            RunDirectory.deleteTree(tmp);
+        }
+    }
+
     /**
-     * The classes a run's GuestTestMain arguments select, for training: {@code --select-class C} and
-     * {@code --select-method C#m} give C, {@code --select-package P} every top-level class under P
-     * (and its subpackages, as JUnit scans them) in {@code classDirs}.
+     * What the training discovers for a run: every top-level class of each class directory that holds
+     * a class the run's GuestTestMain arguments select ({@code --select-class C}, {@code --select-method
+     * C#m}, every class under {@code --select-package P}). Whole directories rather than the selection,
+     * so that all runs selecting from one directory (a build's test classes) share one cache: training
+     * costs 10-50 s under qemu-user, discovering 200 classes more only seconds.
      */
-    public static List<String> selectedClasses(List<String> mainArgs, List<Path> classDirs) {
+    public static List<String> trainingClasses(List<String> mainArgs, List<Path> classDirs) {
+        TreeSet<String> out = new TreeSet<>();
+        for (Path d : classDirs) {
+            List<String> all = topLevelClasses(d, "");
+            if (selectedClasses(mainArgs, all).stream().anyMatch(all::contains)) {
+                out.addAll(all);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The classes of {@code known} (plus any named by class) that {@code mainArgs} select. */
+    static List<String> selectedClasses(List<String> mainArgs, List<String> known) {
         TreeSet<String> out = new TreeSet<>();
         for (int i = 0; i + 1 < mainArgs.size(); i++) {
             String v = mainArgs.get(i + 1);
             switch (mainArgs.get(i)) {
                 case "--select-class", "-c" -> out.add(v);
                 case "--select-method", "-m" -> out.add(v.substring(0, v.indexOf('#') < 0 ? v.length() : v.indexOf('#')));
-                case "--select-package", "-p" -> classDirs.forEach(d -> out.addAll(topLevelClasses(d, v)));
+                case "--select-package", "-p" -> known.stream().filter(c -> c.startsWith(v + ".")).forEach(out::add);
                 default -> {
                     continue;
                 }
@@ -197,7 +233,7 @@ public final class GuestCds {
     }
 
     private static List<String> topLevelClasses(Path dir, String pkg) {
-        Path base = dir.resolve(pkg.replace('.', '/'));
+        Path base = pkg.isEmpty() ? dir : dir.resolve(pkg.replace('.', '/'));
         if (!Files.isDirectory(base)) {
             return List.of();
         }
@@ -320,7 +356,7 @@ public final class GuestCds {
     private static void pruneOthers(Path root, String keep) {
         try (Stream<Path> s = Files.list(root)) {
             List<Path> old = s.filter(p -> !p.getFileName().toString().equals(keep)
-                            && !p.getFileName().toString().startsWith("train-"))
+                            && !p.getFileName().toString().startsWith("train-") && !p.getFileName().toString().equals(LOCK))
                     .sorted((a, b) -> Long.compare(mtime(b), mtime(a))).toList();
             old.stream().skip(KEEP - 1).forEach(RunDirectory::deleteTree);
         } catch (IOException e) {

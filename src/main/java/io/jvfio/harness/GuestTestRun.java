@@ -243,11 +243,11 @@ public final class GuestTestRun {
             return b.script(script.append("exit $rc\n").toString()).build();
         }
 
-        /** Every class the run's JVMs select, as the AOT cache's training discovers them. */
+        /** What the AOT cache's training discovers for the selections of all the run's JVMs. */
         private List<String> trainingClasses(List<Path> classDirs) {
             List<String> all = new ArrayList<>(args);
             phases.forEach(p -> all.addAll(p.args()));
-            return GuestCds.selectedClasses(all, classDirs);
+            return GuestCds.trainingClasses(all, classDirs);
         }
 
         private static String javaCommand(List<String> flags, List<String> guestCp, Map<String, String> props,

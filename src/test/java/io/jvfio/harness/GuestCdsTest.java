@@ -30,17 +30,19 @@ class GuestCdsTest {
     }
 
     @Test
-    void selectionsResolveToTopLevelClasses() throws IOException {
-        touch("a/b/OneTest.class");
-        touch("a/b/OneTest$Inner.class");
-        touch("a/b/sub/TwoTest.class");
-        touch("a/b/package-info.class");
-        touch("a/b/data.txt");
-        touch("a/c/Other.class");
-        List<String> got = GuestCds.selectedClasses(List.of("--include-tag", "t", "--select-package", "a.b",
-                "--select-method", "x.Y#m(int)", "--select-class", "z.Z", "--exclude-tag", "--select-class"), List.of(dir));
-        assertEquals(List.of("a.b.OneTest", "a.b.sub.TwoTest", "x.Y", "z.Z"), got);
-        assertEquals(List.of(), GuestCds.selectedClasses(List.of("--select-package", "no.such"), List.of(dir)));
+    void trainingDiscoversEveryClassOfTheDirectoriesSelectedFrom() throws IOException {
+        Path tests = dir.resolve("tests");
+        Path main = dir.resolve("main");
+        for (String rel : List.of("tests/a/b/OneTest.class", "tests/a/b/OneTest$Inner.class", "tests/a/b/sub/TwoTest.class",
+                "tests/a/b/package-info.class", "tests/a/b/data.txt", "tests/c/Other.class", "main/m/Lib.class")) {
+            touch(rel);
+        }
+        assertEquals(List.of("a.b.OneTest", "a.b.sub.TwoTest", "c.Other"), GuestCds.trainingClasses(
+                List.of("--include-tag", "t", "--select-package", "a.b", "--exclude-tag", "x"), List.of(tests, main)));
+        assertEquals(List.of("a.b.OneTest", "a.b.sub.TwoTest", "c.Other", "m.Lib"), GuestCds.trainingClasses(
+                List.of("--select-method", "c.Other#m(int)", "--select-class", "m.Lib"), List.of(tests, main)));
+        assertEquals(List.of(), GuestCds.trainingClasses(List.of("--select-package", "no.such", "--select-class", "z.Z"),
+                List.of(tests, main)), "nothing selected from these directories");
     }
 
     @Test

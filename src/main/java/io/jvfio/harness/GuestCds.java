@@ -207,8 +207,11 @@ public final class GuestCds {
         TreeSet<String> out = new TreeSet<>();
         for (Path d : classDirs) {
             List<String> all = topLevelClasses(d, "");
-            if (selectedClasses(mainArgs, all).stream().anyMatch(all::contains)) {
+            List<String> selected = selectedClasses(mainArgs, all).stream()
+                    .filter(c -> all.contains(c.indexOf('$') < 0 ? c : c.substring(0, c.indexOf('$')))).toList();
+            if (!selected.isEmpty()) {
                 out.addAll(all);
+                out.addAll(selected); // a selected nested class too, as the run names it
             }
         }
         return List.copyOf(out);

@@ -41,6 +41,8 @@ class GuestCdsTest {
                 List.of("--include-tag", "t", "--select-package", "a.b", "--exclude-tag", "x"), List.of(tests, main)));
         assertEquals(List.of("a.b.OneTest", "a.b.sub.TwoTest", "c.Other", "m.Lib"), GuestCds.trainingClasses(
                 List.of("--select-method", "c.Other#m(int)", "--select-class", "m.Lib"), List.of(tests, main)));
+        assertEquals(List.of("m.Lib", "m.Lib$Fixture"), GuestCds.trainingClasses(List.of("--select-class", "m.Lib$Fixture"),
+                List.of(tests, main)), "a nested class selects its top-level class's directory");
         assertEquals(List.of(), GuestCds.trainingClasses(List.of("--select-package", "no.such", "--select-class", "z.Z"),
                 List.of(tests, main)), "nothing selected from these directories");
     }

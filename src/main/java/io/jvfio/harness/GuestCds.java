@@ -88,8 +88,8 @@ public final class GuestCds {
 
     /**
      * The cache for a run: its shippable jars ({@code jars}), its class directories ({@code classDirs},
-     * in classpath order), the classes its selections name ({@code trainClasses}, discovered in
-     * training) and its JVM flags. Trained now unless cached; empty, with a reason printed, when it
+     * in classpath order), the classes training discovers ({@code trainClasses}, from
+     * {@link #trainingClasses}) and its JVM flags. Trained now unless cached; empty, with a reason printed, when it
      * cannot be made.
      */
     public static Optional<Archive> prepare(GuestImages images, List<Path> jars, List<Path> classDirs,

@@ -247,8 +247,12 @@ public final class MapBench {
 
     private static long benchSeam(String name, VfioBackend b, int container, Arena arena, long vaddr, long iova,
             long size, int reps, int warmup, PrintStream err) {
-        MemorySegment map = mapArgs(arena, vaddr, iova, size);
-        MemorySegment unmap = unmapArgs(arena, iova, size);
+        return report(name, seamPairs(b, container, mapArgs(arena, vaddr, iova, size), unmapArgs(arena, iova, size), reps,
+                warmup), reps, warmup, err);
+    }
+
+    /** Times {@code reps} MAP+UNMAP pairs on the seam, after {@code warmup} untimed ones: each pair's nanoseconds. */
+    static long[] seamPairs(VfioBackend b, int container, MemorySegment map, MemorySegment unmap, int reps, int warmup) {
         long[] t = new long[reps];
         for (int i = -warmup; i < reps; i++) {
             long t0 = System.nanoTime();
@@ -262,7 +266,7 @@ public final class MapBench {
                 t[i] = dt;
             }
         }
-        return report(name, t, reps, warmup, err);
+        return t;
     }
 
     private static int fd(int r, String what) {

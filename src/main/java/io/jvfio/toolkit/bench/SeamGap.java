@@ -59,7 +59,7 @@ final class SeamGap {
                 : -1;
         long caller = MapBench.report("gap_caller_buffer", callerBuffer(b, container, map, unmap, errno, reps, warm), reps,
                 warm, err);
-        long seam = MapBench.report("gap_seam", seam(b, container, map, unmap, reps, warm), reps, warm, err);
+        long seam = MapBench.report("gap_seam", MapBench.seamPairs(b, container, map, unmap, reps, warm), reps, warm, err);
         out.println("mapbench gap_timer median_ns=" + timer);
         out.println("mapbench gap_noop_downcalls median_ns=" + noop);
         if (kernelIoctls) {
@@ -134,22 +134,6 @@ final class SeamGap {
             long t0 = System.nanoTime();
             long r1 = b.iommuMapDma(container, map, errno);
             long r2 = b.iommuUnmapDma(container, unmap, errno);
-            long dt = System.nanoTime() - t0;
-            check(r1, r2);
-            if (i >= 0) {
-                t[i] = dt;
-            }
-        }
-        return t;
-    }
-
-    private static long[] seam(VfioBackend b, int container, MemorySegment map, MemorySegment unmap, int reps,
-            int warmup) {
-        long[] t = new long[reps];
-        for (int i = -warmup; i < reps; i++) {
-            long t0 = System.nanoTime();
-            long r1 = b.iommuMapDma(container, map);
-            long r2 = b.iommuUnmapDma(container, unmap);
             long dt = System.nanoTime() - t0;
             check(r1, r2);
             if (i >= 0) {

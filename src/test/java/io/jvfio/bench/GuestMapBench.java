@@ -87,7 +87,7 @@ public final class GuestMapBench {
                         .append(" -cp jvfio-all.jar io.jvfio.toolkit.bench.DowncallBench 2>&1\n");
                 script.append("echo '@@ROUND ").append(r).append(" seamgap'\n").append(java).append(" --seam-gap 2>&1\n");
                 for (int pages : SeamGapTables.TOUCHED_PAGES) {
-                    for (String where : List.of("p", "P")) {
+                    for (String where : pages <= SeamGapTables.MAX_PAGES_BETWEEN ? List.of("p", "P") : List.of("p")) {
                         script.append("echo '@@ROUND ").append(r).append(" ctouch").append(where.equals("P") ? "in" : "")
                                 .append(pages).append("'\n./mapbench ").append(TOUCH_ARGS).append(" -").append(where)
                                 .append(' ').append(pages).append(" 2>&1\n");

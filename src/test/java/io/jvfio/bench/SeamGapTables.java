@@ -15,6 +15,11 @@ import java.util.function.IntFunction;
 final class SeamGapTables {
     /** The page counts of the working-set runs: {@code ctouchN} (before each pair) and {@code ctouchinN} (between MAP and UNMAP). */
     static final List<Integer> TOUCHED_PAGES = List.of(16, 64, 256, 1024);
+    /**
+     * The most pages written between MAP and UNMAP: 1024 pages cost ~0.5 ms themselves under TCG (QEMU's
+     * TLB no longer holds them), so the pair would be the difference of two noisy half-millisecond medians.
+     */
+    static final int MAX_PAGES_BETWEEN = 256;
 
     private SeamGapTables() {}
 

@@ -10,14 +10,21 @@
  *   one_page    MAP_DMA of one 4 KiB page, then UNMAP_DMA of it
  *   8192_pages  MAP_DMA of the whole 32 MiB (8192 TCEs) in one call, then UNMAP_DMA of it
  *
- * stdout holds exactly two lines:
+ * stdout holds these lines:
  *   mapbench one_page median_ns=N
  *   mapbench 8192_pages median_ns=N
+ *   mapbench timer median_ns=N        two clock reads back to back: what the timing itself adds
+ *   mapbench touch_only median_ns=N   (with -P only) the -P touches alone, timed like a pair
  * Everything else (setup, spread) goes to stderr, prefixed with '#'.
  *
  * Usage: mapbench [-g GROUP] [-n ONE_PAGE_REPS] [-m MANY_PAGES_REPS] [-w ONE_PAGE_WARMUP] [-W MANY_WARMUP] [-t]
+ *                 [-p PAGES | -P PAGES]
  * -t keeps a second thread alive (blocked): the fd table is then shared, so the kernel's fdget() takes
  * a file reference per ioctl, as it does in any JVM (fionread_bench's "thread" on the host).
+ * -p N writes one byte to each of N distinct pages of a separate buffer before every one-page pair,
+ * outside the timed region; -P N does it inside, between MAP and UNMAP (subtract touch_only). Both ask
+ * whether a larger working set between two ioctls (the JVM's heap, code cache, stacks) makes the
+ * ioctls themselves slower: under TCG through QEMU's software TLB and translation-block caches.
  * Exit status: 0 on success, 1 when a VFIO call fails (the message names it), 2 on bad arguments.
  *
  * Build (static, for the guest): make -f native/guest-bench/guest-bench.mk guest-bench
@@ -102,22 +109,42 @@ static void unmap_dma(int container, uint64_t iova, uint64_t size)
 		die("VFIO_IOMMU_UNMAP_DMA");
 }
 
-/* Times reps MAP+UNMAP pairs of size bytes (after warmup untimed ones); returns the median in ns. */
-static long long bench(const char *name, int container, uint64_t vaddr, uint64_t iova, uint64_t size, long reps,
-		       long warmup)
+/* The working set of -p/-P: one byte written in each of touch_pages distinct pages (spread over cache sets). */
+static volatile unsigned char *touch_buf;
+static long touch_pages;
+
+static void touch(void)
 {
-	for (long i = 0; i < warmup; i++) {
-		map_dma(container, vaddr, iova, size);
-		unmap_dma(container, iova, size);
-	}
+	for (long i = 0; i < touch_pages; i++)
+		touch_buf[i * TCE_PAGE + (i % 64) * 64]++;
+}
+
+/* What one repetition does. */
+enum rep { PAIR, PAIR_TOUCH_BEFORE, PAIR_TOUCH_BETWEEN, TOUCH_ONLY, TIMER };
+
+/*
+ * Times reps repetitions of what (after warmup untimed ones); returns the median in ns. A pair is
+ * MAP+UNMAP of size bytes; the touches are touch()'s.
+ */
+static long long bench(const char *name, enum rep what, int container, uint64_t vaddr, uint64_t iova, uint64_t size,
+		       long reps, long warmup)
+{
 	long long *t = malloc((size_t)reps * sizeof *t);
 	if (t == NULL)
 		die("malloc");
-	for (long i = 0; i < reps; i++) {
+	for (long i = -warmup; i < reps; i++) {
+		if (what == PAIR_TOUCH_BEFORE)
+			touch();
 		long long t0 = now_ns();
-		map_dma(container, vaddr, iova, size);
-		unmap_dma(container, iova, size);
-		t[i] = now_ns() - t0;
+		if (what != TOUCH_ONLY && what != TIMER)
+			map_dma(container, vaddr, iova, size);
+		if (what == PAIR_TOUCH_BETWEEN || what == TOUCH_ONLY)
+			touch();
+		if (what != TOUCH_ONLY && what != TIMER)
+			unmap_dma(container, iova, size);
+		long long dt = now_ns() - t0;
+		if (i >= 0)
+			t[i] = dt;
 	}
 	long long m = median(t, reps);
 	fprintf(stderr, "# %s: reps=%ld warmup=%ld min_ns=%lld median_ns=%lld max_ns=%lld\n", name, reps, warmup, t[0],
@@ -142,8 +169,8 @@ static void *idle_thread(void *unused)
 int main(int argc, char **argv)
 {
 	long group = 0, reps_one = 1001, reps_many = 21, warm_one = 2000, warm_many = 3;
-	int opt, second_thread = 0;
-	while ((opt = getopt(argc, argv, "g:n:m:w:W:t")) != -1) {
+	int opt, second_thread = 0, touch_inside = 0;
+	while ((opt = getopt(argc, argv, "g:n:m:w:W:tp:P:")) != -1) {
 		switch (opt) {
 		case 'g': group = arg(optarg, "group"); break;
 		case 'n': reps_one = arg(optarg, "one-page repetitions"); break;
@@ -151,9 +178,14 @@ int main(int argc, char **argv)
 		case 'w': warm_one = arg(optarg, "one-page warmup"); break;
 		case 'W': warm_many = arg(optarg, "8192-page warmup"); break;
 		case 't': second_thread = 1; break;
+		case 'p':
+		case 'P':
+			touch_pages = arg(optarg, "pages to touch");
+			touch_inside = opt == 'P';
+			break;
 		default:
 			fprintf(stderr, "usage: mapbench [-g GROUP] [-n ONE_PAGE_REPS] [-m MANY_PAGES_REPS] "
-					"[-w ONE_PAGE_WARMUP] [-W MANY_WARMUP] [-t]\n");
+					"[-w ONE_PAGE_WARMUP] [-W MANY_WARMUP] [-t] [-p PAGES | -P PAGES]\n");
 			return 2;
 		}
 	}
@@ -215,10 +247,24 @@ int main(int argc, char **argv)
 	fprintf(stderr, "# window: start 0x%llx size 0x%lx page_shift %d levels 1; buffer 32 MiB registered\n",
 		(unsigned long long)start, BUF_SIZE, TCE_SHIFT);
 
-	long long one = bench("one_page", container, vaddr, start, TCE_PAGE, reps_one, warm_one);
-	long long many = bench("8192_pages", container, vaddr, start, BUF_SIZE, reps_many, warm_many);
+	if (touch_pages > 0) {
+		touch_buf = mmap(NULL, (size_t)touch_pages * TCE_PAGE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (touch_buf == MAP_FAILED)
+			die("mmap the pages to touch");
+		fprintf(stderr, "# one_page: %ld pages touched %s\n", touch_pages,
+			touch_inside ? "between MAP and UNMAP (timed)" : "before each pair (untimed)");
+	}
+	enum rep one_rep = touch_pages == 0 ? PAIR : touch_inside ? PAIR_TOUCH_BETWEEN : PAIR_TOUCH_BEFORE;
+	long long one = bench("one_page", one_rep, container, vaddr, start, TCE_PAGE, reps_one, warm_one);
+	long long many = bench("8192_pages", PAIR, container, vaddr, start, BUF_SIZE, reps_many, warm_many);
+	long long timer = bench("timer", TIMER, container, vaddr, start, TCE_PAGE, reps_one, warm_one);
 	printf("mapbench one_page median_ns=%lld\n", one);
 	printf("mapbench %lu_pages median_ns=%lld\n", MANY_PAGES, many);
+	printf("mapbench timer median_ns=%lld\n", timer);
+	if (touch_pages > 0 && touch_inside)
+		printf("mapbench touch_only median_ns=%lld\n",
+		       bench("touch_only", TOUCH_ONLY, container, vaddr, start, TCE_PAGE, reps_one, warm_one));
 	fflush(stdout);
 
 	struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof rm, .start_addr = start };
@@ -231,5 +277,7 @@ int main(int argc, char **argv)
 	close(grp);
 	close(container);
 	munmap(buf, BUF_SIZE);
+	if (touch_pages > 0)
+		munmap((void *)touch_buf, (size_t)touch_pages * TCE_PAGE);
 	return 0;
 }

@@ -8,6 +8,7 @@ import io.jvfio.harness.HostQemuLauncher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,11 +33,20 @@ import java.util.regex.Pattern;
  * {@link GuestRun#JVM_FLAGS} without {@code -XX:TieredStopAtLevel=1}: a steady-state benchmark wants
  * C2); {@code bench.args} is passed to both programs (default {@code -w 20000}: enough one-page warmup
  * repetitions for C2 to compile the loop).
- * Prints a Markdown table and writes it to {@code target/bench/guest-map.md}.
+ * Each round also runs {@code MapBench --seam-gap} and C with pages touched per pair ({@code mapbench -p/-P}):
+ * {@link SeamGapTables} turns them into the seam's gap step by step and the working-set test.
+ * Prints the Markdown tables and writes them to {@code target/bench/guest-map.md}.
  */
 public final class GuestMapBench {
     private static final Pattern RESULT = Pattern.compile("mapbench (\\S+) median_ns=(\\d+)");
-    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (c|cthread|java|mapper|seam|downcall)\\b");
+    private static final Pattern ROUND = Pattern.compile("@@ROUND (\\d+) (\\w+)");
+    /**
+     * The working-set runs' options: C needs no long warmup, and 1024 touched pages cost ~0.5 ms per
+     * repetition under TCG (QEMU's TLB no longer holds them), so fewer repetitions; the 8192-page part once.
+     */
+    private static final String TOUCH_ARGS = "-n 201 -w 2000 -m 1 -W 0";
+    /** The operations of the main table (the C program also prints its timer and, with -P, touch_only). */
+    private static final Pattern MAP_OP = Pattern.compile("one_page|\\d+_pages");
     /** The runs after C's in each round, in order, and how the table names them. */
     private static final Map<String, String> RUNS = new LinkedHashMap<>(Map.of(
             "cthread", "C with a second thread alive (mapbench.c -t)"));
@@ -75,14 +85,26 @@ public final class GuestMapBench {
                 }
                 script.append("echo '@@ROUND ").append(r).append(" downcall'\n\"$JAVA\" ").append(jvm)
                         .append(" -cp jvfio-all.jar io.jvfio.toolkit.bench.DowncallBench 2>&1\n");
+                script.append("echo '@@ROUND ").append(r).append(" seamgap'\n").append(java).append(" --seam-gap 2>&1\n");
+                for (int pages : SeamGapTables.TOUCHED_PAGES) {
+                    for (String where : pages <= SeamGapTables.MAX_PAGES_BETWEEN ? List.of("p", "P") : List.of("p")) {
+                        script.append("echo '@@ROUND ").append(r).append(" ctouch").append(where.equals("P") ? "in" : "")
+                                .append(pages).append("'\n./mapbench ").append(TOUCH_ARGS).append(" -").append(where)
+                                .append(' ').append(pages).append(" 2>&1\n");
+                    }
+                }
             }
         }
         GuestRun run = GuestRun.builder("bench-guest").file(jar, "jvfio-all.jar").file(c, "mapbench")
                 .script(script.toString()).build();
         System.err.println("[bench-guest] guest JVM: " + jvm + (progArgs.isEmpty() ? "" : "; both programs: " + progArgs));
         System.err.println("[bench-guest] one boot: " + (rounds + 1) + " C runs and " + rounds
-                + " runs each of C with a thread, the Java API, mapper, seam and the downcall bench, alternated (about " + (30 + 50 * rounds) + " s under TCG)");
-        GuestResult result = new HostQemuLauncher().run(GuestMachine.defaults(), GuestImages.locate(), run);
+                + " runs each of C with a thread, the Java API, mapper, seam, the downcall bench, the seam's gap step by step"
+                + " and C with " + SeamGapTables.TOUCHED_PAGES + " pages touched, alternated (about " + (30 + 65 * rounds)
+                + " s under TCG)");
+        // 30 minutes, not the default 10: a loaded shared machine (load 8 on 2 cores) slows TCG two- to threefold.
+        GuestMachine machine = GuestMachine.defaults().toBuilder().timeout(Duration.ofMinutes(30)).build();
+        GuestResult result = new HostQemuLauncher().run(machine, GuestImages.locate(), run);
         if (result.exitStatus() != 0) {
             System.err.println("bench-guest: the guest run failed (exit " + result.exitStatus() + "):");
             result.runOutput().forEach(l -> System.err.println("  " + l));
@@ -129,7 +151,7 @@ public final class GuestMapBench {
         s.append("| operation | program | medians, ns (each run) | median of runs, ns | over C per round | over C |\n");
         s.append("|---|---|---|---:|---|---:|\n");
         boolean incomplete = false;
-        for (String op : cRuns.keySet()) {
+        for (String op : mapOps(cRuns)) {
             List<Long> cs = cRuns.get(op);
             String name = "MAP+UNMAP, " + op.replace('_', ' ');
             long cMedian = median(cs);
@@ -150,6 +172,8 @@ public final class GuestMapBench {
         }
         s.append(aboveSeam(r, cRuns));
         s.append(downcalls(r, cRuns));
+        s.append(SeamGapTables.steps(r));
+        s.append(SeamGapTables.workingSet(r));
         if (incomplete) {
             s.append("\n(incomplete: a Java run printed no result; see the guest console)\n");
         }
@@ -162,7 +186,7 @@ public final class GuestMapBench {
      */
     static String aboveSeam(Map<String, Map<String, List<Long>>> r, Map<String, List<Long>> cRuns) {
         StringBuilder s = new StringBuilder("\n| operation | API path | (API - seam)/C per round | median |\n|---|---|---|---:|\n");
-        for (String op : cRuns.keySet()) {
+        for (String op : mapOps(cRuns)) {
             List<Long> cs = cRuns.get(op);
             List<Long> seam = r.getOrDefault("seam", Map.of()).getOrDefault(op, List.of());
             for (String who : List.of("java", "mapper")) {
@@ -210,6 +234,11 @@ public final class GuestMapBench {
                     + (gap - 2 * median(capture) - shared) + " |\n";
         }
         return t;
+    }
+
+    /** C's MAP+UNMAP operations, in output order. */
+    private static List<String> mapOps(Map<String, List<Long>> cRuns) {
+        return cRuns.keySet().stream().filter(op -> MAP_OP.matcher(op).matches()).toList();
     }
 
     /** The median (the lower middle one of an even count). */

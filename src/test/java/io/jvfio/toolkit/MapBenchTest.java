@@ -49,6 +49,27 @@ class MapBenchTest {
     }
 
     @Test
+    void seamGapMode_printsTheLoopsThatRunOnTheEmulator_andSaysWhichItSkipped() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (Vfio vfio = VfioHost.emulated(Profile.QEMU_PSERIES)) {
+            MapBenchAccess.runSeam(vfio, new String[] {"--seam-gap", "-n", "5", "-w", "2"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            io.jvfio.emul.EmulatorState st = ((io.jvfio.emul.EmulatedBackend) vfio.backend()).inspect();
+            assertTrue(st.openFds().isEmpty(), "fds left open: " + st.openFds());
+        }
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        assertEquals(4, lines.length, out.toString(StandardCharsets.UTF_8));
+        String[] names = {"gap_timer", "gap_noop_downcalls", "gap_caller_buffer", "gap_seam"};
+        for (int i = 0; i < names.length; i++) {
+            assertTrue(lines[i].matches("mapbench " + names[i] + " median_ns=\\d+"), lines[i]);
+        }
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("# gap_no_capture: skipped (not the kernel backend"),
+                err.toString(StandardCharsets.UTF_8));
+        assertThrows(IllegalArgumentException.class, () -> MapBenchAccess.parse(new String[] {"--seam-gap", "--mapper"}));
+    }
+
+    @Test
     void mapperMode_printsTheSameLines_andLeavesNoFdOpen() throws VfioException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

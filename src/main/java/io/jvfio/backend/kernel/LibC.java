@@ -64,9 +64,18 @@ public final class LibC {
     private static final MethodHandle SYSCONF = LINKER.downcallHandle(
             LIBC.find("sysconf").orElseThrow(), FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
 
-    /** One errno buffer per thread, allocated once: no allocation per call. */
-    private static final ThreadLocal<MemorySegment> ERRNO_BUFFER =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+    /** A thread's errno buffer, allocated once: no allocation per call. */
+    private record ThreadBuffer(Thread owner, MemorySegment buffer) {}
+
+    private static final ThreadLocal<ThreadBuffer> THREAD_BUFFERS =
+            ThreadLocal.withInitial(() -> new ThreadBuffer(Thread.currentThread(), Arena.ofAuto().allocate(CAPTURE)));
+    /**
+     * The last caller's buffer, so that a thread calling again skips {@code ThreadLocal.get()}: in the
+     * TCG guest that lookup cost ~0.4 us per call, more than the errno capture itself ({@code make
+     * bench-guest}, "the seam's gap measured step by step"). Racy on purpose: a record's fields are
+     * final, so a thread sees a whole one, and one that is not its own sends it to the ThreadLocal.
+     */
+    private static ThreadBuffer lastBuffer;
 
     private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... extra) {
         Linker.Option[] options = new Linker.Option[extra.length + 1];
@@ -86,7 +95,12 @@ public final class LibC {
 
     /** The calling thread's errno capture buffer (the one every method here uses). */
     public static MemorySegment errnoBuffer() {
-        return ERRNO_BUFFER.get();
+        ThreadBuffer b = lastBuffer;
+        if (b == null || b.owner() != Thread.currentThread()) {
+            b = THREAD_BUFFERS.get();
+            lastBuffer = b;
+        }
+        return b.buffer();
     }
 
     /**
@@ -98,7 +112,7 @@ public final class LibC {
     }
 
     public static int ioctl(int fd, long request, MemorySegment arg) {
-        return ioctlVia(IOCTL_PTR, ERRNO_BUFFER.get(), fd, request, arg);
+        return ioctlVia(IOCTL_PTR, errnoBuffer(), fd, request, arg);
     }
 
     /**
@@ -126,7 +140,7 @@ public final class LibC {
      * as LibC does, so the JIT sees a constant.
      */
     public static int callLikeIoctl(MethodHandle ioctlShaped, int fd, long request, MemorySegment arg) {
-        return ioctlVia(ioctlShaped, ERRNO_BUFFER.get(), fd, request, arg);
+        return ioctlVia(ioctlShaped, errnoBuffer(), fd, request, arg);
     }
 
     /** {@link #callLikeIoctl} with a caller-provided errno buffer, as in {@link #ioctl(MemorySegment, int, long, MemorySegment)}. */
@@ -146,7 +160,7 @@ public final class LibC {
     }
 
     public static int ioctl(int fd, long request, long arg) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return (int) result((int) IOCTL_LONG.invokeExact(c, fd, request, arg), c);
         } catch (Throwable t) {
@@ -155,7 +169,7 @@ public final class LibC {
     }
 
     public static int open(MemorySegment path, int flags) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return (int) result((int) OPEN.invokeExact(c, path, flags, 0), c);
         } catch (Throwable t) {
@@ -164,7 +178,7 @@ public final class LibC {
     }
 
     public static int close(int fd) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return (int) result((int) CLOSE.invokeExact(c, fd), c);
         } catch (Throwable t) {
@@ -173,7 +187,7 @@ public final class LibC {
     }
 
     public static long pread(int fd, MemorySegment buf, long count, long offset) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return result((long) PREAD.invokeExact(c, fd, buf, count, offset), c);
         } catch (Throwable t) {
@@ -182,7 +196,7 @@ public final class LibC {
     }
 
     public static long pwrite(int fd, MemorySegment buf, long count, long offset) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return result((long) PWRITE.invokeExact(c, fd, buf, count, offset), c);
         } catch (Throwable t) {
@@ -191,7 +205,7 @@ public final class LibC {
     }
 
     public static long read(int fd, MemorySegment buf, long count) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return result((long) READ.invokeExact(c, fd, buf, count), c);
         } catch (Throwable t) {
@@ -200,7 +214,7 @@ public final class LibC {
     }
 
     public static long write(int fd, MemorySegment buf, long count) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return result((long) WRITE.invokeExact(c, fd, buf, count), c);
         } catch (Throwable t) {
@@ -210,7 +224,7 @@ public final class LibC {
 
     /** mmap; the address, or {@code -errno} (MAP_FAILED is -1, never a valid mapping). */
     public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return result((long) MMAP.invokeExact(c, addr, length, prot, flags, fd, offset), c);
         } catch (Throwable t) {
@@ -219,7 +233,7 @@ public final class LibC {
     }
 
     public static int munmap(long addr, long length) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return (int) result((int) MUNMAP.invokeExact(c, addr, length), c);
         } catch (Throwable t) {
@@ -228,7 +242,7 @@ public final class LibC {
     }
 
     public static int eventfd(int initval, int flags) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return (int) result((int) EVENTFD.invokeExact(c, initval, flags), c);
         } catch (Throwable t) {
@@ -238,7 +252,7 @@ public final class LibC {
 
     /** pipe(fds): fills two ints. For tests and the benchmark (FIONREAD on a pipe). */
     public static int pipe(MemorySegment fds) {
-        MemorySegment c = ERRNO_BUFFER.get();
+        MemorySegment c = errnoBuffer();
         try {
             return (int) result((int) PIPE.invokeExact(c, fds), c);
         } catch (Throwable t) {

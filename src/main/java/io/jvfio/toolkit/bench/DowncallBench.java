@@ -27,7 +27,8 @@ public final class DowncallBench {
     private static final MemorySegment ABS = LINKER.defaultLookup().find("abs").orElseThrow();
     private static final MethodHandle CAPTURE = LINKER.downcallHandle(ABS, IOCTL_SHAPE,
             Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle PLAIN = LINKER.downcallHandle(ABS, IOCTL_SHAPE, Linker.Option.firstVariadicArg(2));
+    /** abs bound as ioctl without errno capture; {@link SeamGap} times two of it as the no-kernel downcalls. */
+    static final MethodHandle PLAIN = LINKER.downcallHandle(ABS, IOCTL_SHAPE, Linker.Option.firstVariadicArg(2));
 
     private DowncallBench() {}
 

@@ -49,7 +49,8 @@ import java.util.Arrays;
  * ({@link VfioBackend}, argument structs prepared once), without the public API, and {@code --mapper}: the
  * public API through a {@link DmaMapper} (the driver's hot path) instead of the container's thread-safe
  * methods. The difference between an API run and the seam run is what the API costs; the difference
- * between {@code --seam} and C is the FFM downcall.
+ * between {@code --seam} and C is the FFM downcall. {@code --seam-gap} takes that difference apart: after
+ * the seam's setup it prints, instead of the two lines, the one-page loops of {@link SeamGap}.
  * Exit status 0, 1 on a VFIO failure, 2 on bad arguments.
  */
 public final class MapBench {
@@ -59,7 +60,7 @@ public final class MapBench {
 
     /** The parsed command line. */
     record Args(int group, int repsOne, int repsMany, int warmOne, int warmMany, String profile, boolean seam,
-            boolean mapper) {
+            boolean mapper, boolean seamGap) {
         static Args parse(String[] a) {
             int group = 0;
             int repsOne = 1001;
@@ -69,11 +70,13 @@ public final class MapBench {
             String profile = null;
             boolean seam = false;
             boolean mapper = false;
+            boolean seamGap = false;
             for (int i = 0; i < a.length; i++) {
                 String opt = a[i];
-                if (opt.equals("--seam") || opt.equals("--mapper")) {
-                    seam |= opt.equals("--seam");
+                if (opt.equals("--seam") || opt.equals("--mapper") || opt.equals("--seam-gap")) {
+                    seam |= !opt.equals("--mapper");
                     mapper |= opt.equals("--mapper");
+                    seamGap |= opt.equals("--seam-gap");
                     continue;
                 }
                 if (i + 1 >= a.length) {
@@ -94,9 +97,9 @@ public final class MapBench {
                 throw new IllegalArgumentException("repetitions must be positive");
             }
             if (seam && mapper) {
-                throw new IllegalArgumentException("--seam and --mapper exclude each other");
+                throw new IllegalArgumentException("--seam (or --seam-gap) and --mapper exclude each other");
             }
-            return new Args(group, repsOne, repsMany, warmOne, warmMany, profile, seam, mapper);
+            return new Args(group, repsOne, repsMany, warmOne, warmMany, profile, seam, mapper, seamGap);
         }
 
         private static int number(String s, String what) {
@@ -124,7 +127,7 @@ public final class MapBench {
         } catch (IllegalArgumentException e) {
             System.err.println("mapbench: " + e.getMessage());
             System.err.println("usage: MapBench [-g GROUP] [-n ONE_PAGE_REPS] [-m MANY_PAGES_REPS] [-w ONE_PAGE_WARMUP] "
-                    + "[-W MANY_WARMUP] [--emulated PROFILE] [--seam | --mapper]");
+                    + "[-W MANY_WARMUP] [--emulated PROFILE] [--seam | --seam-gap | --mapper]");
             System.exit(2);
             return;
         }
@@ -203,13 +206,20 @@ public final class MapBench {
                 long start = vfio_iommu_spapr_tce_create.start_addr.get(create);
                 err.printf("# window: start 0x%x size 0x%x page_shift %d levels 1; buffer 32 MiB registered%n", start,
                         BUF_SIZE, TCE_SHIFT);
-                long one = benchSeam("one_page", b, container, arena, buf.address(), start, TCE_PAGE, args.repsOne(),
-                        args.warmOne(), err);
-                long many = benchSeam("8192_pages", b, container, arena, buf.address(), start, BUF_SIZE, args.repsMany(),
-                        args.warmMany(), err);
-                out.println("mapbench one_page median_ns=" + one);
-                out.println("mapbench " + (BUF_SIZE / TCE_PAGE) + "_pages median_ns=" + many);
-                out.flush();
+                long one = -1;
+                long many = -1;
+                if (args.seamGap()) {
+                    SeamGap.run(b, container, mapArgs(arena, buf.address(), start, TCE_PAGE),
+                            unmapArgs(arena, start, TCE_PAGE), args, arena, out, err);
+                } else {
+                    one = benchSeam("one_page", b, container, arena, buf.address(), start, TCE_PAGE, args.repsOne(),
+                            args.warmOne(), err);
+                    many = benchSeam("8192_pages", b, container, arena, buf.address(), start, BUF_SIZE, args.repsMany(),
+                            args.warmMany(), err);
+                    out.println("mapbench one_page median_ns=" + one);
+                    out.println("mapbench " + (BUF_SIZE / TCE_PAGE) + "_pages median_ns=" + many);
+                    out.flush();
+                }
                 MemorySegment remove = vfio_iommu_spapr_tce_remove.fill(
                         arena.allocate(vfio_iommu_spapr_tce_remove.LAYOUT), start);
                 ok(b.spaprTceRemove(container, remove), "VFIO_IOMMU_SPAPR_TCE_REMOVE");
@@ -226,12 +236,23 @@ public final class MapBench {
         }
     }
 
+    private static MemorySegment mapArgs(Arena arena, long vaddr, long iova, long size) {
+        return vfio_iommu_type1_dma_map.fill(arena.allocate(vfio_iommu_type1_dma_map.LAYOUT),
+                VfioUapi.VFIO_DMA_MAP_FLAG_READ | VfioUapi.VFIO_DMA_MAP_FLAG_WRITE, vaddr, iova, size);
+    }
+
+    private static MemorySegment unmapArgs(Arena arena, long iova, long size) {
+        return vfio_iommu_type1_dma_unmap.fill(arena.allocate(vfio_iommu_type1_dma_unmap.LAYOUT), iova, size);
+    }
+
     private static long benchSeam(String name, VfioBackend b, int container, Arena arena, long vaddr, long iova,
             long size, int reps, int warmup, PrintStream err) {
-        MemorySegment map = vfio_iommu_type1_dma_map.fill(arena.allocate(vfio_iommu_type1_dma_map.LAYOUT),
-                VfioUapi.VFIO_DMA_MAP_FLAG_READ | VfioUapi.VFIO_DMA_MAP_FLAG_WRITE, vaddr, iova, size);
-        MemorySegment unmap = vfio_iommu_type1_dma_unmap.fill(arena.allocate(vfio_iommu_type1_dma_unmap.LAYOUT),
-                iova, size);
+        return report(name, seamPairs(b, container, mapArgs(arena, vaddr, iova, size), unmapArgs(arena, iova, size), reps,
+                warmup), reps, warmup, err);
+    }
+
+    /** Times {@code reps} MAP+UNMAP pairs on the seam, after {@code warmup} untimed ones: each pair's nanoseconds. */
+    static long[] seamPairs(VfioBackend b, int container, MemorySegment map, MemorySegment unmap, int reps, int warmup) {
         long[] t = new long[reps];
         for (int i = -warmup; i < reps; i++) {
             long t0 = System.nanoTime();
@@ -245,7 +266,7 @@ public final class MapBench {
                 t[i] = dt;
             }
         }
-        return report(name, t, reps, warmup, err);
+        return t;
     }
 
     private static int fd(int r, String what) {
@@ -308,7 +329,7 @@ public final class MapBench {
         return report(name, t, reps, warmup, err);
     }
 
-    private static long report(String name, long[] t, int reps, int warmup, PrintStream err) {
+    static long report(String name, long[] t, int reps, int warmup, PrintStream err) {
         Arrays.sort(t);
         long median = t[(reps - 1) / 2];
         err.printf("# %s: reps=%d warmup=%d min_ns=%d median_ns=%d max_ns=%d%n", name, reps, warmup, t[0], median,

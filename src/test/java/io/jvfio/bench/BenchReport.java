@@ -218,7 +218,7 @@ public final class BenchReport {
         }
         String[][] rows = {
             {"NoopBench.harnessFloor", "(JMH harness floor: no call)"},
-            {"NoopBench.jvfioLibC", "jvfio: LibC path (ThreadLocal errno buffer)"},
+            {"NoopBench.jvfioLibC", "jvfio: LibC path (per-thread errno buffer)"},
             {"NoopBench.jvfioLibCCallerBuffer", "jvfio: LibC path, caller's errno buffer"},
             {"NoopBench.ffmNaiveArena", "FFM naive: confined Arena per call"},
             {"NoopBench.ffmNoCapture", "FFM without errno capture"},

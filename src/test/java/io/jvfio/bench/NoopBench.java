@@ -116,7 +116,7 @@ public class NoopBench {
         return a.fd;
     }
 
-    /** jvfio's path: LibC.callLikeIoctl, the code of LibC.ioctl (ThreadLocal errno buffer). */
+    /** jvfio's path: LibC.callLikeIoctl, the code of LibC.ioctl (per-thread errno buffer). */
     @Benchmark
     public int jvfioLibC(Args a) {
         return jvfio(Target.NOOP, a);

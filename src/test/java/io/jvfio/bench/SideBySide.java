@@ -226,7 +226,7 @@ public final class SideBySide {
         if (groups.contains("noop")) {
             md.append(table("the same call shape into a C no-op", rounds, warmup, List.of(
                 new Row("C loop, call through a function pointer", 400_000, SideBySide::cNoop),
-                new Row("jvfio: LibC path (ThreadLocal errno buffer)", 100_000, SideBySide::noopJvfio),
+                new Row("jvfio: LibC path (per-thread errno buffer)", 100_000, SideBySide::noopJvfio),
                 new Row("jvfio: LibC path, caller's errno buffer", 100_000, SideBySide::noopJvfioCallerBuffer),
                 new Row("FFM without errno capture", 100_000, SideBySide::noopNoCapture),
                 new Row("JNR (jnr-ffi, @SaveError)", 100_000, SideBySide::noopJnr)),

@@ -65,17 +65,31 @@ public final class LibC {
             LIBC.find("sysconf").orElseThrow(), FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
 
     /** A thread's errno buffer, allocated once: no allocation per call. */
-    private record ThreadBuffer(Thread owner, MemorySegment buffer) {}
+    private static final class ThreadBuffer {
+        final Thread owner;
+        final MemorySegment buffer;
+        /** Calls that missed {@link #lastBuffer}; read and written by the owner only. */
+        int misses;
+
+        ThreadBuffer(Thread owner, MemorySegment buffer) {
+            this.owner = owner;
+            this.buffer = buffer;
+        }
+    }
 
     private static final ThreadLocal<ThreadBuffer> THREAD_BUFFERS =
             ThreadLocal.withInitial(() -> new ThreadBuffer(Thread.currentThread(), Arena.ofAuto().allocate(CAPTURE)));
     /**
-     * The last caller's buffer, so that a thread calling again skips {@code ThreadLocal.get()}: in the
-     * TCG guest that lookup cost ~0.4 us per call, more than the errno capture itself ({@code make
-     * bench-guest}, "the seam's gap measured step by step"). Racy on purpose: a record's fields are
-     * final, so a thread sees a whole one, and one that is not its own sends it to the ThreadLocal.
+     * The buffer of the thread that calls most, so that it skips {@code ThreadLocal.get()}: in the TCG
+     * guest that lookup cost ~0.4 us per call, as much as the errno capture ({@code make bench-guest},
+     * "the seam's gap measured step by step"); on x86 under Intel's code generation it puts the no-op
+     * path above JNR's. Racy on purpose: the fields read through it are final, so a thread sees a whole
+     * one, and one that is not its own sends it to the ThreadLocal. Another thread takes the slot only
+     * after {@value #CLAIM_AFTER} misses, so threads that alternate write this shared field once per
+     * {@value #CLAIM_AFTER} calls each, not on every call.
      */
     private static ThreadBuffer lastBuffer;
+    private static final int CLAIM_AFTER = 64;
 
     private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... extra) {
         Linker.Option[] options = new Linker.Option[extra.length + 1];
@@ -95,12 +109,16 @@ public final class LibC {
 
     /** The calling thread's errno capture buffer (the one every method here uses). */
     public static MemorySegment errnoBuffer() {
-        ThreadBuffer b = lastBuffer;
-        if (b == null || b.owner() != Thread.currentThread()) {
-            b = THREAD_BUFFERS.get();
+        ThreadBuffer last = lastBuffer;
+        if (last != null && last.owner == Thread.currentThread()) {
+            return last.buffer;
+        }
+        ThreadBuffer b = THREAD_BUFFERS.get();
+        if (last == null || ++b.misses >= CLAIM_AFTER) {
+            b.misses = 0;
             lastBuffer = b;
         }
-        return b.buffer();
+        return b.buffer;
     }
 
     /**

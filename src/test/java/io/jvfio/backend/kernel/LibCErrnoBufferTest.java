@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * LibC's per-thread errno buffer with its last-caller shortcut: each thread keeps its own buffer
- * whoever called in between, and errno never crosses from one thread to another.
+ * LibC's per-thread errno buffer with its shortcut for the thread that calls most: each thread keeps
+ * its own buffer whoever called in between, and errno never crosses from one thread to another.
  */
 class LibCErrnoBufferTest {
     @Test
@@ -21,6 +21,16 @@ class LibCErrnoBufferTest {
         t.join();
         assertNotEquals(mine.address(), theirs.get().address(), "two threads, two buffers");
         assertEquals(mine.address(), LibC.errnoBuffer().address(), "after another thread called, still this thread's own");
+        Thread many = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 200; i++) { // enough misses to take the shortcut from this thread
+                theirs.set(LibC.errnoBuffer());
+            }
+        });
+        many.join();
+        assertNotEquals(mine.address(), theirs.get().address(), "a thread that took the shortcut has its own");
+        for (int i = 0; i < 200; i++) {
+            assertEquals(mine.address(), LibC.errnoBuffer().address(), "and this one still gets its own, call " + i);
+        }
         Thread v = Thread.ofVirtual().start(() -> theirs.set(LibC.errnoBuffer()));
         v.join();
         assertNotEquals(mine.address(), theirs.get().address(), "a virtual thread has its own too");

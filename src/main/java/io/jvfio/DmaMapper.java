@@ -25,8 +25,11 @@ import java.util.Objects;
  *   <li>no close-guard atomics: the mapper holds the container's fd from {@link Container#mapper()}
  *       to {@link #close()}, so the fd number cannot be closed and reused under a call;</li>
  *   <li>no {@code ThreadLocal}: the MAP argument struct, the UNMAP argument struct and the errno
- *       capture buffer are one segment the mapper owns, filled through the {@code abi} builders and
- *       passed down the seam ({@link VfioBackend#iommuMapDma(int, MemorySegment, MemorySegment)});</li>
+ *       capture buffer are one segment the mapper owns, filled through the {@code abi} fields (a call
+ *       stores only what changes: addresses and size, the flags when the direction does) and passed
+ *       down the seam ({@link VfioBackend#iommuMapDma(int, MemorySegment, MemorySegment)});</li>
+ *   <li>no walk over the container's windows and registrations: the window and the registration the
+ *       last call fell in are cached on the mapper's thread while those sets stay the same;</li>
  *   <li>no lock: what is mapped is recorded in the mapper's own table, published to other threads
  *       (a buffer's {@link DmaBuffer#close()}) by a single-writer sequence lock, i.e. ordered plain
  *       stores.</li>
@@ -77,6 +80,10 @@ public final class DmaMapper implements AutoCloseable {
     private final MemorySegment unmapArgs;
     private final MemorySegment errno;
     private final MapperMappings mapped = new MapperMappings();
+    private final KernelGuards guards;
+    private final MapperLookups lookups;
+    /** The direction flags the MAP struct holds (argsz, and the UNMAP struct's flags, are written once). */
+    private int mapFlags;
     private final Cleaner.Cleanable hold;
     /**
      * Null while usable; else why not. Written by close() and by the container's close or last detach
@@ -100,6 +107,12 @@ public final class DmaMapper implements AutoCloseable {
                 vfio_iommu_type1_dma_unmap.LAYOUT);
         this.errno = args.asSlice(ARGS.byteOffset(MemoryLayout.PathElement.groupElement("errno")),
                 VfioBackend.errnoBufferLayout());
+        // Written once: per call only what changes is stored (under QEMU's TCG each store through the
+        // segment API costs hundreds of guest instructions with the guest's C1).
+        vfio_iommu_type1_dma_map.fill(mapArgs, 0, 0, 0, 0);
+        vfio_iommu_type1_dma_unmap.fill(unmapArgs, 0, 0);
+        this.guards = container.guards;
+        this.lookups = new MapperLookups(tracking);
         this.fd = fdHandle.acquire();
         // Released once: by close(), or by the cleaner when a mapper never closed becomes unreachable.
         this.hold = CLEANER.register(this, fdHandle::release);
@@ -150,12 +163,19 @@ public final class DmaMapper implements AutoCloseable {
     public void map(long iova, long vaddr, long size, DmaDirection direction) throws VfioException {
         checkUsable();
         Objects.requireNonNull(direction, "direction");
-        tracking.requireLiveRegistration(vaddr, size);
-        container.guards.map(tracking, iova, size);
-        long r = backend.iommuMapDma(fd, vfio_iommu_type1_dma_map.fill(mapArgs, direction.flags(), vaddr, iova, size),
-                errno);
+        lookups.requireLiveRegistration(vaddr, size);
+        guards.map(tracking, lookups.windowAt(iova), iova, size);
+        int flags = direction.flags();
+        if (flags != mapFlags) {
+            vfio_iommu_type1_dma_map.flags.set(mapArgs, flags);
+            mapFlags = flags;
+        }
+        vfio_iommu_type1_dma_map.vaddr.set(mapArgs, vaddr);
+        vfio_iommu_type1_dma_map.iova.set(mapArgs, iova);
+        vfio_iommu_type1_dma_map.size.set(mapArgs, size);
+        long r = backend.iommuMapDma(fd, mapArgs, errno);
         ioctls.completed(VFIO_IOMMU_MAP_DMA, fd, r, iova, size);
-        container.guards.mapped();
+        guards.mapped();
         mapped.mapped(iova, size, vaddr);
     }
 
@@ -173,8 +193,12 @@ public final class DmaMapper implements AutoCloseable {
      */
     public void unmap(long iova, long size) throws VfioException {
         checkUsable();
-        container.guards.unmap(tracking, iova, size);
-        long r = backend.iommuUnmapDma(fd, vfio_iommu_type1_dma_unmap.fill(unmapArgs, iova, size), errno);
+        if (guards.checksUnmap()) {
+            guards.unmap(tracking, lookups.windowAt(iova), iova, size);
+        }
+        vfio_iommu_type1_dma_unmap.iova.set(unmapArgs, iova);
+        vfio_iommu_type1_dma_unmap.size.set(unmapArgs, size);
+        long r = backend.iommuUnmapDma(fd, unmapArgs, errno);
         ioctls.completed(VFIO_IOMMU_UNMAP_DMA, fd, r, iova, size);
         mapped.unmapped(iova, size);
     }

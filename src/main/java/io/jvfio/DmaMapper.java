@@ -3,13 +3,8 @@ package io.jvfio;
 import static io.jvfio.abi.VfioIoctl.VFIO_IOMMU_MAP_DMA;
 import static io.jvfio.abi.VfioIoctl.VFIO_IOMMU_UNMAP_DMA;
 
-import io.jvfio.abi.vfio_iommu_type1_dma_map;
-import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
 import io.jvfio.backend.VfioBackend;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
@@ -25,8 +20,8 @@ import java.util.Objects;
  *   <li>no close-guard atomics: the mapper holds the container's fd from {@link Container#mapper()}
  *       to {@link #close()}, so the fd number cannot be closed and reused under a call;</li>
  *   <li>no {@code ThreadLocal}: the MAP argument struct, the UNMAP argument struct and the errno
- *       capture buffer are one segment the mapper owns, filled through the {@code abi} fields (a call
- *       stores only what changes: addresses and size, the flags when the direction does) and passed
+ *       capture buffer are one segment the mapper owns, filled through the
+ *       {@code abi} fields (a call stores only the fields that differ from the last call's) and passed
  *       down the seam ({@link VfioBackend#iommuMapDma(int, MemorySegment, MemorySegment)});</li>
  *   <li>no walk over the container's windows and registrations: the window and the registration the
  *       last call fell in are cached on the mapper's thread while those sets stay the same;</li>
@@ -65,25 +60,16 @@ public final class DmaMapper implements AutoCloseable {
 
     private static final String WRONG_THREAD = "open one mapper per thread (Container.mapper()) and use it there";
 
-    /** MAP struct, UNMAP struct and errno buffer: one segment, one allocation per mapper. */
-    private static final StructLayout ARGS = MemoryLayout.structLayout(
-            vfio_iommu_type1_dma_map.LAYOUT.withName("map"), vfio_iommu_type1_dma_unmap.LAYOUT.withName("unmap"),
-            VfioBackend.errnoBufferLayout().withName("errno"));
-
     private final Container container;
     private final VfioBackend backend;
     private final DmaTracking tracking;
     private final ContainerIoctls ioctls;
     private final Thread owner;
     private final int fd;
-    private final MemorySegment mapArgs;
-    private final MemorySegment unmapArgs;
-    private final MemorySegment errno;
+    private final MapperArgs args = new MapperArgs();
     private final MapperMappings mapped = new MapperMappings();
     private final KernelGuards guards;
     private final MapperLookups lookups;
-    /** The direction flags the MAP struct holds (argsz, and the UNMAP struct's flags, are written once). */
-    private int mapFlags;
     private final Cleaner.Cleanable hold;
     /**
      * Null while usable; else why not. Written by close() and by the container's close or last detach
@@ -99,18 +85,6 @@ public final class DmaMapper implements AutoCloseable {
         this.tracking = tracking;
         this.ioctls = ioctls;
         this.owner = Thread.currentThread();
-        // An automatic arena: freed with the mapper, and passing it to a downcall acquires nothing.
-        MemorySegment args = Arena.ofAuto().allocate(ARGS);
-        this.mapArgs = args.asSlice(ARGS.byteOffset(MemoryLayout.PathElement.groupElement("map")),
-                vfio_iommu_type1_dma_map.LAYOUT);
-        this.unmapArgs = args.asSlice(ARGS.byteOffset(MemoryLayout.PathElement.groupElement("unmap")),
-                vfio_iommu_type1_dma_unmap.LAYOUT);
-        this.errno = args.asSlice(ARGS.byteOffset(MemoryLayout.PathElement.groupElement("errno")),
-                VfioBackend.errnoBufferLayout());
-        // Written once: per call only what changes is stored (under QEMU's TCG each store through the
-        // segment API costs hundreds of guest instructions with the guest's C1).
-        vfio_iommu_type1_dma_map.fill(mapArgs, 0, 0, 0, 0);
-        vfio_iommu_type1_dma_unmap.fill(unmapArgs, 0, 0);
         this.guards = container.guards;
         this.lookups = new MapperLookups(tracking);
         this.fd = fdHandle.acquire();
@@ -165,15 +139,7 @@ public final class DmaMapper implements AutoCloseable {
         Objects.requireNonNull(direction, "direction");
         lookups.requireLiveRegistration(vaddr, size);
         guards.map(tracking, lookups.windowAt(iova), iova, size);
-        int flags = direction.flags();
-        if (flags != mapFlags) {
-            vfio_iommu_type1_dma_map.flags.set(mapArgs, flags);
-            mapFlags = flags;
-        }
-        vfio_iommu_type1_dma_map.vaddr.set(mapArgs, vaddr);
-        vfio_iommu_type1_dma_map.iova.set(mapArgs, iova);
-        vfio_iommu_type1_dma_map.size.set(mapArgs, size);
-        long r = backend.iommuMapDma(fd, mapArgs, errno);
+        long r = backend.iommuMapDma(fd, args.map(direction.flags(), vaddr, iova, size), args.errno());
         ioctls.completed(VFIO_IOMMU_MAP_DMA, fd, r, iova, size);
         guards.mapped();
         mapped.mapped(iova, size, vaddr);
@@ -196,9 +162,7 @@ public final class DmaMapper implements AutoCloseable {
         if (guards.checksUnmap()) {
             guards.unmap(tracking, lookups.windowAt(iova), iova, size);
         }
-        vfio_iommu_type1_dma_unmap.iova.set(unmapArgs, iova);
-        vfio_iommu_type1_dma_unmap.size.set(unmapArgs, size);
-        long r = backend.iommuUnmapDma(fd, unmapArgs, errno);
+        long r = backend.iommuUnmapDma(fd, args.unmap(iova, size), args.errno());
         ioctls.completed(VFIO_IOMMU_UNMAP_DMA, fd, r, iova, size);
         mapped.unmapped(iova, size);
     }

@@ -1,5 +1,6 @@
 package io.jvfio;
 
+import io.jvfio.abi.U64;
 import io.jvfio.abi.vfio_iommu_type1_dma_map;
 import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
 import io.jvfio.backend.VfioBackend;
@@ -50,32 +51,25 @@ final class MapperArgs {
             vfio_iommu_type1_dma_map.flags.set(map, flags);
             mapFlags = flags;
         }
-        if (vaddr != mapVaddr) {
-            vfio_iommu_type1_dma_map.vaddr.set(map, vaddr);
-            mapVaddr = vaddr;
-        }
-        if (iova != mapIova) {
-            vfio_iommu_type1_dma_map.iova.set(map, iova);
-            mapIova = iova;
-        }
-        if (size != mapSize) {
-            vfio_iommu_type1_dma_map.size.set(map, size);
-            mapSize = size;
-        }
+        mapVaddr = store(vfio_iommu_type1_dma_map.vaddr, map, mapVaddr, vaddr);
+        mapIova = store(vfio_iommu_type1_dma_map.iova, map, mapIova, iova);
+        mapSize = store(vfio_iommu_type1_dma_map.size, map, mapSize, size);
         return map;
     }
 
     /** The UNMAP struct holding these arguments. */
     MemorySegment unmap(long iova, long size) {
-        if (iova != unmapIova) {
-            vfio_iommu_type1_dma_unmap.iova.set(unmap, iova);
-            unmapIova = iova;
-        }
-        if (size != unmapSize) {
-            vfio_iommu_type1_dma_unmap.size.set(unmap, size);
-            unmapSize = size;
-        }
+        unmapIova = store(vfio_iommu_type1_dma_unmap.iova, unmap, unmapIova, iova);
+        unmapSize = store(vfio_iommu_type1_dma_unmap.size, unmap, unmapSize, size);
         return unmap;
+    }
+
+    /** Stores {@code v} in {@code field} of {@code s} unless it holds it already ({@code held}); returns {@code v}. */
+    private static long store(U64 field, MemorySegment s, long held, long v) {
+        if (v != held) {
+            field.set(s, v);
+        }
+        return v;
     }
 
     /** The errno capture buffer, for the seam's caller-buffer overloads. */

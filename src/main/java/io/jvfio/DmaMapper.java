@@ -20,11 +20,13 @@ import java.util.Objects;
  *   <li>no close-guard atomics: the mapper holds the container's fd from {@link Container#mapper()}
  *       to {@link #close()}, so the fd number cannot be closed and reused under a call;</li>
  *   <li>no {@code ThreadLocal}: the MAP argument struct, the UNMAP argument struct and the errno
- *       capture buffer are one segment the mapper owns, filled through the
- *       {@code abi} fields (a call stores only the fields that differ from the last call's) and passed
- *       down the seam ({@link VfioBackend#iommuMapDma(int, MemorySegment, MemorySegment)});</li>
+ *       capture buffer are one segment the mapper owns, filled through the {@code abi} fields (a
+ *       call stores only the fields that differ from the last call's) and passed down the seam
+ *       ({@link VfioBackend#iommuMapDma(int, MemorySegment, MemorySegment)});</li>
  *   <li>no walk over the container's windows and registrations: the window and the registration the
- *       last call fell in are cached on the mapper's thread while those sets stay the same;</li>
+ *       last call fell in are cached on the mapper's thread while those sets stay the same (the sets
+ *       are read opaquely, no barrier: a change ordered before the call by the caller is seen), and
+ *       the cached registration's arena is checked on every call;</li>
  *   <li>no lock: what is mapped is recorded in the mapper's own table, published to other threads
  *       (a buffer's {@link DmaBuffer#close()}) by a single-writer sequence lock, i.e. ordered plain
  *       stores.</li>

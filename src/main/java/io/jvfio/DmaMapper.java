@@ -3,13 +3,8 @@ package io.jvfio;
 import static io.jvfio.abi.VfioIoctl.VFIO_IOMMU_MAP_DMA;
 import static io.jvfio.abi.VfioIoctl.VFIO_IOMMU_UNMAP_DMA;
 
-import io.jvfio.abi.vfio_iommu_type1_dma_map;
-import io.jvfio.abi.vfio_iommu_type1_dma_unmap;
 import io.jvfio.backend.VfioBackend;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
@@ -25,8 +20,13 @@ import java.util.Objects;
  *   <li>no close-guard atomics: the mapper holds the container's fd from {@link Container#mapper()}
  *       to {@link #close()}, so the fd number cannot be closed and reused under a call;</li>
  *   <li>no {@code ThreadLocal}: the MAP argument struct, the UNMAP argument struct and the errno
- *       capture buffer are one segment the mapper owns, filled through the {@code abi} builders and
- *       passed down the seam ({@link VfioBackend#iommuMapDma(int, MemorySegment, MemorySegment)});</li>
+ *       capture buffer are one segment the mapper owns, filled through the {@code abi} fields (a
+ *       call stores only the fields that differ from the last call's) and passed down the seam
+ *       ({@link VfioBackend#iommuMapDma(int, MemorySegment, MemorySegment)});</li>
+ *   <li>no walk over the container's windows and registrations: the window and the registration the
+ *       last call fell in are cached on the mapper's thread while those sets stay the same (the sets
+ *       are read opaquely, no barrier: a change ordered before the call by the caller is seen), and
+ *       the cached registration's arena is checked on every call;</li>
  *   <li>no lock: what is mapped is recorded in the mapper's own table, published to other threads
  *       (a buffer's {@link DmaBuffer#close()}) by a single-writer sequence lock, i.e. ordered plain
  *       stores.</li>
@@ -62,21 +62,16 @@ public final class DmaMapper implements AutoCloseable {
 
     private static final String WRONG_THREAD = "open one mapper per thread (Container.mapper()) and use it there";
 
-    /** MAP struct, UNMAP struct and errno buffer: one segment, one allocation per mapper. */
-    private static final StructLayout ARGS = MemoryLayout.structLayout(
-            vfio_iommu_type1_dma_map.LAYOUT.withName("map"), vfio_iommu_type1_dma_unmap.LAYOUT.withName("unmap"),
-            VfioBackend.errnoBufferLayout().withName("errno"));
-
     private final Container container;
     private final VfioBackend backend;
     private final DmaTracking tracking;
     private final ContainerIoctls ioctls;
     private final Thread owner;
     private final int fd;
-    private final MemorySegment mapArgs;
-    private final MemorySegment unmapArgs;
-    private final MemorySegment errno;
+    private final MapperArgs args = new MapperArgs();
     private final MapperMappings mapped = new MapperMappings();
+    private final KernelGuards guards;
+    private final MapperLookups lookups;
     private final Cleaner.Cleanable hold;
     /**
      * Null while usable; else why not. Written by close() and by the container's close or last detach
@@ -92,14 +87,8 @@ public final class DmaMapper implements AutoCloseable {
         this.tracking = tracking;
         this.ioctls = ioctls;
         this.owner = Thread.currentThread();
-        // An automatic arena: freed with the mapper, and passing it to a downcall acquires nothing.
-        MemorySegment args = Arena.ofAuto().allocate(ARGS);
-        this.mapArgs = args.asSlice(ARGS.byteOffset(MemoryLayout.PathElement.groupElement("map")),
-                vfio_iommu_type1_dma_map.LAYOUT);
-        this.unmapArgs = args.asSlice(ARGS.byteOffset(MemoryLayout.PathElement.groupElement("unmap")),
-                vfio_iommu_type1_dma_unmap.LAYOUT);
-        this.errno = args.asSlice(ARGS.byteOffset(MemoryLayout.PathElement.groupElement("errno")),
-                VfioBackend.errnoBufferLayout());
+        this.guards = container.guards;
+        this.lookups = new MapperLookups(tracking);
         this.fd = fdHandle.acquire();
         // Released once: by close(), or by the cleaner when a mapper never closed becomes unreachable.
         this.hold = CLEANER.register(this, fdHandle::release);
@@ -150,12 +139,11 @@ public final class DmaMapper implements AutoCloseable {
     public void map(long iova, long vaddr, long size, DmaDirection direction) throws VfioException {
         checkUsable();
         Objects.requireNonNull(direction, "direction");
-        tracking.requireLiveRegistration(vaddr, size);
-        container.guards.map(tracking, iova, size);
-        long r = backend.iommuMapDma(fd, vfio_iommu_type1_dma_map.fill(mapArgs, direction.flags(), vaddr, iova, size),
-                errno);
+        lookups.requireLiveRegistration(vaddr, size);
+        guards.map(tracking, lookups.windowAt(iova), iova, size);
+        long r = backend.iommuMapDma(fd, args.map(direction.flags(), vaddr, iova, size), args.errno());
         ioctls.completed(VFIO_IOMMU_MAP_DMA, fd, r, iova, size);
-        container.guards.mapped();
+        guards.mapped();
         mapped.mapped(iova, size, vaddr);
     }
 
@@ -173,8 +161,10 @@ public final class DmaMapper implements AutoCloseable {
      */
     public void unmap(long iova, long size) throws VfioException {
         checkUsable();
-        container.guards.unmap(tracking, iova, size);
-        long r = backend.iommuUnmapDma(fd, vfio_iommu_type1_dma_unmap.fill(unmapArgs, iova, size), errno);
+        if (guards.checksUnmap()) {
+            guards.unmap(tracking, lookups.windowAt(iova), iova, size);
+        }
+        long r = backend.iommuUnmapDma(fd, args.unmap(iova, size), args.errno());
         ioctls.completed(VFIO_IOMMU_UNMAP_DMA, fd, r, iova, size);
         mapped.unmapped(iova, size);
     }

@@ -3,6 +3,8 @@ package io.jvfio;
 import io.jvfio.abi.VfioIoctl;
 import io.jvfio.backend.VfioBackend;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,6 +20,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Windows and registrations are copy-on-write arrays: the map path reads them without locking.
  */
 final class DmaTracking {
+    private static final VarHandle WINDOWS;
+    private static final VarHandle REGISTERED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            WINDOWS = l.findVarHandle(DmaTracking.class, "windows", DmaWindow[].class);
+            REGISTERED = l.findVarHandle(DmaTracking.class, "registered", MemorySegment[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final VfioBackend backend;
     /** The windows, copy-on-write: read without locking on the map path. */
     private volatile DmaWindow[] windows = new DmaWindow[0];
@@ -127,7 +142,12 @@ final class DmaTracking {
      * whatever the process has at that address now.
      */
     void requireLiveRegistration(long vaddr, long size) {
-        for (MemorySegment m : registered) {
+        requireLiveRegistration(registered, vaddr, size);
+    }
+
+    /** As {@link #requireLiveRegistration(long, long)} against the registrations {@code rs}. */
+    static void requireLiveRegistration(MemorySegment[] rs, long vaddr, long size) {
+        for (MemorySegment m : rs) {
             if (Long.compareUnsigned(vaddr, m.address() + m.byteSize()) < 0
                     && Long.compareUnsigned(m.address(), vaddr + size) < 0 && !m.scope().isAlive()) {
                 throw new IllegalStateException(String.format("the registered memory [0x%x, +0x%x) was freed (its "
@@ -163,7 +183,12 @@ final class DmaTracking {
     }
 
     DmaWindow windowAt(long iova) {
-        for (DmaWindow w : windows) {
+        return windowAt(windows, iova);
+    }
+
+    /** The window of {@code ws} that {@code iova} falls in, or null. */
+    static DmaWindow windowAt(DmaWindow[] ws, long iova) {
+        for (DmaWindow w : ws) {
             if (w.contains(iova)) {
                 return w;
             }
@@ -171,9 +196,27 @@ final class DmaTracking {
         return null;
     }
 
-    /** Refuses {@code [iova, iova+size)} when it starts in a window and leaves it: {@code why} the kernel must not see it. */
-    void requireWithinWindow(VfioIoctl ioctl, long iova, long size, String why) throws VfioGuardException {
-        DmaWindow w = windowAt(iova);
+    /**
+     * The windows and the registrations as they are now, read opaquely, for a {@link DmaMapper}'s
+     * lookups: a volatile read costs a full barrier on POWER, and its acquire ends QEMU's translation
+     * block. Each array is replaced whole, never changed, and its elements are immutable, so a reader
+     * gets one consistent set; a change that happens-before the mapper's call (the caller's own
+     * synchronisation) is seen, as with a volatile read.
+     */
+    DmaWindow[] windowSet() {
+        return (DmaWindow[]) WINDOWS.getOpaque(this);
+    }
+
+    /** As {@link #windowSet()}, for the registrations. */
+    MemorySegment[] registrationSet() {
+        return (MemorySegment[]) REGISTERED.getOpaque(this);
+    }
+
+    /**
+     * Refuses {@code [iova, iova+size)} when it starts in window {@code w} (the one {@code iova} falls in;
+     * null: none) and leaves it: {@code why} the kernel must not see it.
+     */
+    void requireWithin(DmaWindow w, VfioIoctl ioctl, long iova, long size, String why) throws VfioGuardException {
         if (w != null && !w.containsRange(iova, size)) {
             throw new VfioGuardException(String.format("%s iova=0x%x size=0x%x", ioctl.name(), iova, size),
                     ioctl.request(backend.arch()), "the range leaves its " + w + "; " + why);

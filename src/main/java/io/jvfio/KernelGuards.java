@@ -14,6 +14,8 @@ import io.jvfio.backend.VfioBackend;
  * fix the call goes through and the kernel answers.
  */
 final class KernelGuards {
+    private static final String MAP_CROSSES_WINDOW = "the pSeries kernel oopses on such a MAP_DMA (6.12.95 and 7.2.12"
+            + " alike; no upstream fix yet): split the mapping at the window end";
     private final VfioBackend backend;
     private final String release;
     private final boolean unmapRangeChecked;
@@ -50,8 +52,17 @@ final class KernelGuards {
      * 6.12.95 and 7.2.12 alike oops in tce_iommu_unuse_page_v2 and no upstream fix is known yet.
      */
     void map(DmaTracking tracking, long iova, long size) throws VfioGuardException {
-        tracking.requireWithinWindow(VFIO_IOMMU_MAP_DMA, iova, size, "the pSeries kernel oopses on such a MAP_DMA"
-                + " (6.12.95 and 7.2.12 alike; no upstream fix yet): split the mapping at the window end");
+        map(tracking, tracking.windowAt(iova), iova, size);
+    }
+
+    /** As {@link #map(DmaTracking, long, long)}, {@code w} the window {@code iova} falls in (null: none). */
+    void map(DmaTracking tracking, DmaWindow w, long iova, long size) throws VfioGuardException {
+        tracking.requireWithin(w, VFIO_IOMMU_MAP_DMA, iova, size, MAP_CROSSES_WINDOW);
+    }
+
+    /** Whether {@link #unmap} checks anything on this release: a caller can skip finding the window when not. */
+    boolean checksUnmap() {
+        return !unmapRangeChecked;
     }
 
     /**
@@ -61,7 +72,14 @@ final class KernelGuards {
      */
     void unmap(DmaTracking tracking, long iova, long size) throws VfioGuardException {
         if (!unmapRangeChecked) {
-            tracking.requireWithinWindow(VFIO_IOMMU_UNMAP_DMA, iova, size, unmapLeavesWindow);
+            unmap(tracking, tracking.windowAt(iova), iova, size);
+        }
+    }
+
+    /** As {@link #unmap(DmaTracking, long, long)}, {@code w} the window {@code iova} falls in (null: none). */
+    void unmap(DmaTracking tracking, DmaWindow w, long iova, long size) throws VfioGuardException {
+        if (!unmapRangeChecked) {
+            tracking.requireWithin(w, VFIO_IOMMU_UNMAP_DMA, iova, size, unmapLeavesWindow);
         }
     }
 

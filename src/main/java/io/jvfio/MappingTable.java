@@ -59,15 +59,24 @@ final class MappingTable {
     /** A successful MAP of {@code [io, io+sz)} to process memory at {@code va}. */
     void mapped(long io, long sz, long va) {
         if (sz != 0) {
-            insertAt(lowerBound(io), io, sz, va);
+            // Above every entry (the common case: a driver maps upwards, or into an empty table): no search.
+            insertAt(n == 0 || Long.compareUnsigned(iova[n - 1], io) < 0 ? n : lowerBound(io), io, sz, va);
         }
     }
 
     /** A successful UNMAP of {@code [io, io+sz)}: drops, trims or splits what it covered. */
     void unmapped(long io, long sz) {
+        int at = lowerBound(io);
         long end = io + sz;
+        if (at < n && iova[at] == io && size[at] == sz
+                && (at == 0 || Long.compareUnsigned(iova[at - 1] + size[at - 1], io) <= 0)
+                && (at + 1 == n || Long.compareUnsigned(iova[at + 1], end) >= 0)) {
+            // Exactly one MAP undone, its neighbours outside it (the common case): no walk.
+            removeAt(at);
+            return;
+        }
         // An entry that starts below io may reach into the range: start one before the bound.
-        int i = Math.max(0, lowerBound(io) - 1);
+        int i = Math.max(0, at - 1);
         while (i < n && Long.compareUnsigned(iova[i], end) < 0) {
             long s = iova[i];
             long e = s + size[i];

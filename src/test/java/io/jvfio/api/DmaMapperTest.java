@@ -6,6 +6,7 @@ import io.jvfio.Container;
 import io.jvfio.DmaBuffer;
 import io.jvfio.DmaDirection;
 import io.jvfio.DmaMapper;
+import io.jvfio.DmaWindow;
 import io.jvfio.Group;
 import io.jvfio.Vfio;
 import io.jvfio.VfioException;
@@ -15,6 +16,8 @@ import io.jvfio.abi.VfioIoctl;
 import io.jvfio.backend.Errno;
 import io.jvfio.emul.EmulatedBackend;
 import io.jvfio.emul.Profile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -111,6 +114,34 @@ class DmaMapperTest {
             assertTrue(crossing.getMessage().contains("oopses"), crossing.getMessage());
             assertEquals(0, mappedTces(), "nothing issued");
             assertThrows(NullPointerException.class, () -> m.map(IOVA, b.address(), PAGE, null));
+        }
+    }
+
+    @Test
+    void checksAfterAMap_seeMemoryFreedAndWindowsChangedSince() throws Exception {
+        // The mapper caches the registration and the window its last call fell in: a later call must
+        // still see the registration's arena closed, and a window replaced by a smaller one.
+        try (Group g = vfio.openGroup(0); Container c = MisuseTest.v2(vfio, g); DmaMapper m = c.mapper()) {
+            Arena a = Arena.ofShared();
+            MemorySegment own = backend.mmapAnonymous(1 << 20, false, a);
+            c.registerMemory(own);
+            long addr = own.address();
+            DmaWindow w = c.createWindow(12, 1 << 20, 1);
+            m.map(w.start(), addr, PAGE, DmaDirection.BIDIRECTIONAL);
+            m.unmap(w.start(), PAGE);
+            c.removeWindow(w.start());
+            DmaWindow small = c.createWindow(12, 64 << 10, 1);
+            assertEquals(w.start(), small.start(), "the same place, so only the window set tells them apart");
+            VfioGuardException crossing = assertThrows(VfioGuardException.class,
+                    () -> m.map(small.start(), addr, 128 << 10, DmaDirection.BIDIRECTIONAL));
+            assertTrue(crossing.getMessage().contains("oopses"), crossing.getMessage());
+            m.map(small.start(), addr, PAGE, DmaDirection.TO_DEVICE);
+            m.unmap(small.start(), PAGE);
+            a.close();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> m.map(small.start(), addr, PAGE, DmaDirection.TO_DEVICE));
+            assertTrue(e.getMessage().contains("was freed"), e.getMessage());
+            assertEquals(0, mappedTces(), "nothing issued");
         }
     }
 

@@ -3,7 +3,7 @@
 # native/guest-bench/mapbench.c and jvfio's io.jvfio.toolkit.bench.MapBench, alternated in one boot
 # of the QEMU pseries guest. `make bench-guest` builds what it needs first (images, build, guest-bench).
 # Usage: [BENCH_JVM="guest JVM flags"] [BENCH_ARGS="mapbench options"] scripts/bench-guest.sh [ROUNDS]
-#   (default: 5 rounds, C2 in the guest JVM, BENCH_ARGS="-w 20000" for both programs)
+#   (default: 5 rounds, C2 in the guest JVM (-XX:TieredStopAtLevel=4 over the runtime's built-in C1-only option), BENCH_ARGS="-w 200000" for both programs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME_BENCH:-$(scripts/find-jdk.sh)}"

@@ -56,7 +56,7 @@ public final class GuestNvmeBench {
         }
         Path image = Path.of("target/bench/nvme-bench.img").toAbsolutePath();
         fill(image, 256L << 20);
-        String jvm = String.join(" ", GuestRun.JVM_FLAGS.stream().filter(f -> !f.startsWith("-XX:TieredStopAtLevel")).toList());
+        String jvm = GuestMapBench.c2JvmFlags();
         // One boot per round: after the kernel's nvme driver has had the device, the pSeries kernel
         // refuses VFIO a DDW for it (CREATE: ENODEV) for the rest of the boot.
         StringBuilder s = new StringBuilder("set -e\nBDF=" + BDF + "\nD=/sys/bus/pci/devices/$BDF\n");

@@ -109,7 +109,7 @@ public final class GuestMapBench {
         System.err.println("[bench-guest] guest JVM: " + jvm + (progArgs.isEmpty() ? "" : "; both programs: " + progArgs));
         System.err.println("[bench-guest] one boot: " + (rounds + 1) + " C runs and " + rounds
                 + " runs each of C with a thread, the Java API, mapper, seam, the downcall bench, the seam's gap step by step"
-                + " and C with " + SeamGapTables.TOUCHED_PAGES + " pages touched, alternated (about " + (30 + 65 * rounds)
+                + " and C with " + SeamGapTables.TOUCHED_PAGES + " pages touched, alternated (about " + (30 + 80 * rounds)
                 + " s under TCG)");
         // 30 minutes, not the default 10: a loaded shared machine (load 8 on 2 cores) slows TCG two- to threefold.
         GuestMachine machine = GuestMachine.defaults().toBuilder().timeout(Duration.ofMinutes(30)).build();

@@ -33,7 +33,10 @@ while [ ${#queue[@]} -gt 0 ] || [ $running -gt 0 ]; do
   while [ $running -lt "$JOBS" ] && [ ${#queue[@]} -gt 0 ]; do
     stage="${queue[0]}"; queue=("${queue[@]:1}")
     START[$stage]=$(date +%s)
-    make --no-print-directory "$stage" </dev/null >"$LOGS/$stage.log" 2>&1 &
+    # Surefire's fork arguments live in target/<tempDir>, which a Maven run deletes when it ends: two
+    # stages sharing the default dir lost a fork's arguments ("Error occurred in starting fork").
+    MVN_FLAGS="${MVN_FLAGS:--B -q -ntp} -DtempDir=surefire-$stage" \
+      make --no-print-directory "$stage" </dev/null >"$LOGS/$stage.log" 2>&1 &
     PID_STAGE[$!]=$stage
     running=$((running + 1))
     echo "[stage] $stage started ($(date -u +%H:%M:%S); output: $LOGS/$stage.log)"

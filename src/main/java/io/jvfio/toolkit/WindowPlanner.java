@@ -246,8 +246,12 @@ public final class WindowPlanner {
                 : keep
                 ? "a second window: QEMU places it at its dma64_win_addr (0x0800000000000000 by default), PowerNV at "
                         + "1<<59. The session uses the start CREATE returns, never an assumed one"
-                : (hasDefault ? "after the default window is removed, " : "") + "QEMU places the window at its "
-                        + "dma_win_addr (0 by default) when no other window is active; other hypervisors may use "
+                : hasDefault
+                ? "removing the default window drops only its device-tree property on pSeries (QEMU's is shorter "
+                        + "than a DDW's), so QEMU keeps it live and places this DDW at its dma64_win_addr "
+                        + "(0x0800000000000000 by default), as PowerVM does. The session uses the start CREATE "
+                        + "returns, never an assumed one"
+                : "QEMU places a lone window at its dma_win_addr (0 by default); other hypervisors may use "
                         + "0x0800000000000000. The session uses the start CREATE returns, never an assumed one"));
         WindowPlan created = WindowPlan.of("created window", OptionalLong.empty(), window, shift, levels,
                 options.teardownNanosPerTce());

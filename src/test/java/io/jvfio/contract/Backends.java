@@ -162,7 +162,9 @@ public final class Backends implements TestTemplateInvocationContextProvider {
             String profile = AnnotationSupport.findAnnotation(context.getRequiredTestMethod(), EmulatorProfile.class)
                     .or(() -> AnnotationSupport.findAnnotation(context.getRequiredTestClass(), EmulatorProfile.class))
                     .map(EmulatorProfile::value).orElse(Profile.QEMU_PSERIES);
-            fixture = Fixture.open(variant, profile);
+            boolean anyPageSize = AnnotationSupport.isAnnotated(context.getRequiredTestMethod(), AnyPageSize.class)
+                    || AnnotationSupport.isAnnotated(context.getRequiredTestClass(), AnyPageSize.class);
+            fixture = Fixture.open(variant, profile, anyPageSize);
         }
 
         @Override

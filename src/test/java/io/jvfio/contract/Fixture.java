@@ -127,8 +127,13 @@ public final class Fixture implements AutoCloseable {
 
     /** As {@link #open(Variant)}, the emulated variants on the named emulator profile. */
     public static Fixture open(Variant variant, String profile) {
+        return open(variant, profile, false);
+    }
+
+    /** As {@link #open(Variant, String)}; {@code anyPageSize} lets the kernel variant run on any PAGE_SIZE ({@link AnyPageSize}). */
+    public static Fixture open(Variant variant, String profile, boolean anyPageSize) {
         VfioBackend b = variant.backend(profile);
-        if (variant == Variant.KERNEL) {
+        if (variant == Variant.KERNEL && !anyPageSize) {
             Assumptions.assumeTrue(b.pageSize() == 4096, () -> "the contract expects the default platform's 4 KiB"
                     + " pages; this kernel uses " + b.pageSize());
         }

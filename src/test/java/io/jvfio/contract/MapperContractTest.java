@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Tag;
  * comes back right, and confinement and closing behave as on the emulator.
  */
 @Tag("contract")
+@AnyPageSize
 class MapperContractTest {
     private static final long PAGE = 0x1000;
     private static final long IOVA = 0x100000;

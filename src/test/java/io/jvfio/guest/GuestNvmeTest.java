@@ -37,7 +37,9 @@ import org.junit.jupiter.api.TestFactory;
  */
 @Tag("guest")
 class GuestNvmeTest {
-    static final Path IMAGE = GuestSupport.projectDir().resolve("target/guest-nvme/nvme.img").toAbsolutePath();
+    /** Per kernel and flavour: stages that boot different kernels run side by side. */
+    static final Path IMAGE = GuestSupport.projectDir().resolve("target/guest-nvme/nvme-" + GuestSupport.kernelTag() + ".img")
+            .toAbsolutePath();
 
     /** The QEMU arguments of the NVMe controller: its own PHB, a raw image as namespace 1. */
     static List<String> nvmeArgs(Path image) {
@@ -47,7 +49,7 @@ class GuestNvmeTest {
     }
 
     static GuestMachine machine(Path image) {
-        return GuestMachine.builder().extraArgs(nvmeArgs(image).toArray(String[]::new))
+        return GuestMachine.builder().extraArgs(nvmeArgs(image).toArray(String[]::new)).flavour(GuestSupport.flavour())
                 .timeout(Duration.ofSeconds(Long.getLong("jvfio.guest.timeout", 900))).build();
     }
 

@@ -48,7 +48,8 @@ import org.junit.jupiter.api.TestFactory;
  * (seconds, 900); {@code jvfio.guest.echo=true} echoes the console live; {@code jvfio.guest.noCds=true}
  * starts the guest JVM without the JUnit CDS archive; {@code jvfio.guest.jvmArgs} adds guest JVM options
  * (space-separated, e.g. {@code -Xint}); {@code jvfio.guest.secondPhb=true} adds group 1;
- * {@code jvfio.guest.kernel} = {@code 6.12} (default), {@code newest} or {@code 6.1} picks the guest kernel.
+ * {@code jvfio.guest.kernel} = {@code 6.12} (default), {@code newest} or {@code 6.1} picks the guest kernel;
+ * {@code jvfio.guest.pageSize} = {@code 4k} (default) or {@code 64k} its page-size flavour.
  */
 @Tag("guest")
 class GuestSuiteTest {
@@ -56,7 +57,7 @@ class GuestSuiteTest {
     static final List<String> DEFAULT_SELECTION =
             List.of("io.jvfio.guest.dma", "io.jvfio.contract", "io.jvfio.toolkit.GuestOkSessionTest");
     static final Path REPORT = projectDir().resolve("target/guest-reports/guest"
-            + (GuestSupport.kernel().equals(GuestSetup.DEFAULT_KERNEL) ? "" : "-" + GuestSupport.kernel()) + ".xml");
+            + (GuestSupport.kernelTag().equals(GuestSetup.DEFAULT_KERNEL) ? "" : "-" + GuestSupport.kernelTag()) + ".xml");
 
     /** One boot per launcher per JVM. */
     private static final Map<String, Outcome> OUTCOMES = new LinkedHashMap<>();
@@ -87,7 +88,7 @@ class GuestSuiteTest {
      */
     static GuestMachine machine() {
         return GuestMachine.builder().secondPhb(Boolean.getBoolean("jvfio.guest.secondPhb"))
-                .vof(!Boolean.getBoolean("jvfio.guest.slof"))
+                .vof(!Boolean.getBoolean("jvfio.guest.slof")).flavour(GuestSupport.flavour())
                 .timeout(Duration.ofSeconds(Long.getLong("jvfio.guest.timeout", 900))).build();
     }
 
@@ -103,10 +104,7 @@ class GuestSuiteTest {
     }
 
     static GuestRun testRun(GuestImages images) {
-        GuestTestRun.Builder b = GuestTestRun.builder("guest-suite");
-        if (!Boolean.getBoolean("jvfio.guest.noCds")) {
-            b.cds(images);
-        }
+        GuestTestRun.Builder b = GuestSupport.testRunBuilder("guest-suite", images);
         for (String f : System.getProperty("jvfio.guest.jvmArgs", "").trim().split("\\s+")) {
             if (!f.isEmpty()) {
                 b.jvmFlag(f);
@@ -162,8 +160,8 @@ class GuestSuiteTest {
     /** Boots {@code machine} with {@code run} and parses the in-guest test results (also used by GuestNvmeTest). */
     static Outcome boot(GuestLauncher launcher, GuestMachine machine, GuestRun run) {
         GuestImages images = GuestImages.locate(GuestSupport.kernel(), machine.flavour());
-        System.out.printf("[guest] %s: booting %s (%s), shipping %.1f MB%n", launcher.name(), images.dir(),
-                machine.cpu(), run.payloadBytes() / 1e6);
+        System.out.printf("[guest] %s: booting %s/%s (%s), shipping %.1f MB%n", launcher.name(), images.dir(),
+                machine.flavour().kernelFile(), machine.cpu(), run.payloadBytes() / 1e6);
         long t0 = System.nanoTime();
         GuestResult r = null;
         GuestException error = null;

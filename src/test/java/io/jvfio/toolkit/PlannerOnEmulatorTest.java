@@ -48,6 +48,23 @@ class PlannerOnEmulatorTest {
         }
     }
 
+    /**
+     * The 64K kernel (as measured by {@code make test-guest-64k}): memory comes in 64 KiB pages, so the
+     * plan takes 64 KiB TCEs; that is a real DDW, and it lands beside the default window QEMU keeps.
+     */
+    @Test
+    void qemuPseries_64kKernel_64kTces_ddwLandsAt1Shl59() throws VfioException {
+        try (Vfio vfio = VfioHost.emulated(Profile.named(Profile.QEMU_PSERIES).withKernelPageSize(64 << 10));
+                DmaSession s = open(vfio, 0, SessionOptions.defaults())) {
+            Plan p = s.plan();
+            assertTrue(p.removeDefaultWindow());
+            assertEquals(16, p.pageShift(), "anonymous memory in 64K pages");
+            assertEquals(0x0800000000000000L, s.window().start(), "QEMU: dma64_win_addr");
+            assertTrue(p.toText().contains("places this DDW at its dma64_win_addr"), p.toText());
+            Platforms.eduRoundTrip(s, EDU);
+        }
+    }
+
     @Test
     void qemuPseries_hugetlb_2MTces() throws VfioException {
         try (Vfio vfio = VfioHost.emulated(Profile.QEMU_PSERIES);

@@ -17,6 +17,7 @@ import io.jvfio.Vfio;
 import io.jvfio.VfioException;
 import io.jvfio.contract.ContractTest;
 import io.jvfio.contract.EmulatorProfile;
+import io.jvfio.contract.AnyPageSize;
 import io.jvfio.contract.Fixture;
 import io.jvfio.contract.UnprivilegedStage;
 import io.jvfio.driver.edu.EduDevice;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Assumptions;
  * <p>Windows stay small: removing one clears every TCE, ~1.8 µs each under TCG. Transfers are 4000
  * bytes (QEMU 7.2's edu aborts on exactly 4096 at its buffer's start).
  */
+@AnyPageSize
 public class EduDmaRoundTripTest {
     static final String DEVICE0 = "0000:00:00.0";
     static final String DEVICE1 = "0001:00:00.0";

@@ -11,7 +11,7 @@
 #   make test-diff   every scenario (200 random ones, and the degenerate-argument probes) on the
 #                    emulator and the guest kernel
 #   make test-diff-64k  the same diff on the 64 KiB-page 6.12 kernel (jvfio diff --page-size 64k)
-#   make test-guest-64k edu DMA, toolkit sessions, DmaMapper and the NVMe driver on that 64K kernel
+#   make test-guest-64k edu DMA, toolkit sessions, DmaMapper and the NVMe driver on the 64K 6.12 and newest kernels
 #   make test-kernel-newest  test-guest-newest + test-diff-newest: the suite and the diff on the newest kernel
 #   make test-topology two PHBs in one container, a multi-function edu and NVMe, in the guest on 6.12 and newest
 #   make test-nested the nested-KVM run: an L2 guest with the edu device passed through
@@ -126,18 +126,22 @@ test-diff-64k: deps build
 	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --page-size 64k \
 	    --parallel 1 --deviations scenarios/deviations.txt --report target/fidelity/report-64k.md
 
-# The 64 KiB-page flavour of the 6.12 kernel through the public API: edu DMA round trips, the toolkit's
-# sessions and DmaMapper (the contract classes marked @AnyPageSize), then the NVMe driver with the image
-# checked on the host; two boots, host launcher. The other contract tests expect the 4K kernel's answers:
-# test-diff-64k compares that kernel step by step instead.
+# The 64 KiB-page flavours (Debian's -powerpc64le-64k) through the public API, on 6.12 and the newest
+# kernel: edu DMA round trips, the toolkit's sessions and DmaMapper (the contract classes marked
+# @AnyPageSize), then the NVMe driver with the image checked on the host; two boots per kernel, host
+# launcher. The other contract tests expect the 4K kernel's answers: test-diff-64k compares step by step.
 GUEST_64K_SELECT = io.jvfio.guest.dma,io.jvfio.toolkit.GuestOkSessionTest,io.jvfio.contract.MapperContractTest
+GUEST_64K_KERNELS ?= 6.12 newest
 test-guest-64k: deps build
-	@echo "[test] the 64K-page 6.12 kernel: edu DMA, toolkit sessions, DmaMapper and the NVMe driver through the public API"
-	@qemu-images/build.sh --with-64k
-	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Djvfio.guest.pageSize=64k -Djvfio.guest.launchers=host -Djvfio.guest.secondPhb=true \
-	    -Djvfio.guest.select=$(GUEST_64K_SELECT) -Dsurefire.excludedGroups=bench -Dsurefire.groups=guest \
-	    -Dtest='GuestSuiteTest,GuestNvmeTest#nvmeDriverInTheGuest' \
-	    -Dsurefire.reportsDirectory=target/surefire-reports-64k -Dsurefire.failIfNoSpecifiedTests=false test
+	@echo "[test] 64K-page kernels ($(GUEST_64K_KERNELS)): edu DMA, toolkit sessions, DmaMapper and the NVMe driver through the public API"
+	@for k in $(GUEST_64K_KERNELS); do qemu-images/build.sh --kernel $$k --with-64k >/dev/null || exit 1; done
+	@$(WITH_JDK) for k in $(GUEST_64K_KERNELS); do \
+	    echo "[test] 64K, kernel $$k: $$(grep -h -- '-64k ' $(JVFIO_CACHE)/images/$$( [ $$k = 6.12 ] || echo $$k/)versions.lock | head -n1)"; \
+	    mvn $(MVN_FLAGS) -Djvfio.guest=required -Djvfio.guest.kernel=$$k -Djvfio.guest.pageSize=64k \
+	        -Djvfio.guest.launchers=host -Djvfio.guest.secondPhb=true -Djvfio.guest.select=$(GUEST_64K_SELECT) \
+	        -Dsurefire.excludedGroups=bench -Dsurefire.groups=guest -Dtest='GuestSuiteTest,GuestNvmeTest#nvmeDriverInTheGuest' \
+	        -Dsurefire.reportsDirectory=target/surefire-reports-64k-$$k -Dsurefire.failIfNoSpecifiedTests=false test || exit 1; \
+	done
 
 # Several PHBs and a multi-function device (TopologyContractTest, kernel row): one boot on 6.12 and one on
 # the newest kernel (its images are built first when missing).

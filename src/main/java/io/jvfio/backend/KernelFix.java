@@ -30,7 +30,19 @@ public enum KernelFix {
      * a NULL dereference in spapr_tce_unset_window. Present since the series (6.11).
      */
     CVE_2025_21713("17391cb2613b", "powerpc/pseries/iommu: Don't unset window if it was never set",
-            "6.11", "6.14", Map.of("6.12", 13, "6.13", 2));
+            "6.11", "6.14", Map.of("6.12", 13, "6.13", 2)),
+    /**
+     * "powerpc/pseries/msi: Switch to msi_create_parent_irq_domain()" (6.18 merge window, 2025): a
+     * PCI device gets its own MSI-X domain, kept until the device goes, and the firmware call that
+     * makes the hypervisor write the device's MSI-X table (ibm,change-msi) runs when that domain is
+     * created, no longer on every enable. vfio-pci resets the function when its device fd is opened
+     * and closed, which clears the table; so on a pSeries guest only the first MSI-X enable of a
+     * device per boot delivers interrupts, every later one (the next open, by this or another
+     * process) has its vectors write nowhere. Measured: Debian's 7.2.12 (yes), 6.12.95 (no). Not a
+     * fix: the change itself; {@link #carriedBy} names the releases with it. No upstream fix known.
+     */
+    PSERIES_MSI_PARENT_DOMAIN("daaa574aba6f", "powerpc/pseries/msi: Switch to msi_create_parent_irq_domain()",
+            null, "6.18", Map.of());
 
     private final String commit;
     private final String title;
@@ -67,6 +79,11 @@ public enum KernelFix {
         }
         Integer patch = stable.get(v[0] + "." + v[1]);
         return patch != null && v[2] >= patch;
+    }
+
+    /** Whether {@code release} carries this change: {@link #fixedIn}, for a change that is not a fix. */
+    public boolean carriedBy(String release) {
+        return fixedIn(release);
     }
 
     /** Whether {@code release} has the bug this change fixes: from where it came in, until fixed. */

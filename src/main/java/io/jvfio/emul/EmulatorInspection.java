@@ -100,7 +100,7 @@ final class EmulatorInspection {
                 EduModel edu = d.function() instanceof EduModel e ? e : null;
                 ds.add(new EmulatorState.Device(d.name(), d.group(), d.openCount(), d.config().command(), d.irqType(),
                         edu == null ? 0 : edu.transfers(), edu == null ? 0 : edu.failedTransfers(),
-                        edu == null ? 0 : edu.failedBytes()));
+                        edu == null ? 0 : edu.failedBytes(), d.lostMsix()));
             }
             return new EmulatorState(List.copyOf(cs), p.as.lockedVmPages() * p.profile.kernelPageSize(),
                     List.copyOf(regions), Collections.unmodifiableSet(failed), List.copyOf(ds), !p.kernelBugs.isEmpty(),

@@ -103,7 +103,8 @@ final class EmulatorPlatform {
         PhbDma dma = new PhbDma(phb, as);
         List<VfioPciDevice> devs = new ArrayList<>();
         for (DeviceSpec d : g.devices()) {
-            devs.add(new VfioPciDevice(d.pciAddress(), g.number(), profile.kernelPageSize(), function(d), host, dma));
+            devs.add(new VfioPciDevice(d.pciAddress(), g.number(), profile.kernelPageSize(), function(d), host, dma,
+                    profile.kernel()));
         }
         pes.add(pe);
         devices.addAll(devs);

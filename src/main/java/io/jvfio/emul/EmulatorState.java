@@ -104,9 +104,11 @@ public record EmulatorState(
      * @param failedDmaTransfers transfers with at least one failed access (untranslated or bus
      *     mastering off)
      * @param failedDmaBytes bytes of those failed accesses
+     * @param lostMsix MSI-X vectors the function fired while its MSI-X table was clear (they reached no
+     *     eventfd: the pSeries MSI-X reuse finding of {@code KernelFix.PSERIES_MSI_PARENT_DOMAIN})
      */
     public record Device(String pciAddress, int group, int openCount, int command, int irqType, long dmaTransfers,
-            long failedDmaTransfers, long failedDmaBytes) {}
+            long failedDmaTransfers, long failedDmaBytes, long lostMsix) {}
 
     /** The container opened as {@code id}, or null. */
     public Container container(int id) {

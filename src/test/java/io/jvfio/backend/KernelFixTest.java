@@ -39,6 +39,17 @@ class KernelFixTest {
     }
 
     @Test
+    void pseriesMsiParentDomain_carriedFrom618() {
+        KernelFix f = KernelFix.PSERIES_MSI_PARENT_DOMAIN;
+        assertFalse(f.carriedBy("6.12.95+deb12-powerpc64le"), "measured: MSI-X delivered after every reopen");
+        assertFalse(f.carriedBy("6.17.9"));
+        assertTrue(f.carriedBy("6.18.0"));
+        assertTrue(f.carriedBy("7.2.12+deb14-powerpc64le"), "measured: MSI-X on the first enable per boot only");
+        assertFalse(f.carriedBy("garbage"));
+        assertFalse(f.affects("7.2.12"), "a change, not a fix: no release has a bug it fixes");
+    }
+
+    @Test
     void byCommit_needsSevenDigits() {
         assertEquals(KernelFix.TCE_RANGE_CHECK, KernelFix.byCommit("0b271f7d7f5e").orElseThrow());
         assertEquals(KernelFix.TCE_RANGE_CHECK, KernelFix.byCommit("0b271f7").orElseThrow());

@@ -7,6 +7,7 @@ import io.jvfio.driver.nvme.NvmeException.Kind;
 import io.jvfio.toolkit.DmaMemory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 
 /**
  * Controller initialisation (NVMe 1.4 section 7.6.1) and the disable both it and the teardown use:
@@ -53,6 +54,24 @@ final class NvmeBringUp {
         r.regs.write32(NvmeRegisters.CC, r.regs.read32(NvmeRegisters.CC) | NvmeRegisters.CC_EN);
         r.enabled = true;
         awaitReady(r, true, "enable (CC.EN=1)");
+    }
+
+    /** How long the first admin completion's MSI-X signal may lag the completion the driver found. */
+    static final Duration MSIX_GRACE = Duration.ofSeconds(1);
+
+    /**
+     * After the first admin command with MSI-X: its vector must have reached the eventfd. Otherwise
+     * every wait would sit out its slice and find the completion by polling, 20 ms a command, unnoticed.
+     */
+    static void checkMsixDelivered(NvmeResources r) throws IOException {
+        if (!r.admin.interrupts() || r.admin.vectorDelivered(MSIX_GRACE)) {
+            return;
+        }
+        throw new NvmeException(Kind.UNSUPPORTED, "MSI-X setup", 0, null, String.format("IDENTIFY completed, but MSI-X "
+                + "vector 0 never reached its eventfd within %d ms. Known cause: on pSeries guests since Linux 6.18 "
+                + "(daaa574aba6f, per-device MSI domains) only a device's first MSI-X enable per boot delivers, as "
+                + "vfio-pci's function reset at every later open clears the MSI-X table the hypervisor wrote "
+                + "(docs/fidelity.md, MSI-X after a reopen); use NvmeOptions.Completion.POLLED", MSIX_GRACE.toMillis()));
     }
 
     /** CC.EN=0 and CSTS.RDY=0 within CAP.TO. */

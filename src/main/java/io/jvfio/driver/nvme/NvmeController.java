@@ -112,6 +112,7 @@ public final class NvmeController implements AutoCloseable {
             r.regs = new NvmeRegisters(dev.mapBar(VfioUapi.VFIO_PCI_BAR0_REGION_INDEX));
             NvmeBringUp.bringUp(r);
             IdentifyController id = IdentifyController.parse(r.identify(1, 0));
+            NvmeBringUp.checkMsixDelivered(r);
             int pairs = r.negotiateQueues(options.maxQueuePairs());
             IdentifyNamespace ns = IdentifyNamespace.parse(NAMESPACE, r.identify(0, NAMESPACE));
             if (!ns.active()) {

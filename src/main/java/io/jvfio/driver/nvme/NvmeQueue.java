@@ -96,6 +96,11 @@ final class NvmeQueue {
         return interrupts;
     }
 
+    /** Whether this queue's vector has reached its eventfd, waiting up to {@code wait} for a first signal. */
+    boolean vectorDelivered(Duration wait) throws VfioException {
+        return interrupts > 0 || interruptsSeen(wait) > 0;
+    }
+
     /** The command id the next {@link #submit} will use (its PRP list slot), or -1 when the queue is full. */
     int nextId() {
         Integer id = freeIds.peek();

@@ -48,8 +48,10 @@ public final class VfioPciDevice {
     /**
      * @param name the vfio device name ({@code DDDD:BB:DD.F})
      * @param dma the PHB's DMA path the function's bus-master accesses take
+     * @param kernel the guest kernel's release (what its pSeries MSI layer does: {@link PseriesMsi})
      */
-    public VfioPciDevice(String name, int group, long pageSize, PciFunction function, DeviceHost host, DmaPort dma) {
+    public VfioPciDevice(String name, int group, long pageSize, PciFunction function, DeviceHost host, DmaPort dma,
+            String kernel) {
         this.name = name;
         this.group = group;
         this.host = host;
@@ -57,7 +59,7 @@ public final class VfioPciDevice {
         this.pageSize = pageSize;
         this.function = function;
         this.cfg = function.config();
-        this.intrs = new VfioPciIntrs(cfg, host);
+        this.intrs = new VfioPciIntrs(cfg, host, kernel);
         this.rdwr = new VfioPciRdwr(name, function, this);
         this.configRegion = new VfioPciConfigRegion(cfg, intrs);
         function.attach(new Bus());
@@ -114,9 +116,13 @@ public final class VfioPciDevice {
 
     // ---- open / close ----------------------------------------------------------------------------------
 
-    /** {@code vfio_df_open}: the first open enables the device and saves its config state. */
+    /**
+     * {@code vfio_df_open}: the first open enables the device ({@code vfio_pci_core_enable}: a function
+     * reset where the function has one) and saves its config state.
+     */
     public void open() {
         if (openCount++ == 0) {
+            functionReset();
             cfg.save();
         }
     }
@@ -150,7 +156,21 @@ public final class VfioPciDevice {
         }
         intrs.release();
         rdwr.release();
+        functionReset(); // vfio_pci_core_disable
         cfg.restoreAndDisable();
+    }
+
+    /** {@code pci_try_reset_function} where the function has a reset; nothing otherwise (edu). */
+    private void functionReset() {
+        if (function.resettable()) {
+            function.functionReset();
+            intrs.msi.functionReset();
+        }
+    }
+
+    /** MSI-X vectors the function fired that reached no eventfd because its MSI-X table was clear ({@link PseriesMsi}). */
+    public long lostMsix() {
+        return intrs.msi.lost();
     }
 
     // ---- ioctls ---------------------------------------------------------------------------------------
@@ -180,7 +200,7 @@ public final class VfioPciDevice {
         if (!function.resettable()) {
             return -EINVAL;
         }
-        function.functionReset();
+        functionReset();
         return 0;
     }
 

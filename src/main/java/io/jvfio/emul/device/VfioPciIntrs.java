@@ -37,10 +37,13 @@ final class VfioPciIntrs {
     private int allocated;
     private final CtxTrigger reqTrigger = new CtxTrigger();
     private final CtxTrigger errTrigger = new CtxTrigger();
+    /** The pSeries MSI layer below vfio-pci, and the MSI-X table it has the hypervisor write. */
+    final PseriesMsi msi;
 
-    VfioPciIntrs(PciConfig config, DeviceHost host) {
+    VfioPciIntrs(PciConfig config, DeviceHost host, String kernel) {
         this.config = config;
         this.host = host;
+        this.msi = new PseriesMsi(kernel);
     }
 
     /** {@code vfio_pci_get_irq_count}: from the function's pin and capabilities. */
@@ -206,6 +209,7 @@ final class VfioPciIntrs {
                 irqType = index;
                 vectors = new EventFdFile[irqCount(index)];
                 allocated = start + count;
+                msi.enable(index);
             }
             long ret = setBlock(start, count, data);
             if (ret != 0 && enabling) {
@@ -263,6 +267,7 @@ final class VfioPciIntrs {
 
     /** {@code vfio_msi_disable}. */
     private void msiDisable() {
+        msi.disable();
         vectors = new EventFdFile[0];
         allocated = 0;
         irqType = IRQ_NONE;
@@ -271,6 +276,9 @@ final class VfioPciIntrs {
     /** The function fired MSI ({@code msix} false) or MSI-X vector {@code vector}; bus mastering was checked. */
     void deliverMsi(boolean msix, int vector) {
         int index = msix ? VfioUapi.VFIO_PCI_MSIX_IRQ_INDEX : VfioUapi.VFIO_PCI_MSI_IRQ_INDEX;
+        if (msix && !msi.msixDelivers()) {
+            return;
+        }
         if (irqType == index && vector >= 0 && vector < vectors.length && vectors[vector] != null) {
             vectors[vector].signal();
         }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jvfio.Vfio;
 import io.jvfio.contract.Backends;
 import io.jvfio.abi.Arch;
+import io.jvfio.backend.KernelFix;
 import io.jvfio.contract.Backends.Variant;
 import io.jvfio.contract.UnprivilegedStage;
 import io.jvfio.driver.nvme.NvmeOptions.Completion;
@@ -75,7 +76,7 @@ class NvmeDriverTest {
     }
 
     /** A controller, its session and its Vfio, closed together. */
-    record Target(Vfio vfio, DmaSession session, NvmeController nvme) implements AutoCloseable {
+    record Target(Vfio vfio, DmaSession session, NvmeController nvme, boolean polledInstead) implements AutoCloseable {
         @Override
         public void close() throws IOException {
             try {
@@ -134,20 +135,84 @@ class NvmeDriverTest {
         }
     }
 
+    /**
+     * The controller of the variant. On a kernel whose pSeries MSI-X works on a device's first enable
+     * per boot only ({@link KernelFix#PSERIES_MSI_PARENT_DOMAIN}), the driver refuses MSI-X after that
+     * ({@link #msixAfterReopen} asserts it); the test then goes on polled, so its data checks still run.
+     */
     static Target open(Variant v, NvmeOptions options) throws IOException {
+        try {
+            return openAs(v, options, false);
+        } catch (NvmeException e) {
+            if (options.completion() != Completion.MSIX || !msixRefused(e)) {
+                throw e;
+            }
+            String release = release(v);
+            assertTrue(msixReuseBroken(release), () -> "MSI-X refused on " + release + ": " + e.getMessage());
+            System.out.println("[nvme] " + release + ": MSI-X refused after the first enable of this boot "
+                    + "(KernelFix.PSERIES_MSI_PARENT_DOMAIN); the test goes on polled");
+            return openAs(v, options.withCompletion(Completion.POLLED), true);
+        }
+    }
+
+    private static Target openAs(Variant v, NvmeOptions options, boolean polledInstead) throws IOException {
         NvmeHost.Location at = locate(v);
         Vfio vfio = vfio(v);
         DmaSession s = null;
         try {
             s = DmaSession.open(vfio, at.group(), NvmeController.sessionOptions(options)
                     .withPlanner(PlannerOptions.defaults().withKeepDefaultWindow(true)));
-            return new Target(vfio, s, NvmeController.open(s, at.address(), options));
+            return new Target(vfio, s, NvmeController.open(s, at.address(), options), polledInstead);
         } catch (IOException | RuntimeException e) {
             if (s != null) {
                 s.close();
             }
             vfio.close();
             throw e;
+        }
+    }
+
+    static String release(Variant v) throws IOException {
+        try (Vfio vfio = vfio(v)) {
+            return vfio.backend().kernelRelease();
+        }
+    }
+
+    static boolean msixReuseBroken(String release) {
+        return KernelFix.PSERIES_MSI_PARENT_DOMAIN.carriedBy(release);
+    }
+
+    static boolean msixRefused(Exception e) {
+        return e instanceof NvmeException n && n.kind() == NvmeException.Kind.UNSUPPORTED && n.command().equals("MSI-X setup");
+    }
+
+    /**
+     * MSI-X on a controller opened a second time (vfio-pci resets the function between): delivered
+     * again, or, on a kernel with {@link KernelFix#PSERIES_MSI_PARENT_DOMAIN}, refused by the driver
+     * naming that cause (never a controller polled in 20 ms slices unnoticed); polled completion still works.
+     */
+    @ParameterizedTest(name = "[{0}]")
+    @MethodSource("variants")
+    void msixAfterReopen(Variant v) throws IOException {
+        requireHostPattern(v);
+        NvmePattern.Region r = NvmePattern.HOST;
+        String release = release(v);
+        boolean refused = false;
+        for (int round = 0; round < 2; round++) {
+            try (Target t = openAs(v, options(Completion.MSIX, Window.DDW), false); NvmeQueuePair q = t.nvme().queuePair()) {
+                assertArrayEquals(Arrays.copyOf(r.bytes(), NvmePattern.BLOCK), q.read(r.lba(), 1));
+                assertTrue(q.pair().queue.interruptsSeen(java.time.Duration.ofSeconds(2)) > 0,
+                        "round " + round + ": no MSI-X interrupt reached the eventfd on " + release);
+                refused = false;
+            } catch (NvmeException e) {
+                assertTrue(msixRefused(e) && e.getMessage().contains("daaa574aba6f"), e::getMessage);
+                refused = true;
+            }
+        }
+        // the second open follows a reset of the function: refused exactly where the kernel loses the table
+        assertEquals(msixReuseBroken(release), refused, "MSI-X on the second open, kernel " + release);
+        try (Target t = open(v, options(Completion.POLLED, Window.DDW)); NvmeQueuePair q = t.nvme().queuePair()) {
+            assertArrayEquals(Arrays.copyOf(r.bytes(), NvmePattern.BLOCK), q.read(r.lba(), 1), "polled, after MSI-X");
         }
     }
 
@@ -205,8 +270,9 @@ class NvmeDriverTest {
             assertArrayEquals(Arrays.copyOf(r.bytes(), NvmePattern.BLOCK), q.read(r.lba(), 1));
             int twoPages = (int) (2 * t.nvme().memoryPageSize() / NvmePattern.BLOCK);
             assertArrayEquals(Arrays.copyOf(r.bytes(), twoPages * NvmePattern.BLOCK), q.read(r.lba(), twoPages));
-            assertEquals(c == Completion.MSIX, q.interrupts());
-            if (c == Completion.MSIX) {
+            boolean msix = c == Completion.MSIX && !t.polledInstead();
+            assertEquals(msix, q.interrupts());
+            if (msix) {
                 assertTrue(q.pair().queue.interruptsSeen(java.time.Duration.ofSeconds(2)) > 0,
                         "no MSI-X interrupt reached the eventfd");
             }

@@ -90,7 +90,7 @@ class GenericPciFunctionTest {
         public QemuAbortException qemuAbort(String message) {
             return new QemuAbortException(message);
         }
-    }, noDma);
+    }, noDma, io.jvfio.emul.Profile.KERNEL);
     Arena arena;
 
     @BeforeEach

@@ -16,8 +16,12 @@ import java.util.function.Consumer;
  * device closes its watch.
  */
 public final class ReleaseRequests implements AutoCloseable {
-    /** How often the watch thread looks at the eventfd: the kernel's own re-request period is 10 s. */
-    static final Duration POLL = Duration.ofMillis(100);
+    /**
+     * One wait of the watch thread on the eventfd. It sleeps in poll(2) and wakes when the kernel
+     * signals; the bound only makes it look at {@link #close()} now and then (a close ends the wait
+     * sooner anyway, see {@link EventFd#await}).
+     */
+    static final Duration WAIT = Duration.ofSeconds(1);
 
     private final Device device;
     private final EventFd eventfd;
@@ -48,15 +52,14 @@ public final class ReleaseRequests implements AutoCloseable {
 
     private void watch() {
         try {
-            while (!closed.get()) {
-                if (eventfd.await(Duration.ZERO) > 0) {
+            while (!closed.get() && !Thread.currentThread().isInterrupted()) {
+                if (eventfd.await(WAIT) > 0) {
                     fired = true;
                     listener.accept(device);
                     return;
                 }
-                Thread.sleep(POLL);
             }
-        } catch (IllegalStateException | InterruptedException e) {
+        } catch (IllegalStateException e) {
             // closed under us (the device went with its Vfio): nothing left to watch
         } catch (VfioException e) {
             System.getLogger(ReleaseRequests.class.getName()).log(System.Logger.Level.WARNING,

@@ -40,6 +40,21 @@ public final class EventFd implements AutoCloseable {
     }
 
     /**
+     * Adds {@code n} to the count as a device's signal would, to wake this eventfd's own waiter
+     * ({@link ReleaseRequests#close()}); never for an eventfd someone else reads.
+     *
+     * @return write's result: 8, or -errno
+     */
+    long add(long n) {
+        int f = fd.acquire();
+        try (Arena a = Arena.ofConfined()) {
+            return backend.write(f, a.allocateFrom(ValueLayout.JAVA_LONG, n));
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
      * Waits until the device signals, at most {@code timeout}, and returns how many signals arrived
      * since the last read; 0 when the time ran out. The thread sleeps in poll(2) on the eventfd and
      * wakes when it is signalled; a signal already pending costs one read and no poll. It polls in

@@ -18,8 +18,7 @@ import java.util.function.Consumer;
 public final class ReleaseRequests implements AutoCloseable {
     /**
      * One wait of the watch thread on the eventfd. It sleeps in poll(2) and wakes when the kernel
-     * signals; the bound only makes it look at {@link #close()} now and then (a close ends the wait
-     * sooner anyway, see {@link EventFd#await}).
+     * signals or {@link #close()} wakes it; the bound is only a backstop.
      */
     static final Duration WAIT = Duration.ofSeconds(1);
 
@@ -53,7 +52,7 @@ public final class ReleaseRequests implements AutoCloseable {
     private void watch() {
         try {
             while (!closed.get() && !Thread.currentThread().isInterrupted()) {
-                if (eventfd.await(WAIT) > 0) {
+                if (eventfd.await(WAIT) > 0 && !closed.get()) {
                     fired = true;
                     listener.accept(device);
                     return;
@@ -78,10 +77,19 @@ public final class ReleaseRequests implements AutoCloseable {
         return fired;
     }
 
-    /** Stops watching and closes the eventfd (the kernel drops its trigger when the device fd closes). */
+    /**
+     * Stops watching and closes the eventfd (the kernel drops its trigger when the device fd closes).
+     * The watch thread is woken through the eventfd itself, so that it lets go of the fd now rather
+     * than at the end of its current poll; that count is never taken for a request.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            try {
+                eventfd.add(1);
+            } catch (IllegalStateException e) {
+                // closed already, with its Vfio: the watch thread is on its way out
+            }
             eventfd.close();
         }
     }

@@ -43,14 +43,8 @@ class EventFdAwaitTest {
     }
 
     /** What the device does: eventfd_signal, through the seam, on the fd the EventFd holds. */
-    private static void signal(Vfio vfio, EventFd e, long n) {
-        int fd = e.acquire();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocateFrom(ValueLayout.JAVA_LONG, n);
-            assertEquals(8, vfio.backend().write(fd, v), "write(eventfd, " + n + ")");
-        } finally {
-            e.release();
-        }
+    private static void signal(EventFd e, long n) {
+        assertEquals(8, e.add(n), "write(eventfd, " + n + ")");
     }
 
     /** {@code e.await(LONG)} on a thread of its own: the result, and whether it was still interrupted. */
@@ -70,6 +64,13 @@ class EventFdAwaitTest {
             return new Waiter(t, result, interrupted);
         }
 
+        /** Started, and (most likely) asleep in the wait. */
+        static Waiter asleep(Vfio vfio, EventFd e) throws InterruptedException {
+            Waiter w = start(e);
+            Asleep.until(w.thread(), vfio.backend().emulated());
+            return w;
+        }
+
         long get() throws Exception {
             return result.get(60, TimeUnit.SECONDS);
         }
@@ -79,12 +80,11 @@ class EventFdAwaitTest {
     @MethodSource("backends")
     void await_wokenByASignalFromAnotherThread_returnsTheCount(Supplier<Vfio> open) throws Exception {
         try (Vfio vfio = open.get(); EventFd e = vfio.eventfd()) {
-            Waiter w = Waiter.start(e);
-            Asleep.until(w.thread(), vfio.backend().emulated());
-            signal(vfio, e, 5);
+            Waiter w = Waiter.asleep(vfio, e);
+            signal(e, 5);
             assertEquals(5, w.get(), "the count the other thread signalled");
-            signal(vfio, e, 2);
-            signal(vfio, e, 3);
+            signal(e, 2);
+            signal(e, 3);
             assertEquals(5, e.await(LONG), "signals pending before the wait: returned at once, summed");
         }
     }
@@ -94,8 +94,7 @@ class EventFdAwaitTest {
     void await_closedFromAnotherThread_endsWithIllegalStateException(Supplier<Vfio> open) throws Exception {
         try (Vfio vfio = open.get()) {
             EventFd e = vfio.eventfd();
-            Waiter w = Waiter.start(e);
-            Asleep.until(w.thread(), vfio.backend().emulated());
+            Waiter w = Waiter.asleep(vfio, e);
             e.close();
             ExecutionException x = assertThrows(ExecutionException.class, w::get);
             assertInstanceOf(IllegalStateException.class, x.getCause(), "the waiter's end: " + x.getCause());
@@ -112,8 +111,7 @@ class EventFdAwaitTest {
             EventFd e = vfio.eventfd();
             int fd = e.acquire();
             e.release();
-            Waiter w = Waiter.start(e);
-            Asleep.until(w.thread(), true);
+            Waiter w = Waiter.asleep(vfio, e);
             e.close();
             assertThrows(ExecutionException.class, w::get);
             try (Arena a = Arena.ofConfined()) {
@@ -126,8 +124,7 @@ class EventFdAwaitTest {
     @MethodSource("backends")
     void await_interrupted_returnsZero_andKeepsTheInterrupt(Supplier<Vfio> open) throws Exception {
         try (Vfio vfio = open.get(); EventFd e = vfio.eventfd()) {
-            Waiter w = Waiter.start(e);
-            Asleep.until(w.thread(), vfio.backend().emulated());
+            Waiter w = Waiter.asleep(vfio, e);
             w.thread().interrupt();
             assertEquals(0, w.get(), "an interrupted wait");
             assertEquals(1, w.interrupted().get(), "the interrupt status is kept");
@@ -140,7 +137,7 @@ class EventFdAwaitTest {
         try (Vfio vfio = open.get(); EventFd e = vfio.eventfd()) {
             assertEquals(0, e.await(Duration.ZERO), "nothing signalled");
             assertEquals(0, e.await(Duration.ofSeconds(-1)), "negative timeout, nothing signalled");
-            signal(vfio, e, 2);
+            signal(e, 2);
             assertEquals(2, e.await(Duration.ofSeconds(-1)), "negative timeout, 2 signalled");
             assertEquals(0, e.await(Duration.ofNanos(1)), "read: the count is 0 again");
         }
@@ -185,7 +182,7 @@ class EventFdAwaitTest {
                 Thread.sleep(1);
             }
             Asleep.until(w.thread(), true);
-            signal(vfio, e, 4);
+            signal(e, 4);
             assertEquals(4, w.get(), "the wait went on after three EINTRs and saw the signal");
             assertTrue(calls.get() >= 4, "polls: " + calls.get());
         }

@@ -39,7 +39,7 @@ class EventFdAwaitTest {
 
     static Stream<Named<Supplier<Vfio>>> backends() {
         return Stream.of(Named.of("emulated", () -> Vfio.emulated(Profile.QEMU_PSERIES)),
-                Named.of("kernel (host eventfds)", Vfio::kernel));
+                Named.of("kernel eventfds", Vfio::kernel));
     }
 
     /** What the device does: eventfd_signal, through the seam, on the fd the EventFd holds. */

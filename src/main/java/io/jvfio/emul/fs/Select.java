@@ -28,6 +28,7 @@ public final class Select {
     /** The platform's side: runs one pass on its fd table under the platform lock. */
     @FunctionalInterface
     public interface Files {
+        /** Runs {@code pass} on the fd table with the platform lock held; its result. */
         int locked(ToIntFunction<FdTable> pass);
     }
 

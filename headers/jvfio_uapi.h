@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sys/resource.h>
 
 /*
@@ -86,7 +87,8 @@
 	X(vfio_info_cap_header) \
 	X(rlimit) \
 	X(__user_cap_header_struct) \
-	X(__user_cap_data_struct)
+	X(__user_cap_data_struct) \
+	X(pollfd)
 
 #define JVFIO_FIELDS_vfio_group_status(X) \
 	X(vfio_group_status, argsz) \
@@ -229,6 +231,12 @@
 	X(__user_cap_data_struct, permitted) \
 	X(__user_cap_data_struct, inheritable)
 
+/* Not VFIO: poll(2) on the eventfds (libc's struct pollfd is the kernel's asm-generic one). */
+#define JVFIO_FIELDS_pollfd(X) \
+	X(pollfd, fd) \
+	X(pollfd, events) \
+	X(pollfd, revents)
+
 /*
  * The kernel's minsz of each ioctl argument: offsetofend of the last member its handler copies, as
  * X(struct, JAVA_CONSTANT, member). The Java side names them <struct>.MINSZ (MINSZ_<part> when a
@@ -256,7 +264,8 @@
 	X(vfio_device_feature, MINSZ, flags)
 
 /*
- * Every constant in io.jvfio.abi.VfioUapi (same order), plus FIONREAD: the ioctl the benchmarks use
+ * Every constant in io.jvfio.abi.VfioUapi (same order; the POLL* event bits are not VFIO's but
+ * live there for both backends), plus FIONREAD: the ioctl the benchmarks use
  * as the cheapest real syscall. FIONREAD is a legacy literal (0x541B) on x86-64 but
  * _IOR('f', 127, int) on powerpc, so it also checks the Java codec's _IOR against the C compiler.
  */
@@ -329,6 +338,14 @@
 	X(VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP) \
 	X(VFIO_DEVICE_FEATURE_LOW_POWER_EXIT) \
 	X(VFIO_PCI_OFFSET_SHIFT) \
+	X(POLLIN) \
+	X(POLLPRI) \
+	X(POLLOUT) \
+	X(POLLERR) \
+	X(POLLHUP) \
+	X(POLLNVAL) \
+	X(POLLRDNORM) \
+	X(POLLWRNORM) \
 	X(FIONREAD)
 
 /*

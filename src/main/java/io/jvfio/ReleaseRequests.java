@@ -16,8 +16,11 @@ import java.util.function.Consumer;
  * device closes its watch.
  */
 public final class ReleaseRequests implements AutoCloseable {
-    /** How often the watch thread looks at the eventfd: the kernel's own re-request period is 10 s. */
-    static final Duration POLL = Duration.ofMillis(100);
+    /**
+     * One wait of the watch thread on the eventfd. It sleeps in poll(2) and wakes when the kernel
+     * signals or {@link #close()} wakes it; the bound is only a backstop.
+     */
+    static final Duration WAIT = Duration.ofSeconds(1);
 
     private final Device device;
     private final EventFd eventfd;
@@ -48,15 +51,14 @@ public final class ReleaseRequests implements AutoCloseable {
 
     private void watch() {
         try {
-            while (!closed.get()) {
-                if (eventfd.await(Duration.ZERO) > 0) {
+            while (!closed.get() && !Thread.currentThread().isInterrupted()) {
+                if (eventfd.await(WAIT) > 0 && !closed.get()) {
                     fired = true;
                     listener.accept(device);
                     return;
                 }
-                Thread.sleep(POLL);
             }
-        } catch (IllegalStateException | InterruptedException e) {
+        } catch (IllegalStateException e) {
             // closed under us (the device went with its Vfio): nothing left to watch
         } catch (VfioException e) {
             System.getLogger(ReleaseRequests.class.getName()).log(System.Logger.Level.WARNING,
@@ -75,10 +77,19 @@ public final class ReleaseRequests implements AutoCloseable {
         return fired;
     }
 
-    /** Stops watching and closes the eventfd (the kernel drops its trigger when the device fd closes). */
+    /**
+     * Stops watching and closes the eventfd (the kernel drops its trigger when the device fd closes).
+     * The watch thread is woken through the eventfd itself, so that it lets go of the fd now rather
+     * than at the end of its current poll; that count is never taken for a request.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            try {
+                eventfd.add(1);
+            } catch (IllegalStateException e) {
+                // closed already, with its Vfio: the watch thread is on its way out
+            }
             eventfd.close();
         }
     }

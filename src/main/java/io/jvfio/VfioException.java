@@ -14,7 +14,7 @@ import java.io.IOException;
  *   <li>{@link VfioIoctlException}: the kernel refused an ioctl;</li>
  *   <li>{@link VfioGuardException}: jvfio refused a call before issuing it (a known kernel bug, or an
  *       argument that cannot be right);</li>
- *   <li>{@link VfioSystemException}: a system call around the ioctls failed (mmap, eventfd, pread).</li>
+ *   <li>{@link VfioSystemException}: a system call around the ioctls failed (mmap, eventfd, poll, pread).</li>
  * </ul>
  *
  * <p>Misuse of the API is not a {@code VfioException} but an unchecked exception: see the

@@ -1,6 +1,6 @@
 package io.jvfio;
 
-/** A system call around the ioctls failed: mmap, eventfd, pread or pwrite. Immutable. */
+/** A system call around the ioctls failed: mmap, eventfd, poll, read, pread or pwrite. Immutable. */
 public final class VfioSystemException extends VfioException {
     private static final long serialVersionUID = 1L;
 

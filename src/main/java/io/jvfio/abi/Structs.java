@@ -80,5 +80,6 @@ public final class Structs {
                     List.of(__user_cap_header_struct.version, __user_cap_header_struct.pid)),
             new Struct("__user_cap_data_struct", __user_cap_data_struct.LAYOUT,
                     List.of(__user_cap_data_struct.effective, __user_cap_data_struct.permitted,
-                            __user_cap_data_struct.inheritable)));
+                            __user_cap_data_struct.inheritable)),
+            new Struct("pollfd", pollfd.LAYOUT, List.of(pollfd.fd, pollfd.events, pollfd.revents)));
 }

@@ -1,6 +1,9 @@
 package io.jvfio.abi;
 
-/** The VFIO UAPI constants jvfio uses, named and valued as in {@code <linux/vfio.h>}. */
+/**
+ * The VFIO UAPI constants jvfio uses, named and valued as in {@code <linux/vfio.h>}, and the poll(2)
+ * event bits ({@code <asm-generic/poll.h>}) the seam's {@code poll} and both backends share.
+ */
 public final class VfioUapi {
     private VfioUapi() {}
 
@@ -94,4 +97,14 @@ public final class VfioUapi {
     public static long VFIO_PCI_INDEX_TO_OFFSET(int index) {
         return ((long) index) << VFIO_PCI_OFFSET_SHIFT;
     }
+
+    // Not VFIO: poll(2)'s event bits (include/uapi/asm-generic/poll.h; powerpc uses the generic ones).
+    public static final int POLLIN = 0x0001;
+    public static final int POLLPRI = 0x0002;
+    public static final int POLLOUT = 0x0004;
+    public static final int POLLERR = 0x0008;
+    public static final int POLLHUP = 0x0010;
+    public static final int POLLNVAL = 0x0020;
+    public static final int POLLRDNORM = 0x0040;
+    public static final int POLLWRNORM = 0x0100;
 }

@@ -212,6 +212,18 @@ public interface VfioBackend extends AutoCloseable {
     int eventfd(int initval, int flags);
 
     /**
+     * poll(fds, nfds, timeoutMs), to sleep until an eventfd is signalled: {@code fds} holds
+     * {@code nfds} {@code struct pollfd}s ({@code io.jvfio.abi.pollfd}) whose {@code revents} the call
+     * fills (POLLNVAL for an fd that is not open, 0 for a negative fd). {@code timeoutMs} negative waits
+     * without limit, 0 returns at once.
+     *
+     * @return how many entries have a non-zero {@code revents}, 0 on timeout, or -errno: EINVAL when
+     *     {@code nfds} exceeds RLIMIT_NOFILE, EFAULT when {@code fds} is shorter than {@code nfds}
+     *     entries, EINTR when a signal (the emulator: the thread's interrupt) came first
+     */
+    int poll(MemorySegment fds, int nfds, int timeoutMs);
+
+    /**
      * Maps {@code length} bytes of a device region at {@code offset} (shared, read/write).
      *
      * @throws ErrnoException with mmap's errno

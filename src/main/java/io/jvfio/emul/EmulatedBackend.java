@@ -12,6 +12,7 @@ import io.jvfio.abi.VfioUapi;
 import io.jvfio.emul.device.VfioPciDevice;
 import io.jvfio.emul.fs.EmuFile;
 import io.jvfio.emul.fs.EventFdFile;
+import io.jvfio.emul.fs.Select;
 import io.jvfio.emul.mem.AddressSpace;
 import io.jvfio.emul.vfio.ContainerFile;
 import io.jvfio.emul.vfio.DeviceFile;
@@ -328,6 +329,13 @@ public final class EmulatedBackend implements VfioBackend {
     @Override
     public int eventfd(int initval, int flags) {
         return platform.eventfd(initval, flags);
+    }
+
+    /** poll(2), fs/select.c: sleeps outside the platform lock until an eventfd wakes it ({@link Select}). */
+    @Override
+    public int poll(MemorySegment fds, int nfds, int timeoutMs) {
+        checkSegment(fds);
+        return Select.poll(fds, nfds, timeoutMs, platform::withFiles);
     }
 
     // ---- mmap ----------------------------------------------------------------------------------------

@@ -194,6 +194,16 @@ final class EmulatorPlatform {
         }
     }
 
+    /** Runs {@code pass} on the fd table under the platform lock: a poll(2) pass ({@link io.jvfio.emul.fs.Select}). */
+    int withFiles(java.util.function.ToIntFunction<FdTable> pass) {
+        enter();
+        try {
+            return pass.applyAsInt(fds);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- the process's anonymous memory --------------------------------------------------------------
 
     /** mmap(MAP_ANONYMOUS), owned by {@code owner}: its close is the munmap. */

@@ -19,7 +19,7 @@
  *   <li>{@code device}: vfio-pci (drivers/vfio/pci: {@code VfioPciDevice} core, {@code VfioPciIntrs}
  *       and {@code VfioPciIntx} interrupts, {@code VfioPciRdwr} BAR access, {@code VfioPciConfigRegion})
  *       over any {@code PciFunction} (QEMU's PCI device: {@code PciConfig}, {@code PciBus}); edu
- *       (hw/misc/edu.c of QEMU 7.2) is one; {@code fs}: fds, eventfds, and the open permission check
+ *       (hw/misc/edu.c of QEMU 7.2) is one; {@code fs}: fds, eventfds, poll(2), and the open permission check
  *       ({@code generic_permission} over the profile's {@code Credentials} and group {@code DeviceNode}s).</li>
  * </ul>
  *

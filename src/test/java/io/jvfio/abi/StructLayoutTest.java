@@ -67,7 +67,8 @@ class StructLayoutTest {
                 Arguments.of("vfio_info_cap_header", 8, vfio_info_cap_header.SIZE),
                 Arguments.of("rlimit", 16, rlimit.SIZE),
                 Arguments.of("__user_cap_header_struct", 8, __user_cap_header_struct.SIZE),
-                Arguments.of("__user_cap_data_struct", 12, __user_cap_data_struct.SIZE));
+                Arguments.of("__user_cap_data_struct", 12, __user_cap_data_struct.SIZE),
+                Arguments.of("pollfd", 8, pollfd.SIZE));
     }
 
     @ParameterizedTest(name = "sizeof(struct {0}) == {1}")
@@ -122,7 +123,10 @@ class StructLayoutTest {
                 Arguments.of("vfio_eeh_pe_op", "err.type", 16, 4),
                 Arguments.of("vfio_eeh_pe_op", "err.func", 20, 4),
                 Arguments.of("vfio_eeh_pe_op", "err.addr", 24, 8),
-                Arguments.of("vfio_eeh_pe_op", "err.mask", 32, 8));
+                Arguments.of("vfio_eeh_pe_op", "err.mask", 32, 8),
+                Arguments.of("pollfd", "fd", 0, 4),
+                Arguments.of("pollfd", "events", 4, 2),
+                Arguments.of("pollfd", "revents", 6, 2));
     }
 
     @ParameterizedTest(name = "{0}.{1} @{2} size {3}")

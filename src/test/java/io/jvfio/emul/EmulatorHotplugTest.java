@@ -13,7 +13,10 @@ import io.jvfio.ReleaseRequests;
 import io.jvfio.Vfio;
 import io.jvfio.VfioException;
 import io.jvfio.backend.Errno;
+import io.jvfio.contract.Asleep;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** The emulator's DLPAR paths the in-guest DlparTest does not take (DlparTest runs the shared body on it). */
@@ -79,6 +82,24 @@ class EmulatorHotplugTest {
     }
 
     @Test
+    void closingAnUnfiredWatch_endsItsThread_withoutTheListener_andClosesItsEventfd() throws Exception {
+        withHeldEdu((b, g, d) -> {
+            List<Integer> before = b.inspect().openFds();
+            AtomicBoolean called = new AtomicBoolean();
+            ReleaseRequests w = d.onReleaseRequest(dev -> called.set(true));
+            Thread watch = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("jvfio-release-request-" + ADDR)).findFirst().orElseThrow();
+            Asleep.until(watch, true);
+            w.close();
+            watch.join(Duration.ofSeconds(60)); // a hang guard
+            assertFalse(watch.isAlive(), "the watch thread ended");
+            assertFalse(called.get(), "the close's wake-up was not taken for a request");
+            assertFalse(w.requested());
+            assertEquals(before, b.inspect().openFds(), "the watch's eventfd is closed");
+        });
+    }
+
+    @Test
     void requestInterrupt_reachesTheListener_andTheDeviceLeaves() throws Exception {
         withHeldEdu((b, g, d) -> {
             java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
@@ -88,7 +109,7 @@ class EmulatorHotplugTest {
             });
             assertFalse(w.requested());
             assertEquals(EmulatorHotplug.Removal.REQUESTED, b.hotplug().remove(ADDR));
-            assertTrue(asked.await(60, java.util.concurrent.TimeUnit.SECONDS), "a hang guard, not a timing: the watch polls every 100 ms");
+            assertTrue(asked.await(60, java.util.concurrent.TimeUnit.SECONDS), "a hang guard, not a timing: the watch sleeps in poll(2) until the request");
             assertTrue(w.requested());
             assertFalse(d.isOpen());
             assertEquals(List.of(), b.groupDevices(1));

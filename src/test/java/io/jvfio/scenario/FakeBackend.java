@@ -122,6 +122,7 @@ final class FakeBackend implements VfioBackend {
     @Override public long read(int fd, MemorySegment dst) { return -Errno.EINVAL; }
     @Override public long write(int fd, MemorySegment src) { return -Errno.EINVAL; }
     @Override public int eventfd(int initval, int flags) { return -Errno.ENOSYS; }
+    @Override public int poll(MemorySegment fds, int nfds, int timeoutMs) { return -Errno.ENOSYS; }
 
     @Override
     public Mmio mmapRegion(int deviceFd, long offset, long length) throws ErrnoException {

@@ -30,7 +30,7 @@ final class Platforms {
         /** The calls, without the file and memory plumbing. */
         List<String> ioctls() {
             Set<String> skip = Set.of("arch", "description", "emulated", "pageSize", "hugePageSize", "kernelRelease", "pread",
-                    "pwrite", "read", "write", "mmapRegion", "mmapAnonymous", "deviceGetRegionInfo", "deviceGetInfo",
+                    "pwrite", "read", "write", "poll", "mmapRegion", "mmapAnonymous", "deviceGetRegionInfo", "deviceGetInfo",
                     "deviceGetIrqInfo", "getApiVersion", "checkExtension");
             synchronized (calls) {
                 return calls.stream().filter(c -> !skip.contains(c)).toList();

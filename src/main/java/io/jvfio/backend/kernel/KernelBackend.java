@@ -4,6 +4,7 @@ import static io.jvfio.abi.VfioIoctl.*;
 
 import io.jvfio.abi.Arch;
 import io.jvfio.abi.__user_cap_data_struct;
+import io.jvfio.abi.pollfd;
 import io.jvfio.backend.Errno;
 import io.jvfio.backend.ErrnoException;
 import io.jvfio.backend.KernelRelease;
@@ -311,6 +312,16 @@ public final class KernelBackend implements VfioBackend {
     @Override
     public int eventfd(int initval, int flags) {
         return LibC.eventfd(initval, LinuxUapi.EFD_CLOEXEC | flags);
+    }
+
+    /**
+     * A segment shorter than {@code nfds} entries goes down as NULL: the kernel then answers EINVAL
+     * (nfds above RLIMIT_NOFILE) or EFAULT as it would, instead of reading and writing past the segment.
+     */
+    @Override
+    public int poll(MemorySegment fds, int nfds, int timeoutMs) {
+        boolean fits = nfds >= 0 && (long) nfds * pollfd.SIZE <= fds.byteSize();
+        return LibC.poll(fits ? fds : MemorySegment.NULL, nfds, timeoutMs);
     }
 
     @Override

@@ -60,6 +60,8 @@ public final class LibC {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle EVENTFD = downcall("eventfd",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle POLL = downcall("poll",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle PIPE = downcall("pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SYSCONF = LINKER.downcallHandle(
             LIBC.find("sysconf").orElseThrow(), FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
@@ -263,6 +265,16 @@ public final class LibC {
         MemorySegment c = errnoBuffer();
         try {
             return (int) result((int) EVENTFD.invokeExact(c, initval, flags), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** poll(fds, nfds, timeout); {@code nfds} is C's {@code nfds_t} (unsigned long). Blocks: not a critical call. */
+    public static int poll(MemorySegment fds, long nfds, int timeoutMs) {
+        MemorySegment c = errnoBuffer();
+        try {
+            return (int) result((int) POLL.invokeExact(c, fds, nfds, timeoutMs), c);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -24,6 +24,16 @@ public abstract class EmuFile {
         return refs;
     }
 
+    /**
+     * {@code vfs_poll}: the file's readiness for poll(2), queueing {@code table} (when not null) on the
+     * file's wait queue so that a later change wakes the poller. This default is a file without a
+     * {@code poll} operation (the VFIO container, group and device files): {@code DEFAULT_POLLMASK},
+     * always ready, nothing to wait on.
+     */
+    public int poll(PollTable table) {
+        return PollTable.DEFAULT_POLLMASK;
+    }
+
     /** The file's {@code release} operation. */
     protected abstract void release();
 

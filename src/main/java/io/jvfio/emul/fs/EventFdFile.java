@@ -1,5 +1,6 @@
 package io.jvfio.emul.fs;
 
+import io.jvfio.abi.VfioUapi;
 import io.jvfio.backend.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -10,7 +11,8 @@ import java.util.List;
  * An eventfd (fs/eventfd.c): a 64-bit counter. write adds, read returns the count and zeroes it
  * (or returns 1 and decrements with EFD_SEMAPHORE), blocking while it is 0 unless EFD_NONBLOCK.
  * Its own monitor guards the counter, so a blocked reader never holds the platform lock and the
- * device can signal while someone waits.
+ * device can signal while someone waits. Every change wakes the readers and writers blocked on the
+ * monitor and the poll(2) callers queued on it ({@code ctx->wqh}).
  */
 public final class EventFdFile extends EmuFile {
     public static final int EFD_SEMAPHORE = 1;
@@ -25,6 +27,8 @@ public final class EventFdFile extends EmuFile {
     private long count;
     private boolean shutdown;
     private long signals;
+    /** poll(2) callers queued on this eventfd's wait queue; guarded by this. */
+    private final List<PollTable> pollers = new ArrayList<>();
     /** virqfd-style listeners run after a write (e.g. INTx unmask by eventfd), under the platform lock. */
     private final List<Runnable> onWrite = new ArrayList<>();
 
@@ -50,7 +54,7 @@ public final class EventFdFile extends EmuFile {
             count++;
         }
         signals++;
-        notifyAll();
+        wakeUp();
     }
 
     /** How many times a device signalled this eventfd (for inspection). */
@@ -67,14 +71,50 @@ public final class EventFdFile extends EmuFile {
     public synchronized long drain() {
         long c = count;
         count = 0;
-        notifyAll();
+        wakeUp();
         return c;
     }
 
     /** The platform shut down: wake every blocked reader and writer with EBADF. */
     public synchronized void shutdown() {
         shutdown = true;
+        wakeUp();
+    }
+
+    /** {@code wake_up} of the wait queue: blocked readers and writers, and pollers. Holding this. */
+    private void wakeUp() {
         notifyAll();
+        for (PollTable p : pollers) {
+            p.wake();
+        }
+    }
+
+    /**
+     * {@code eventfd_poll}: POLLIN while the count is above 0, POLLERR when it is at ULLONG_MAX,
+     * POLLOUT while a write of 1 would not block. Queues {@code table} (when not null) first, as
+     * {@code poll_wait} does, so that a signal between this look and the poller's sleep still wakes it.
+     */
+    @Override
+    public synchronized int poll(PollTable table) {
+        if (table != null) {
+            table.queue(this);
+            pollers.add(table);
+        }
+        int events = 0;
+        if (count != 0) {
+            events |= VfioUapi.POLLIN;
+        }
+        if (count == ULLONG_MAX) {
+            events |= VfioUapi.POLLERR;
+        }
+        if (Long.compareUnsigned(ULLONG_MAX - 1, count) > 0) {
+            events |= VfioUapi.POLLOUT;
+        }
+        return events;
+    }
+
+    synchronized void removePoller(PollTable table) {
+        pollers.remove(table);
     }
 
     public void addWriteListener(Runnable r) {
@@ -117,7 +157,7 @@ public final class EventFdFile extends EmuFile {
                 v = count;
                 count = 0;
             }
-            notifyAll();
+            wakeUp();
         }
         dst.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, v);
         return 8;
@@ -137,7 +177,7 @@ public final class EventFdFile extends EmuFile {
         if (Long.compareUnsigned(ULLONG_MAX - count, v) > 0) {
             count += v;
             if (count != 0) {
-                notifyAll();
+                wakeUp();
             }
             return 8;
         }

@@ -61,7 +61,7 @@ images: deps
 
 test-guest: deps images build
 	@echo "[test] QEMU pSeries guest: the real 6.12 kernel"
-	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Dsurefire.excludedGroups=bench \
+	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Dsurefire.excludedGroups=bench,guest-64k \
 	    -Dsurefire.groups=guest -Dsurefire.failIfNoSpecifiedTests=false test
 
 test-qemu-user: deps images build
@@ -129,7 +129,8 @@ test-diff-64k: deps build
 # The 64 KiB-page flavours (Debian's -powerpc64le-64k) through the public API, on 6.12 and the newest
 # kernel: edu DMA round trips, the toolkit's sessions and DmaMapper (the contract classes marked
 # @AnyPageSize), then the NVMe driver with the image checked on the host; two boots per kernel, host
-# launcher. The other contract tests expect the 4K kernel's answers: test-diff-64k compares step by step.
+# launcher; then `jvfio guest --page-size 64k` end to end (one more boot). The other contract tests
+# expect the 4K kernel's answers: test-diff-64k compares that kernel step by step.
 GUEST_64K_SELECT = io.jvfio.guest.dma,io.jvfio.toolkit.GuestOkSessionTest,io.jvfio.contract.MapperContractTest
 GUEST_64K_KERNELS ?= 6.12 newest
 test-guest-64k: deps build
@@ -142,6 +143,8 @@ test-guest-64k: deps build
 	        -Dsurefire.excludedGroups=bench -Dsurefire.groups=guest -Dtest='GuestSuiteTest,GuestNvmeTest#nvmeDriverInTheGuest' \
 	        -Dsurefire.reportsDirectory=target/surefire-reports-64k-$$k -Dsurefire.failIfNoSpecifiedTests=false test || exit 1; \
 	done
+	@$(WITH_JDK) mvn $(MVN_FLAGS) -Djvfio.guest=required -Dsurefire.excludedGroups=bench -Dsurefire.groups=guest-64k -Dtest='GuestCommandTest' \
+	    -Dsurefire.reportsDirectory=target/surefire-reports-64k-cli -Dsurefire.failIfNoSpecifiedTests=false test
 
 # Several PHBs and a multi-function device (TopologyContractTest, kernel row): one boot on 6.12 and one on
 # the newest kernel (its images are built first when missing).

@@ -126,7 +126,7 @@ public final class DiffCommand implements Callable<Integer> {
         }
         GuestImages.Flavour flavour;
         try {
-            flavour = GuestImages.Flavour.ofPageSize(io.jvfio.scenario.Numbers.parse(pageSize.toUpperCase(java.util.Locale.ROOT)));
+            flavour = GuestImages.Flavour.named(pageSize);
         } catch (IllegalArgumentException e) {
             err.println("jvfio diff: --page-size " + pageSize + ": " + e.getMessage());
             return ExitStatus.SYNTAX;

@@ -65,6 +65,11 @@ public final class GuestCommand implements Callable<Integer> {
                     + " (bookworm's, before VFIO SPAPR worked in pSeries guests).")
     String kernel;
 
+    @Option(names = "--page-size", paramLabel = "SIZE", defaultValue = "4k",
+            description = "The kernel's page size: 4k (default, Debian's -powerpc64le) or 64k (its -powerpc64le-64k,"
+                    + " as RHEL and SLES on POWER run); 6.12 and newest.")
+    String pageSize;
+
     @Option(names = "--device", paramLabel = "SPEC",
             description = "A PCI device for the guest (repeatable): edu[,dma_mask=M][,phb=N][,function=F][,multifunction=on], or"
                     + " nvme,image=FILE[,phb=N][,function=F][,multifunction=on] (a raw image on the host backing the"
@@ -117,7 +122,7 @@ public final class GuestCommand implements Callable<Integer> {
         GuestRun run;
         try {
             setup = new GuestSetup(kernel, devices.stream().map(DeviceSpec::parse).toList(), phbs, memory,
-                    Duration.ofSeconds(timeoutSeconds));
+                    Duration.ofSeconds(timeoutSeconds), GuestImages.Flavour.named(pageSize));
             l = GuestLaunchers.byName(launcher);
             Path jar = GuestCommandRun.jar();
             run = shellCommand != null ? GuestCommandRun.shell(jar, ship, shellCommand) : GuestCommandRun.jvfio(jar, ship, args);

@@ -42,6 +42,10 @@ public final class ImagesCommand implements Callable<Integer> {
     @Option(names = "--refresh", description = "Re-read Debian's package indexes now (build.sh --refresh).")
     boolean refresh;
 
+    @Option(names = "--page-size", paramLabel = "SIZE", defaultValue = "4k",
+            description = "Also build the 64 KiB-page flavour with 64k (build.sh --with-64k); default 4k.")
+    String pageSize;
+
     @Option(names = "--offline", description = "Never touch the network (build.sh --offline).")
     boolean offline;
 
@@ -54,7 +58,8 @@ public final class ImagesCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         GuestImages.Flavour flavour;
         try {
-            flavour = new GuestSetup(kernel, List.of(), 1, "2G", java.time.Duration.ofMinutes(1)).flavour();
+            flavour = new GuestSetup(kernel, List.of(), 1, "2G", java.time.Duration.ofMinutes(1),
+                    GuestImages.Flavour.named(pageSize)).flavour();
         } catch (IllegalArgumentException e) {
             err.println("jvfio images: " + e.getMessage());
             return ExitStatus.SYNTAX;
@@ -80,6 +85,7 @@ public final class ImagesCommand implements Callable<Integer> {
         if (json) {
             ObjectNode o = Json.object();
             o.put("kernel", kernel);
+            o.put("page_size", flavour.pageSize());
             o.put("dir", images.dir().toString());
             o.put("scripts", ImageScripts.dir().toString());
             o.put("ready", missing == null);

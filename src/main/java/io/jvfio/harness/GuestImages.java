@@ -46,6 +46,20 @@ public final class GuestImages {
             throw new IllegalArgumentException("no guest kernel flavour with " + bytes + "-byte pages (4k or 64k)");
         }
 
+        /**
+         * The flavour a command line names: {@code 4k} or {@code 64k} (any case; also {@code 4K},
+         * {@code 4096}, {@code 65536}), or an IllegalArgumentException naming the choices.
+         */
+        public static Flavour named(String pageSize) {
+            String p = pageSize.strip().toLowerCase(java.util.Locale.ROOT);
+            long bytes = switch (p) {
+                case "4k", "4096" -> 4096;
+                case "64k", "65536" -> 65536;
+                default -> throw new IllegalArgumentException("page size '" + pageSize + "': 4k or 64k");
+            };
+            return ofPageSize(bytes);
+        }
+
         public String kernelFile() {
             return kernel;
         }

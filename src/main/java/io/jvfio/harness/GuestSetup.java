@@ -7,17 +7,20 @@ import java.util.Objects;
 
 /**
  * The guest a downstream user asks for, in the words of {@code jvfio guest} and {@code @PseriesGuest}:
- * a kernel, devices spread over PHBs, memory and a time bound. {@link #machine()} turns it into the
- * {@link GuestMachine} the launchers boot.
+ * a kernel and its page size, devices spread over PHBs, memory and a time bound. {@link #machine()}
+ * turns it into the {@link GuestMachine} the launchers boot.
  *
- * @param kernel the kernel series ({@link #KERNELS}); see {@link #flavour()}
+ * @param kernel the kernel series ({@link #KERNELS})
  * @param devices the PCI devices, in order; device {@code i} sits on PHB {@code i % phbs}, so each PHB
  *     (one IOMMU group on pSeries) holds its share, unless it names its PHB ({@link DeviceSpec#phbIndex()})
  * @param phbs how many PHBs (at least 1)
  * @param memory the guest RAM, e.g. {@code 2G}
  * @param timeout the bound on the whole boot
+ * @param flavour the kernel's page size: Debian's {@code -powerpc64le} (4 KiB) or {@code -powerpc64le-64k}
+ *     flavour of {@code kernel} (6.12 and newest; bookworm's 6.1 comes in one flavour only)
  */
-public record GuestSetup(String kernel, List<DeviceSpec> devices, int phbs, String memory, Duration timeout) {
+public record GuestSetup(String kernel, List<DeviceSpec> devices, int phbs, String memory, Duration timeout,
+        GuestImages.Flavour flavour) {
     /**
      * The kernel choices ({@code qemu-images/build.sh --kernel}): bookworm-backports' 6.12, forky's newest
      * (resolved when built) and bookworm's 6.1 (before the VFIO SPAPR series: jvfio reports why it cannot work).
@@ -26,13 +29,22 @@ public record GuestSetup(String kernel, List<DeviceSpec> devices, int phbs, Stri
     /** The default kernel choice: the one the emulator models. */
     public static final String DEFAULT_KERNEL = "6.12";
 
+    /** A guest of the 4 KiB-page flavour. */
+    public GuestSetup(String kernel, List<DeviceSpec> devices, int phbs, String memory, Duration timeout) {
+        this(kernel, devices, phbs, memory, timeout, GuestImages.Flavour.K4);
+    }
+
     public GuestSetup {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(flavour, "flavour");
         devices = List.copyOf(devices);
         if (!KERNELS.contains(kernel)) {
             throw new IllegalArgumentException("unknown kernel '" + kernel + "' (one of " + String.join(", ", KERNELS) + ")");
+        }
+        if (kernel.equals("6.1") && flavour != GuestImages.Flavour.K4) {
+            throw new IllegalArgumentException("bookworm's 6.1 comes in one flavour only (powerpc64le): no --page-size 64k");
         }
         if (phbs < 1 || phbs > 16) {
             throw new IllegalArgumentException("phbs must be 1..16: " + phbs);
@@ -51,13 +63,8 @@ public record GuestSetup(String kernel, List<DeviceSpec> devices, int phbs, Stri
         }
     }
 
-    /** The image flavour that boots {@link #kernel()}: 4 KiB pages. */
-    public GuestImages.Flavour flavour() {
-        return GuestImages.Flavour.K4;
-    }
-
     /**
-     * The images of {@link #kernel()}, built first when missing ({@link GuestImages#ensure(String, GuestImages.Flavour)}).
+     * The images of {@link #kernel()} in {@link #flavour()}, built first when missing ({@link GuestImages#ensure(String, GuestImages.Flavour)}).
      *
      * @throws GuestUnavailableException when they cannot be built
      */

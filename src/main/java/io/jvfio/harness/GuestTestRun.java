@@ -141,6 +141,14 @@ public final class GuestTestRun {
             return this;
         }
 
+        /**
+         * {@link #cds(GuestImages)} for a guest of {@code flavour}: none for the 64 KiB-page kernel, whose
+         * JVM cannot map a cache laid out for 4 KiB pages (it would warn and start without it).
+         */
+        public Builder cds(GuestImages images, GuestImages.Flavour flavour) {
+            return flavour == GuestImages.Flavour.K4 ? cds(images) : this;
+        }
+
         /** The AOT cache the last {@link #build()} used, if any. */
         public java.util.Optional<GuestCds.Archive> cdsArchive() {
             return java.util.Optional.ofNullable(archive);

@@ -100,6 +100,18 @@ class CliTest {
     }
 
     @Test
+    void guestAndImagesRefuseAnUnknownPageSize_before6_1sOneFlavour() {
+        Result r = jvfio("guest", "--page-size", "8k", "--", "info");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("'8k'") && r.err().contains("4k or 64k"), r.err());
+        Result old = jvfio("guest", "--kernel", "6.1", "--page-size", "64k", "--", "info");
+        assertEquals(2, old.status(), old.err());
+        assertTrue(old.err().contains("one flavour"), old.err());
+        assertEquals(2, jvfio("images", "--page-size", "2M").status());
+        assertTrue(jvfio("guest", "--help").out().contains("--page-size"));
+    }
+
+    @Test
     void topLevel() {
         Result h = jvfio("--help");
         assertEquals(0, h.status());

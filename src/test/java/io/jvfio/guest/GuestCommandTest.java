@@ -73,6 +73,17 @@ class GuestCommandTest {
         assertTrue(info.path("backend").asText().startsWith("kernel"), r::stdout);
     }
 
+    /** The 64 KiB-page flavour ({@code make test-guest-64k} runs it; {@code make test-guest} leaves it out). */
+    @Test
+    @org.junit.jupiter.api.Tag("guest-64k")
+    void pageSize64k_bootsThe64kKernel() throws Exception {
+        Run r = jvfio("guest", "--page-size", "64k", "--", "info", "--json");
+        assertEquals(0, r.status(), r::stderr);
+        JsonNode info = new ObjectMapper().readTree(r.stdout());
+        assertTrue(info.path("kernel").path("release").asText().endsWith("-64k"), r::stdout);
+        assertEquals(1, info.path("extensions").path("VFIO_SPAPR_TCE_v2_IOMMU").asInt(), r::stdout);
+    }
+
     @Test
     void eduDemoEndsWithOk() throws Exception {
         Run r = jvfio("guest", "--device", "edu", "--", "demo");

@@ -40,12 +40,7 @@ final class GuestSupport {
      * Debian's -powerpc64le) or {@code 64k} (its -powerpc64le-64k, {@code build.sh --with-64k}).
      */
     static GuestImages.Flavour flavour() {
-        String p = System.getProperty("jvfio.guest.pageSize", "4k").strip().toLowerCase(Locale.ROOT);
-        return switch (p) {
-            case "4k" -> GuestImages.Flavour.K4;
-            case "64k" -> GuestImages.Flavour.K64;
-            default -> throw new IllegalArgumentException("-Djvfio.guest.pageSize=" + p + ": must be 4k or 64k");
-        };
+        return GuestImages.Flavour.named(System.getProperty("jvfio.guest.pageSize", "4k"));
     }
 
     /** The name of this run's kernel and flavour in report names: {@code 6.12}, {@code newest}, {@code 6.12-64k}. */
@@ -103,9 +98,8 @@ final class GuestSupport {
     /** A guest test run named {@code name}, with the JUnit CDS archive unless {@code -Djvfio.guest.noCds=true}. */
     static GuestTestRun.Builder testRunBuilder(String name, GuestImages images) {
         GuestTestRun.Builder b = GuestTestRun.builder(name);
-        // The AOT cache is laid out for 4 KiB pages: a 64K kernel could not map it.
-        if (!Boolean.getBoolean("jvfio.guest.noCds") && flavour() == GuestImages.Flavour.K4) {
-            b.cds(images);
+        if (!Boolean.getBoolean("jvfio.guest.noCds")) {
+            b.cds(images, flavour());
         }
         return b;
     }

@@ -119,6 +119,22 @@ class GuestSetupTest {
     }
 
     @Test
+    void pageSize_64kBootsThe64kFlavour_andNamesAreChecked() {
+        assertEquals(GuestImages.Flavour.K64, GuestImages.Flavour.named("64k"));
+        assertEquals(GuestImages.Flavour.K64, GuestImages.Flavour.named(" 64K "));
+        assertEquals(GuestImages.Flavour.K4, GuestImages.Flavour.named("4096"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GuestImages.Flavour.named("8k"));
+        assertTrue(e.getMessage().contains("'8k'") && e.getMessage().contains("4k or 64k"), e.getMessage());
+        GuestSetup s = new GuestSetup("newest", List.of(), 1, "2G", Duration.ofMinutes(1), GuestImages.Flavour.K64);
+        assertEquals(GuestImages.Flavour.K64, s.machine().flavour());
+        String cmd = String.join(" ", s.machine().qemuCommand("k", "i", null, null));
+        assertTrue(cmd.contains("-m 2G"), cmd);
+        IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+                () -> new GuestSetup("6.1", List.of(), 1, "2G", Duration.ofMinutes(1), GuestImages.Flavour.K64));
+        assertTrue(one.getMessage().contains("one flavour"), one.getMessage());
+    }
+
+    @Test
     void sizesAndCountsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> setup("6.12", 0));
         assertThrows(IllegalArgumentException.class, () -> new GuestSetup("6.12", List.of(), 1, "lots", Duration.ofMinutes(1)));

@@ -44,6 +44,12 @@ public @interface PseriesGuest {
     /** The guest kernel choice: {@code 6.12}, {@code newest} or {@code 6.1} (see {@link io.jvfio.harness.GuestSetup#KERNELS}). */
     String kernel() default "6.12";
 
+    /**
+     * The kernel's page size: {@code 4k} (default, Debian's {@code -powerpc64le}) or {@code 64k} (its
+     * {@code -powerpc64le-64k}, as RHEL and SLES on POWER run), for 6.12 and newest.
+     */
+    String pageSize() default "4k";
+
     /** The guest's PCI devices, as {@code jvfio guest --device} spells them, e.g. {@code "edu"}. */
     String[] devices() default {};
 

@@ -77,7 +77,7 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
         String name = "pseries-" + testClass.getSimpleName().replaceAll("[^A-Za-z0-9._-]", "_");
         try {
             GuestSetup setup = new GuestSetup(cfg.kernel(), Arrays.stream(cfg.devices()).map(DeviceSpec::parse).toList(),
-                    cfg.phbs(), cfg.memory(), Duration.ofSeconds(cfg.timeoutSeconds()));
+                    cfg.phbs(), cfg.memory(), Duration.ofSeconds(cfg.timeoutSeconds()), GuestImages.Flavour.named(cfg.pageSize()));
             GuestLauncher launcher = GuestLaunchers.byName(cfg.launcher());
             // the images first, as jvfio guest does: as root their build also installs QEMU
             GuestImages images = setup.images();
@@ -86,7 +86,7 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
             });
             List<String> prefixes = Arrays.asList(cfg.jars());
             GuestTestRun.Builder b = GuestTestRun.builder(name).selectClass(testClass.getName())
-                    .systemProperty(INSIDE, "true").cds(images)
+                    .systemProperty(INSIDE, "true").cds(images, setup.flavour())
                     .jars(f -> GuestTestRun.defaultJar(f) || startsWithAny(f, JVFIO_JARS) || startsWithAny(f, prefixes));
             for (String kv : cfg.systemProperties()) {
                 int eq = kv.indexOf('=');
@@ -97,7 +97,7 @@ public final class PseriesGuestExtension implements BeforeAllCallback, Invocatio
             }
             GuestRun run = b.build();
             System.err.println("[guest] " + testClass.getName() + ": booting a pSeries guest (" + launcher.name()
-                    + ", kernel " + cfg.kernel() + ", devices " + Arrays.toString(cfg.devices()) + ")");
+                    + ", kernel " + cfg.kernel() + " " + cfg.pageSize() + ", devices " + Arrays.toString(cfg.devices()) + ")");
             GuestResult r = launcher.run(setup.machine(), images, run);
             GuestTestResults t = GuestTestResults.parse(r);
             String failure = t.complete() ? null : "the guest JVM ended without its summary (exit " + r.exitStatus() + ")";

@@ -11,6 +11,7 @@
 #   make test-diff   every scenario (200 random ones, and the degenerate-argument probes) on the
 #                    emulator and the guest kernel
 #   make test-diff-64k  the same diff on the 64 KiB-page 6.12 kernel (jvfio diff --page-size 64k)
+#   make test-diff-newest-64k  the same on the newest kernel's 64 KiB-page flavour
 #   make test-guest-64k edu DMA, toolkit sessions, DmaMapper and the NVMe driver on the 64K 6.12 and newest kernels
 #   make test-kernel-newest  test-guest-newest + test-diff-newest: the suite and the diff on the newest kernel
 #   make test-topology two PHBs in one container, a multi-function edu and NVMe, in the guest on 6.12 and newest
@@ -37,7 +38,7 @@ JAR := target/jvfio-all.jar
 include native/native.mk
 include native/guest-bench/guest-bench.mk
 
-.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest test-guest-newest test-diff-newest test-diff-64k test-guest-64k test-unprivileged test-dlpar test-topology images deps bench bench-guest bench-nvme-guest clean
+.PHONY: build run test test-unit test-guest test-qemu-user test-diff test-nested test-downstream test-kernel-6.1 test-kernel-newest test-guest-newest test-diff-newest test-diff-64k test-diff-newest-64k test-guest-64k test-unprivileged test-dlpar test-topology images deps bench bench-guest bench-nvme-guest clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -126,6 +127,13 @@ test-diff-64k: deps build
 	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --page-size 64k \
 	    --parallel 1 --deviations scenarios/deviations.txt --report target/fidelity/report-64k.md
 
+# The same on the newest kernel's 64K flavour, against the emulator modelling that release and page size.
+test-diff-newest-64k: deps build
+	@echo "[test] jvfio diff on the newest kernel's 64K-page flavour (the emulator modelling that release and 64 KiB pages)"
+	@qemu-images/build.sh --kernel newest --with-64k
+	@bin/jvfio diff scenarios/*.scn --random $(DIFF_RANDOM) --seed $(DIFF_SEED) --degenerate --kernel newest --page-size 64k \
+	    --parallel 1 --deviations scenarios/deviations.txt --report target/fidelity/report-newest-64k.md
+
 # The 64 KiB-page flavours (Debian's -powerpc64le-64k) through the public API, on 6.12 and the newest
 # kernel: edu DMA round trips, the toolkit's sessions and DmaMapper (the contract classes marked
 # @AnyPageSize), then the NVMe driver with the image checked on the host; two boots per kernel, host
@@ -167,7 +175,8 @@ test-dlpar: deps build
 
 # After the host suite, the stages run two at a time (scripts/test-stages.sh: each stage's output is
 # printed whole when it ends, then a table of results and wall times). Longest first.
-TEST_STAGES ?= test-guest test-diff-newest test-diff test-diff-64k test-nested test-unprivileged test-guest-newest test-guest-64k test-dlpar \
+TEST_STAGES ?= test-guest test-diff-64k test-diff-newest-64k test-guest-64k test-diff-newest test-diff test-nested \
+		test-unprivileged test-guest-newest test-dlpar \
 		test-topology test-qemu-user test-kernel-6.1 test-downstream
 test: test-unit images
 	@chmod +x scripts/test-stages.sh; scripts/test-stages.sh $(TEST_STAGES); rc=$$?; \

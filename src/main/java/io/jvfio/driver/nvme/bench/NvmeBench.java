@@ -13,21 +13,26 @@ import java.util.SplittableRandom;
  * jvfio's side of the NVMe benchmark (docs/benchmarks.md): the polled driver reading the first NVMe
  * controller bound to vfio-pci, in the three workloads {@code native/guest-bench/nvmebench.c} runs on
  * the kernel's nvme driver with O_DIRECT: 4 KiB random reads at queue depth 1 and 32, 128 KiB
- * sequential reads at depth 1. Each runs {@code warmup} seconds, then {@code seconds} measured, and
- * prints {@code nvmebench jvfio WORKLOAD iops=N median_ns=N} (latency from submission to completion).
+ * sequential reads at depth 1; then, on a second open of the controller with MSI-X, 4 KiB random
+ * reads at depth 1 with the thread asleep on the queue's eventfd until the interrupt, as the kernel's
+ * reader sleeps ({@code randread-4k-qd1-msix}, compared with the kernel's {@code randread-4k-qd1}).
+ * Each runs {@code warmup} seconds, then {@code seconds} measured, and prints
+ * {@code nvmebench jvfio WORKLOAD iops=N median_ns=N} (latency from submission to completion).
  *
  * <p>Usage: {@code NvmeBench [SECONDS [WARMUP]]} (default 5 and 3).
  */
 public final class NvmeBench {
     private NvmeBench() {}
 
-    /** A workload: block count per read, queue depth, random or sequential. */
-    record Workload(String name, int bytes, int depth, boolean random) {}
+    /** A workload: block count per read, queue depth, random or sequential, polled or asleep until the interrupt. */
+    record Workload(String name, int bytes, int depth, boolean random, boolean interrupts) {}
 
     static final Workload[] WORKLOADS = {
-        new Workload("randread-4k-qd1", 4096, 1, true),
-        new Workload("randread-4k-qd32", 4096, 32, true),
-        new Workload("seqread-128k-qd1", 128 << 10, 1, false)};
+        new Workload("randread-4k-qd1", 4096, 1, true, false),
+        new Workload("randread-4k-qd32", 4096, 32, true, false),
+        new Workload("seqread-128k-qd1", 128 << 10, 1, false, false)};
+    /** The interrupt-driven run: its own open of the controller, with {@link NvmeOptions.Completion#MSIX}. */
+    static final Workload MSIX = new Workload("randread-4k-qd1-msix", 4096, 1, true, true);
 
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
@@ -35,13 +40,19 @@ public final class NvmeBench {
         NvmeHost.Location at = NvmeHost.kernelControllers().stream().findFirst()
                 .orElseThrow(() -> new IllegalStateException("no NVMe controller bound to vfio-pci"));
         NvmeOptions o = NvmeOptions.defaults().withQueueEntries(64);
+        runAll(at, o, WORKLOADS, seconds, warmup);
+        runAll(at, o.withCompletion(NvmeOptions.Completion.MSIX), new Workload[] {MSIX}, seconds, warmup);
+    }
+
+    private static void runAll(NvmeHost.Location at, NvmeOptions o, Workload[] workloads, double seconds, double warmup)
+            throws Exception {
         try (Vfio vfio = Vfio.kernel();
                 NvmeController nvme = NvmeController.open(vfio, at.group(), at.address(), o);
                 NvmeQueuePair q = nvme.queuePair()) {
-            System.out.println("nvmebench device " + at.address() + " " + nvme);
+            System.out.println("nvmebench device " + at.address() + " " + nvme + " " + o.completion());
             DmaMemory buf = nvme.session().allocate(32L * (128 << 10));
             nvme.session().map(buf);
-            for (Workload w : WORKLOADS) {
+            for (Workload w : workloads) {
                 run(q, nvme.namespace().blocks(), buf, w, warmup);
                 long[] r = run(q, nvme.namespace().blocks(), buf, w, seconds);
                 System.out.printf("nvmebench jvfio %s iops=%d median_ns=%d%n", w.name(), r[0], r[1]);
@@ -80,7 +91,8 @@ public final class NvmeBench {
                 break;
             }
             // Completion in submission order: the oldest first (QEMU completes in order on one queue).
-            if (q.completed(ids[slot]) || !more) {
+            // With interrupts the await sleeps on the eventfd; polled, the loop spins on the phase tag.
+            if (w.interrupts() || q.completed(ids[slot]) || !more) {
                 q.await(ids[slot]);
                 if (n < lat.length) {
                     lat[n] = System.nanoTime() - started[slot];
